@@ -1,0 +1,97 @@
+package io.statehouse.runtime.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.model.Usage;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The events of a session: its journal, and so its whole state. Each is a checkpoint persisted
+ * before the effect it announces starts. These classes are schema: never rename or move them; add
+ * fields only with defaults (null), so old events keep their canonical bytes and audit hashes.
+ */
+public sealed interface SessionEvent extends CborSerializable {
+  EventMeta meta();
+
+  /** The session was opened for {@code owner}, pinned to an agent version and its tools. */
+  record SessionCreated(
+      EventMeta meta,
+      String sessionId,
+      Principal owner,
+      AgentSpec agent,
+      List<ToolSpec> tools,
+      Map<String, String> metadata)
+      implements SessionEvent {}
+
+  /** A user message arrived and started turn {@code turnId}. */
+  record UserMessageAdded(EventMeta meta, String turnId, String content, String idempotencyKey)
+      implements SessionEvent {}
+
+  /** Model call number {@code step} of the turn is about to be made. */
+  record ModelCallStarted(EventMeta meta, String turnId, int step) implements SessionEvent {}
+
+  /** The model answered call {@code step}: text and/or tool uses. */
+  record ModelReplied(
+      EventMeta meta,
+      String turnId,
+      int step,
+      String text,
+      List<ToolUse> toolUses,
+      String stopReason,
+      Usage usage)
+      implements SessionEvent {}
+
+  /**
+   * Tool call {@code callId} is about to run ({@code round} 1), or to run again after a restart
+   * (round 2 and up, idempotent tools only), always with the same idempotency key.
+   */
+  record ToolCallStarted(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String tool,
+      JsonNode input,
+      String idempotencyKey,
+      int round)
+      implements SessionEvent {}
+
+  /** The tool answered; {@code output} is what the model will see. */
+  record ToolCallSucceeded(
+      EventMeta meta, String turnId, String callId, String output, int attempts, long durationMs)
+      implements SessionEvent {}
+
+  /**
+   * The call failed for good, or never ran (unknown tool, invalid arguments, {@code attempts} 0).
+   * The model is told the error and may try something else.
+   */
+  record ToolCallFailed(
+      EventMeta meta, String turnId, String callId, String code, String message, int attempts)
+      implements SessionEvent {}
+
+  /**
+   * A non-idempotent call was in flight when its node stopped: it may or may not have acted. It is
+   * not run again; a human decides (retry, or record the outcome by hand).
+   */
+  record ToolCallOutcomeUnknown(
+      EventMeta meta, String turnId, String callId, String tool, JsonNode input, String reason)
+      implements SessionEvent {}
+
+  /** The runtime picked up turn {@code turnId} again after a restart, without a client request. */
+  record TurnResumed(EventMeta meta, String turnId) implements SessionEvent {}
+
+  /** The turn ended with the model's final text. */
+  record TurnCompleted(EventMeta meta, String turnId, String output, Usage usage)
+      implements SessionEvent {}
+
+  /** The turn ended without an answer; {@code code} says why (a limit, a model error, closing). */
+  record TurnFailed(EventMeta meta, String turnId, String code, String message)
+      implements SessionEvent {}
+
+  /** The session was closed; it accepts no more messages. */
+  record SessionClosed(EventMeta meta, String reason) implements SessionEvent {}
+}

@@ -1,0 +1,69 @@
+package io.statehouse.runtime.session;
+
+import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.model.Usage;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The turn in progress: how many model calls it made, whether one is in flight, and the tool calls
+ * of its latest step.
+ */
+public record Turn(
+    String turnId,
+    String idempotencyKey,
+    String startedBy,
+    Instant startedAt,
+    int modelCalls,
+    boolean modelCallInFlight,
+    List<ToolCallState> calls,
+    Usage usage)
+    implements CborSerializable {
+
+  public Turn {
+    calls = calls == null ? List.of() : List.copyOf(calls);
+    usage = usage == null ? Usage.ZERO : usage;
+  }
+
+  static Turn start(String turnId, String key, String by, Instant at) {
+    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO);
+  }
+
+  /** Every call of the latest step has a final outcome (and there was at least one). */
+  public boolean allCallsResolved() {
+    return !calls.isEmpty() && calls.stream().allMatch(ToolCallState::resolved);
+  }
+
+  public boolean anyCallUnknown() {
+    return calls.stream().anyMatch(c -> c.status() == ToolCallState.Status.UNKNOWN);
+  }
+
+  public boolean anyCallRunning() {
+    return calls.stream().anyMatch(c -> c.status() == ToolCallState.Status.RUNNING);
+  }
+
+  /** Nothing is in flight: the model is not being called and no tool is running. */
+  public boolean quiescent() {
+    return !modelCallInFlight && !anyCallRunning();
+  }
+
+  public ToolCallState call(String callId) {
+    return calls.stream().filter(c -> c.callId().equals(callId)).findFirst().orElse(null);
+  }
+
+  Turn withModelCallStarted(int step) {
+    return new Turn(turnId, idempotencyKey, startedBy, startedAt, step, true, List.of(), usage);
+  }
+
+  Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage) {
+    return new Turn(
+        turnId, idempotencyKey, startedBy, startedAt, modelCalls, false, newCalls, usage.plus(callUsage));
+  }
+
+  Turn withCall(String callId, UnaryOperator<ToolCallState> change) {
+    List<ToolCallState> updated =
+        calls.stream().map(c -> c.callId().equals(callId) ? change.apply(c) : c).toList();
+    return new Turn(turnId, idempotencyKey, startedBy, startedAt, modelCalls, modelCallInFlight, updated, usage);
+  }
+}

@@ -1,0 +1,20 @@
+package io.statehouse.runtime.tool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.statehouse.runtime.catalog.ToolSpec;
+
+/**
+ * One attempt at one tool call, with the identity it runs under. The idempotency key is the same
+ * for every attempt of a call, including attempts after a crash.
+ */
+public record ToolInvocation(
+    ToolSpec spec, JsonNode input, String idempotencyKey, int attempt, CallContext context) {
+
+  /** Who and what a tool call is made for; sent to tools as headers. */
+  public record CallContext(
+      String tenant, String subject, String sessionId, String agent, String turnId, String callId) {}
+
+  public ToolInvocation nextAttempt() {
+    return new ToolInvocation(spec, input, idempotencyKey, attempt + 1, context);
+  }
+}

@@ -1,0 +1,334 @@
+package io.statehouse.runtime.session;
+
+import static io.statehouse.runtime.testing.Specs.ALICE;
+import static io.statehouse.runtime.testing.Specs.call;
+import static io.statehouse.runtime.testing.Specs.calls;
+import static io.statehouse.runtime.testing.Specs.text;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelClients;
+import io.statehouse.runtime.model.scripted.ScriptedModelClient;
+import io.statehouse.runtime.session.AgentSession.AwaitTurn;
+import io.statehouse.runtime.session.AgentSession.Close;
+import io.statehouse.runtime.session.AgentSession.Command;
+import io.statehouse.runtime.session.AgentSession.Create;
+import io.statehouse.runtime.session.AgentSession.Get;
+import io.statehouse.runtime.session.AgentSession.SendMessage;
+import io.statehouse.runtime.session.AgentSession.TurnAccepted;
+import io.statehouse.runtime.session.AgentSession.TurnOutcome;
+import io.statehouse.runtime.testing.ScriptedTools;
+import io.statehouse.runtime.testing.Specs;
+import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.ToolInvocation;
+import io.statehouse.runtime.tool.ToolResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AgentSessionTest {
+  private static ActorTestKit testKit;
+
+  private final ScriptedTools tools = new ScriptedTools();
+  private final AtomicInteger modelCalls = new AtomicInteger();
+  private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
+  private final SessionId id = new SessionId("acme", "ses_test");
+
+  @BeforeAll
+  static void start() {
+    testKit =
+        ActorTestKit.create(
+            EventSourcedBehaviorTestKit.config()
+                .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
+                .withFallback(ConfigFactory.load()));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @AfterEach
+  void clear() {
+    if (session != null) {
+      session.clear();
+    }
+  }
+
+  private void open(AgentSpec agent, ToolSpec... toolSpecs) {
+    SessionSettings settings = new SessionSettings(100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10), 4);
+    SessionDeps deps =
+        new SessionDeps(
+            new ModelClients(Map.of("scripted", countingModel())), tools, new ArgumentValidator(),
+            settings, Clock.systemUTC());
+    session =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), AgentSession.create(id, deps, null), EventSourcedBehaviorTestKit.enabledSerializationSettings());
+    var created =
+        session.<StatusReply<SessionState>>runCommand(
+            r -> new Create(ALICE, agent, List.of(toolSpecs), Map.of(), r));
+    assertTrue(created.reply().isSuccess());
+  }
+
+  private ModelClient countingModel() {
+    ScriptedModelClient scripted = new ScriptedModelClient();
+    return (request, sink) -> {
+      modelCalls.incrementAndGet();
+      return scripted.converse(request, sink);
+    };
+  }
+
+  private String send(String content, String key) {
+    var result = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, content, key, r));
+    return result.reply().getValue().turnId();
+  }
+
+  private TurnOutcome await(String turnId) {
+    return session.<StatusReply<TurnOutcome>>runCommand(r -> new AwaitTurn(turnId, r)).reply().getValue();
+  }
+
+  private List<String> eventTypes() {
+    return session.persistenceTestKit().persistedInStorage(id.persistenceId().id()).stream()
+        .map(e -> e.getClass().getSimpleName())
+        .toList();
+  }
+
+  @Test
+  void answersWithTextAfterCallingTwoToolsAndFeedingBackTheirResults() {
+    open(
+        Specs.agent(
+            List.of("search", "lookup"), 5, false,
+            calls(call("search", "{\"q\":\"pekko\"}"), call("lookup", "{\"q\":\"cassandra\"}")),
+            text("Both found.")),
+        Specs.tool("search", true), Specs.tool("lookup", true));
+
+    String turn = send("find things", null);
+    TurnOutcome outcome = await(turn);
+
+    assertEquals("completed", outcome.status());
+    assertEquals("Both found.", outcome.output());
+    assertEquals(2, tools.invocations().size());
+    assertEquals(
+        List.of(
+            "SessionCreated", "UserMessageAdded", "ModelCallStarted", "ModelReplied", "ToolCallStarted",
+            "ToolCallStarted", "ToolCallSucceeded", "ToolCallSucceeded", "ModelCallStarted", "ModelReplied",
+            "TurnCompleted"),
+        eventTypes());
+    SessionState state = session.getState();
+    assertEquals(SessionStatus.IDLE, state.status());
+    assertTrue(state.messages().get(2).toolResults().get(1).content().contains("cassandra"));
+    assertEquals("ses_test/call_0_0", tools.invocationsOf("search").get(0).idempotencyKey());
+  }
+
+  @Test
+  void sendsToolCallsTheIdentityOfTheSubjectWhoStartedTheTurn() {
+    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    await(send("go", null));
+    ToolInvocation.CallContext ctx = tools.invocations().get(0).context();
+    assertEquals("acme", ctx.tenant());
+    assertEquals("alice", ctx.subject());
+    assertEquals("ses_test", ctx.sessionId());
+    assertEquals("helper", ctx.agent());
+  }
+
+  @Test
+  void rejectsASecondMessageWhileATurnRunsAndNamesTheRunningTurn() {
+    tools.hold("search");
+    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    String running = send("first", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    var second = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "second", null, r));
+
+    assertTrue(second.reply().isError());
+    Rejection why = (Rejection) second.reply().getError();
+    assertEquals("turn_in_progress", why.code());
+    assertEquals(running, why.turnId());
+    assertTrue(second.hasNoEvents(), "nothing is written for a rejected message");
+    tools.release("search", new ToolResult.Success("{}"));
+    assertEquals("completed", await(running).status());
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyReturnsTheSameTurnAndWritesNothing() {
+    open(Specs.agent(List.of(), 5, false, text("hello")));
+    String first = send("hi", "client-key-1");
+    await(first);
+    int events = eventTypes().size();
+
+    var again = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", "client-key-1", r));
+
+    assertEquals(first, again.reply().getValue().turnId());
+    assertTrue(again.reply().getValue().replayed());
+    assertEquals(events, eventTypes().size());
+    assertEquals("hello", await(first).output());
+  }
+
+  @Test
+  void toolsNotOnTheAgentsListAndInvalidInputNeverRunAndTheModelHearsWhy() {
+    open(
+        Specs.agent(
+            List.of("search"), 5, false,
+            calls(call("delete_everything", "{}"), call("search", "{\"wrong\":1}")),
+            text("understood")),
+        Specs.tool("search", true), Specs.tool("delete_everything", false));
+
+    TurnOutcome outcome = await(send("go", null));
+
+    assertEquals("completed", outcome.status());
+    assertTrue(tools.invocations().isEmpty(), "no tool ran");
+    var results = session.getState().messages().get(2).toolResults();
+    assertTrue(results.get(0).error() && results.get(0).content().startsWith("unknown_tool"));
+    assertTrue(results.get(1).error() && results.get(1).content().startsWith("invalid_arguments"));
+    assertFalse(eventTypes().contains("ToolCallStarted"));
+  }
+
+  @Test
+  void aModelThatKeepsAskingForToolsIsStoppedByMaxStepsPerTurn() {
+    open(Specs.agent(List.of("search"), 3, true, calls(call("search", "{\"q\":\"again\"}"))),
+        Specs.tool("search", true));
+
+    TurnOutcome outcome = await(send("loop", null));
+
+    assertEquals("failed", outcome.status());
+    assertEquals("max_steps_exceeded", outcome.errorCode());
+    assertEquals(3, tools.invocations().size(), "three model calls, each asking for one tool");
+    assertEquals(SessionStatus.IDLE, session.getState().status(), "the session takes new messages");
+  }
+
+  @Test
+  void reIssuesAnInFlightModelCallAfterARestartAndCompletesTheTurnOnce() {
+    open(Specs.agent(List.of(), 5, false, 1_000L, text("late answer")));
+    String turn = send("slow", null);
+    assertTrue(session.getState().turn().modelCallInFlight());
+
+    session.restart();
+
+    waitUntil(() -> eventTypes().contains("TurnCompleted"));
+    assertEquals(2, modelCalls.get(), "the call in flight was issued again by the new incarnation");
+    List<String> types = eventTypes();
+    assertEquals(1L, types.stream().filter("ModelCallStarted"::equals).count(), "the step is not re-recorded");
+    assertEquals(1L, types.stream().filter("ModelReplied"::equals).count(), "one reply is kept, the other ignored");
+    assertTrue(types.contains("TurnResumed"));
+    assertEquals("late answer", await(turn).output());
+  }
+
+  @Test
+  void reRunsAnInFlightIdempotentToolWithTheSameKeyAfterARestart() {
+    tools.hold("search");
+    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("found it")),
+        Specs.tool("search", true));
+    String turn = send("go", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    session.restart();
+    waitUntil(() -> tools.invocations().size() == 2);
+    tools.release("search", new ToolResult.Success("{\"hits\":1}"));
+
+    waitUntil(() -> eventTypes().contains("TurnCompleted"));
+    List<ToolInvocation> runs = tools.invocationsOf("search");
+    assertEquals(2, runs.size());
+    assertEquals(runs.get(0).idempotencyKey(), runs.get(1).idempotencyKey());
+    assertEquals("completed", await(turn).status());
+    assertTrue(eventTypes().contains("TurnResumed"));
+    assertEquals(2, eventTypes().stream().filter("ToolCallStarted"::equals).count());
+  }
+
+  @Test
+  void neverReRunsAnInFlightNonIdempotentToolAndAsksForADecisionInstead() {
+    tools.hold("pay");
+    open(Specs.agent(List.of("pay"), 5, false, calls(call("pay", "{\"q\":\"100 EUR\"}")), text("paid")),
+        Specs.tool("pay", false));
+    String turn = send("pay", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    session.restart();
+
+    waitUntil(() -> eventTypes().contains("ToolCallOutcomeUnknown"));
+    assertEquals(1, tools.invocationsOf("pay").size(), "the payment is not sent twice");
+    SessionState state = session.getState();
+    assertEquals(SessionStatus.NEEDS_DECISION, state.status());
+    TurnOutcome outcome = await(turn);
+    assertEquals("needs_decision", outcome.status());
+    assertEquals("pay", outcome.decisions().get(0).tool());
+    var busy = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hello?", null, r));
+    assertEquals("needs_decision", ((Rejection) busy.reply().getError()).code());
+  }
+
+  @Test
+  void closingARunningSessionFailsItsTurnAndRefusesLaterMessages() {
+    tools.hold("search");
+    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    String turn = send("go", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    var closed = session.<StatusReply<SessionState>>runCommand(r -> new Close(ALICE, "user left", r));
+
+    assertEquals(SessionStatus.CLOSED, closed.reply().getValue().status());
+    TurnOutcome outcome = await(turn);
+    assertEquals("failed", outcome.status());
+    assertEquals("session_closed", outcome.errorCode());
+    var after = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
+    assertEquals("session_closed", ((Rejection) after.reply().getError()).code());
+  }
+
+  @Test
+  void aSessionNobodyOpenedAnswersNotFoundAndWritesNothing() {
+    SessionSettings settings = new SessionSettings(100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10), 4);
+    SessionDeps deps =
+        new SessionDeps(new ModelClients(Map.of()), tools, new ArgumentValidator(), settings, Clock.systemUTC());
+    session = EventSourcedBehaviorTestKit.create(testKit.system(), AgentSession.create(id, deps, null));
+
+    var get = session.<StatusReply<SessionState>>runCommand(Get::new);
+    var send = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
+
+    assertEquals("session_not_found", ((Rejection) get.reply().getError()).code());
+    assertEquals("session_not_found", ((Rejection) send.reply().getError()).code());
+    assertTrue(send.hasNoEvents());
+  }
+
+  @Test
+  void recoversTheSameStateFromTheJournal() {
+    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    await(send("one", "k1"));
+    SessionState before = session.getState();
+
+    session.restart();
+
+    assertEquals(before, session.getState());
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.statehouse.runtime.session;
+
+import static io.statehouse.runtime.testing.Specs.ALICE;
+import static io.statehouse.runtime.testing.Specs.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.model.ChatMessage;
+import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.model.Usage;
+import io.statehouse.runtime.session.SessionEvent.ModelCallStarted;
+import io.statehouse.runtime.session.SessionEvent.ModelReplied;
+import io.statehouse.runtime.session.SessionEvent.SessionClosed;
+import io.statehouse.runtime.session.SessionEvent.SessionCreated;
+import io.statehouse.runtime.session.SessionEvent.ToolCallFailed;
+import io.statehouse.runtime.session.SessionEvent.ToolCallOutcomeUnknown;
+import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
+import io.statehouse.runtime.session.SessionEvent.ToolCallSucceeded;
+import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
+import io.statehouse.runtime.session.SessionEvent.TurnFailed;
+import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
+import io.statehouse.runtime.testing.Specs;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class SessionStateTest {
+  private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+  /** Applies events built against the current head, as the session does. */
+  private static final class Journal {
+    SessionState state = SessionState.empty();
+    int n;
+
+    Journal add(Function<EventMeta, SessionEvent> event) {
+      state = state.apply(event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())));
+      return this;
+    }
+  }
+
+  private static Journal opened() {
+    return new Journal()
+        .add(
+            m ->
+                new SessionCreated(
+                    m, "ses_1", ALICE, Specs.agent(List.of("search", "pay"), 5, false), List.of(
+                        Specs.tool("search", true), Specs.tool("pay", false)),
+                    Map.of("channel", "test")));
+  }
+
+  private static Journal withToolStep(Journal j) {
+    return j.add(m -> new UserMessageAdded(m, "t1", "find and pay", "k1"))
+        .add(m -> new ModelCallStarted(m, "t1", 1))
+        .add(
+            m ->
+                new ModelReplied(
+                    m, "t1", 1, null,
+                    List.of(
+                        new ToolUse("c1", "search", json("{\"q\":\"a\"}")),
+                        new ToolUse("c2", "pay", json("{\"q\":\"b\"}"))),
+                    "tool_use", new Usage(10, 2, BigDecimal.ZERO)))
+        .add(m -> new ToolCallStarted(m, "t1", "c1", "search", json("{\"q\":\"a\"}"), "ses_1/c1", 1))
+        .add(m -> new ToolCallStarted(m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "ses_1/c2", 1));
+  }
+
+  @Test
+  void aMultiStepTurnBuildsTheConversationInOrderAndEndsIdle() {
+    Journal j = withToolStep(opened());
+    assertEquals(SessionStatus.RUNNING, j.state.status());
+    // the second result arrives first; results still join the conversation in request order
+    j.add(m -> new ToolCallSucceeded(m, "t1", "c2", "paid", 1, 5));
+    assertEquals(2, j.state.messages().size(), "no tool message until every call is resolved");
+    j.add(m -> new ToolCallSucceeded(m, "t1", "c1", "found", 1, 5))
+        .add(m -> new ModelCallStarted(m, "t1", 2))
+        .add(m -> new ModelReplied(m, "t1", 2, "done", List.of(), "end_turn", new Usage(20, 1, BigDecimal.ZERO)))
+        .add(m -> new TurnCompleted(m, "t1", "done", new Usage(30, 3, BigDecimal.ZERO)));
+
+    List<ChatMessage> messages = j.state.messages();
+    assertEquals(
+        List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.TOOL, ChatMessage.Role.ASSISTANT),
+        messages.stream().map(ChatMessage::role).toList());
+    assertEquals(List.of("c1", "c2"), messages.get(2).toolResults().stream().map(r -> r.toolUseId()).toList());
+    assertEquals("found", messages.get(2).toolResults().get(0).content());
+    assertEquals(SessionStatus.IDLE, j.state.status());
+    assertNull(j.state.turn());
+    assertEquals(new Usage(30, 3, BigDecimal.ZERO), j.state.usage());
+    TurnRecord record = j.state.finishedTurn("t1").orElseThrow();
+    assertTrue(record.completed());
+    assertEquals("done", record.output());
+  }
+
+  @Test
+  void anUnknownToolOutcomeMakesTheSessionNeedADecision() {
+    Journal j = withToolStep(opened());
+    j.add(m -> new ToolCallSucceeded(m, "t1", "c1", "found", 2, 5))
+        .add(m -> new ToolCallOutcomeUnknown(m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "node stopped"));
+
+    assertEquals(SessionStatus.NEEDS_DECISION, j.state.status());
+    assertFalse(j.state.hasWorkInFlight(), "nothing to drive: a human must decide");
+    assertEquals(2, j.state.messages().size(), "the model is not told anything yet");
+  }
+
+  @Test
+  void workIsInFlightWhileAModelCallOrToolCallIsOutstanding() {
+    Journal j = opened();
+    assertFalse(j.state.hasWorkInFlight());
+    j.add(m -> new UserMessageAdded(m, "t1", "hi", null)).add(m -> new ModelCallStarted(m, "t1", 1));
+    assertTrue(j.state.hasWorkInFlight(), "model call in flight");
+    Journal tools = withToolStep(opened());
+    assertTrue(tools.state.hasWorkInFlight(), "tool calls in flight");
+    tools.add(m -> new ToolCallFailed(m, "t1", "c1", "http_500", "boom", 3));
+    assertTrue(tools.state.hasWorkInFlight(), "one call still running");
+  }
+
+  @Test
+  void aFailedTurnAnswersOpenToolUsesSoTheNextTurnStartsWellFormed() {
+    Journal j = withToolStep(opened());
+    j.add(m -> new ToolCallSucceeded(m, "t1", "c1", "found", 1, 5))
+        .add(m -> new TurnFailed(m, "t1", "session_closed", "closed by alice"));
+
+    ChatMessage last = j.state.messages().get(j.state.messages().size() - 1);
+    assertEquals(ChatMessage.Role.TOOL, last.role());
+    assertEquals(2, last.toolResults().size());
+    assertFalse(last.toolResults().get(0).error());
+    assertTrue(last.toolResults().get(1).error());
+    assertEquals(SessionStatus.IDLE, j.state.status());
+    assertFalse(j.state.finishedTurn("t1").orElseThrow().completed());
+  }
+
+  @Test
+  void anIdempotencyKeyFindsTheTurnItStartedWhileRunningAndAfterwards() {
+    Journal j = opened().add(m -> new UserMessageAdded(m, "t1", "hi", "key-1"));
+    assertEquals("t1", j.state.turnIdForKey("key-1").orElseThrow());
+    j.add(m -> new ModelCallStarted(m, "t1", 1))
+        .add(m -> new ModelReplied(m, "t1", 1, "hello", List.of(), "end_turn", Usage.ZERO))
+        .add(m -> new TurnCompleted(m, "t1", "hello", Usage.ZERO));
+    assertEquals("t1", j.state.turnIdForKey("key-1").orElseThrow());
+    assertTrue(j.state.turnIdForKey("key-2").isEmpty());
+    assertTrue(j.state.turnIdForKey(null).isEmpty());
+  }
+
+  @Test
+  void onlyTheMostRecentTurnsAreRemembered() {
+    Journal j = opened();
+    int turns = SessionState.RECENT_TURNS_KEPT + 5;
+    for (int i = 0; i < turns; i++) {
+      String turnId = "t" + i;
+      j.add(m -> new UserMessageAdded(m, turnId, "hi", "k-" + turnId))
+          .add(m -> new TurnFailed(m, turnId, "max_steps_exceeded", "limit"));
+    }
+    assertEquals(SessionState.RECENT_TURNS_KEPT, j.state.recentTurns().size());
+    assertTrue(j.state.finishedTurn("t4").isEmpty(), "oldest turns are forgotten");
+    assertTrue(j.state.finishedTurn("t5").isPresent());
+    assertEquals(turns, j.state.turnsStarted());
+  }
+
+  @Test
+  void theAuditHeadIsTheHashOfTheLastEventAndEachEventPointsAtItsPredecessor() {
+    SessionState s = SessionState.empty();
+    assertEquals(AuditChain.GENESIS, s.auditHead());
+    SessionEvent first =
+        new SessionCreated(
+            new EventMeta(T0, "user:alice", s.auditHead()), "ses_1", ALICE, Specs.agent(List.of(), 3, false),
+            List.of(), Map.of());
+    s = s.apply(first);
+    assertEquals(AuditChain.hash(first), s.auditHead());
+    SessionEvent second = new UserMessageAdded(new EventMeta(T0, "user:alice", s.auditHead()), "t1", "x", null);
+    SessionState after = s.apply(second);
+    assertEquals(AuditChain.hash(second), after.auditHead());
+    assertNotEquals(s.auditHead(), after.auditHead());
+  }
+
+  @Test
+  void aClosedSessionHasNoTurnAndSaysClosed() {
+    Journal j = opened().add(m -> new SessionClosed(m, "done"));
+    assertEquals(SessionStatus.CLOSED, j.state.status());
+    assertTrue(j.state.closed());
+  }
+}
