@@ -1,0 +1,130 @@
+package io.statehouse.api.demo;
+
+import com.typesafe.config.Config;
+import io.statehouse.api.http.ApiKeys;
+import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.Catalog;
+import io.statehouse.runtime.catalog.HttpTarget;
+import io.statehouse.runtime.catalog.Limits;
+import io.statehouse.runtime.catalog.ModelSpec;
+import io.statehouse.runtime.catalog.RetryPolicy;
+import io.statehouse.runtime.catalog.ScriptStep;
+import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.json.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers the demo tools and agents for every tenant that has an API key, through the same catalog
+ * commands the API uses. Re-registering an unchanged definition is a no-op, so restarts are safe.
+ */
+public final class DemoContent {
+  private static final Logger log = LoggerFactory.getLogger(DemoContent.class);
+
+  /** The documented demo keys (plain text). Only those whose hash is configured are announced. */
+  public static final List<String> DEMO_KEYS = List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
+
+  public static final List<String> AGENTS = List.of("weather-assistant", "refund-agent", "report-agent");
+
+  private DemoContent() {}
+
+  public static List<String> configuredDemoKeys(ApiKeys keys) {
+    return DEMO_KEYS.stream()
+        .flatMap(k -> keys.authenticate("Bearer " + k).stream().map(p -> k + "  tenant " + p.tenant() + ", " + p.subject() + " " + p.roles()))
+        .toList();
+  }
+
+  public static void register(StatehouseRuntime runtime, Config config, int httpPort, Duration within) throws Exception {
+    String base = "http://127.0.0.1:" + httpPort + "/demo/tools/";
+    List<ToolSpec> tools =
+        List.of(
+            tool("weather", "Current weather for a city", "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}",
+                true, "GET", base + "weather", Duration.ofSeconds(5)),
+            tool("issue_refund", "Issue a refund for an order (not idempotent without its key)",
+                "{\"type\":\"object\",\"properties\":{\"orderId\":{\"type\":\"string\"},\"amountEur\":{\"type\":\"number\"}},\"required\":[\"orderId\",\"amountEur\"]}",
+                false, "POST", base + "refunds", Duration.ofSeconds(5)),
+            tool("build_report", "Build a quarterly report (takes 8 seconds)", "{\"type\":\"object\",\"properties\":{\"quarter\":{\"type\":\"string\"}}}",
+                true, "POST", base + "report", Duration.ofSeconds(20)));
+    List<AgentSpec> agents =
+        List.of(
+            agent("weather-assistant", "Answers questions about the weather", List.of("weather"),
+                step(null, "weather", "{\"city\":\"Paris\"}"), step("I checked the weather in Paris for you: see the tool result above.", null, null)),
+            agent("refund-agent", "Issues refunds", List.of("issue_refund"),
+                step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"), step("The refund for order A-1001 is issued.", null, null)),
+            agent("report-agent", "Builds reports slowly (try killing the node mid-call)", List.of("build_report"),
+                step(null, "build_report", "{\"quarter\":\"Q3\"}"), step("Your Q3 report is ready.", null, null)));
+
+    Set<String> tenants = new LinkedHashSet<>();
+    config.getConfigList("statehouse.api.keys").forEach(c -> tenants.add(c.getString("tenant")));
+    long deadline = System.nanoTime() + within.toNanos();
+    for (String tenant : tenants) {
+      Principal runtimeActor = new Principal(tenant, "demo-setup", List.of());
+      for (ToolSpec t : tools) {
+        retry(deadline, () -> Asks.askWithStatus(
+                runtime.catalog(tenant), Catalog.ToolRegistration.class, r -> new Catalog.PutTool(t, runtimeActor.actor(), r), Duration.ofSeconds(10))
+            .toCompletableFuture().get(15, TimeUnit.SECONDS));
+      }
+      for (AgentSpec a : agents) {
+        retry(deadline, () -> Asks.askWithStatus(
+                runtime.catalog(tenant), Catalog.AgentRegistration.class, r -> new Catalog.PutAgent(a, runtimeActor.actor(), r), Duration.ofSeconds(10))
+            .toCompletableFuture().get(15, TimeUnit.SECONDS));
+      }
+    }
+    log.info("demo tools and agents registered for tenants {}", tenants);
+  }
+
+  private interface Attempt {
+    Object run() throws Exception;
+  }
+
+  /** The catalog is reachable only once the cluster and its journal are up; wait for that. */
+  private static void retry(long deadline, Attempt attempt) throws Exception {
+    while (true) {
+      try {
+        attempt.run();
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.info("catalog not reachable yet ({}); retrying at {}", e.toString(), Instant.now());
+        Thread.sleep(1000);
+      }
+    }
+  }
+
+  private static ToolSpec tool(String name, String description, String schema, boolean idempotent, String method, String url, Duration timeout) {
+    return new ToolSpec(
+        name, 0, description, json(schema), idempotent, timeout,
+        new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(2)), new HttpTarget(method, url, null));
+  }
+
+  private static AgentSpec agent(String name, String description, List<String> tools, ScriptStep... script) {
+    return new AgentSpec(
+        name, 0, description, "You are a demo agent. Call your tool, then answer.",
+        new ModelSpec("scripted", null, null, true, List.of(script)), tools, new Limits(8, 0, null));
+  }
+
+  private static ScriptStep step(String text, String tool, String input) {
+    return tool == null
+        ? new ScriptStep(text, List.of())
+        : new ScriptStep(null, List.of(new ScriptStep.Call(tool, json(input))));
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

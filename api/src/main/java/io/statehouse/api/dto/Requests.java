@@ -1,0 +1,51 @@
+package io.statehouse.api.dto;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/** Request bodies of the API, exactly as clients send them. Validated by {@link Definitions}. */
+public final class Requests {
+  private Requests() {}
+
+  /** {@code PUT /v1/tools/{name}}. */
+  public record ToolDefinition(
+      String name,
+      String description,
+      JsonNode inputSchema,
+      Boolean idempotent,
+      String timeout,
+      RetryDefinition retry,
+      HttpDefinition http,
+      JsonNode mcp) {}
+
+  public record RetryDefinition(Integer maxAttempts, String backoff, String maxBackoff) {}
+
+  public record HttpDefinition(String method, String url, Map<String, String> headers) {}
+
+  /** {@code PUT /v1/agents/{name}}. */
+  public record AgentDefinition(
+      String name,
+      String description,
+      String instructions,
+      ModelDefinition model,
+      List<String> tools,
+      List<JsonNode> policies,
+      LimitsDefinition limits) {}
+
+  public record ModelDefinition(
+      String provider, String id, Long latencyMs, Boolean loop, List<ScriptStepDefinition> script) {}
+
+  public record ScriptStepDefinition(String text, List<ScriptedCallDefinition> toolCalls) {}
+
+  public record ScriptedCallDefinition(String name, JsonNode input) {}
+
+  public record LimitsDefinition(Integer maxStepsPerTurn, Long maxTokensPerSession, BigDecimal maxCostUsd) {}
+
+  /** {@code POST /v1/sessions}. */
+  public record CreateSession(String agent, Map<String, String> metadata) {}
+
+  /** {@code POST /v1/sessions/{id}/messages}. */
+  public record SendMessage(String content, String idempotencyKey) {}
+}

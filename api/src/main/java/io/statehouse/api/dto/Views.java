@@ -1,0 +1,218 @@
+package io.statehouse.api.dto;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.ChatMessage;
+import io.statehouse.runtime.model.Usage;
+import io.statehouse.runtime.session.AgentSession.PendingDecision;
+import io.statehouse.runtime.session.AgentSession.TurnOutcome;
+import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionState;
+import io.statehouse.runtime.session.ToolCallState;
+import io.statehouse.runtime.session.Turn;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Response bodies of the API, and how runtime values become them. */
+public final class Views {
+  private static final String REDACTED = "***";
+
+  private Views() {}
+
+  public record ToolView(
+      String name,
+      int version,
+      String description,
+      JsonNode inputSchema,
+      boolean idempotent,
+      String timeout,
+      RetryView retry,
+      HttpView http) {}
+
+  public record RetryView(int maxAttempts, String backoff, String maxBackoff) {}
+
+  /** Header values are never echoed: they usually hold credentials. */
+  public record HttpView(String method, String url, Map<String, String> headers) {}
+
+  public record AgentView(
+      String name,
+      int version,
+      String description,
+      String instructions,
+      ModelView model,
+      List<String> tools,
+      List<Object> policies,
+      LimitsView limits) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ModelView(String provider, String id, Long latencyMs, Boolean loop, List<StepView> script) {}
+
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record StepView(String text, List<CallView> toolCalls) {}
+
+  public record CallView(String name, JsonNode input) {}
+
+  public record LimitsView(int maxStepsPerTurn, long maxTokensPerSession, BigDecimal maxCostUsd) {}
+
+  public record CatalogView<T>(List<T> items) {}
+
+  public record SessionCreatedView(String id, String agent, int agentVersion, String status, Instant createdAt) {}
+
+  public record SessionView(
+      String id,
+      String status,
+      AgentRef agent,
+      String owner,
+      Instant createdAt,
+      Instant updatedAt,
+      Map<String, String> metadata,
+      List<MessageView> messages,
+      TurnView currentTurn,
+      List<ApprovalView> approvals,
+      UsageView usage,
+      long turns) {}
+
+  public record AgentRef(String name, int version) {}
+
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record MessageView(
+      String role, String content, List<ToolCallView> toolCalls, List<ToolResultView> toolResults) {}
+
+  public record ToolCallView(String id, String name, JsonNode input) {}
+
+  public record ToolResultView(String toolCallId, String content, boolean isError) {}
+
+  public record TurnView(
+      String turnId, String status, Instant startedAt, int modelCalls, List<CallStateView> toolCalls) {}
+
+  public record CallStateView(String id, String tool, String status, int round) {}
+
+  /** Something a human must decide; {@code kind} is {@code outcome_unknown} for a tool that may have run. */
+  public record ApprovalView(String id, String tool, JsonNode input, String reason, String kind) {}
+
+  public record UsageView(long inputTokens, long outputTokens, BigDecimal costUsd) {}
+
+  public record TurnResultView(
+      String turnId,
+      String status,
+      String output,
+      List<ApprovalView> approvals,
+      UsageView usage,
+      @JsonInclude(JsonInclude.Include.NON_NULL) ErrorView error) {}
+
+  public record RunningTurnView(String turnId, String status) {}
+
+  public record ErrorView(String code, String message) {}
+
+  public record SessionListView(List<SessionSummaryView> sessions, String next) {}
+
+  public record SessionSummaryView(
+      String id, String agent, int agentVersion, String status, String lastTurnId, Instant createdAt, Instant updatedAt) {}
+
+  public record EventsView(List<EventView> events, Long next) {}
+
+  public record EventView(
+      long seq, String type, Instant at, String actor, JsonNode data, String prevHash, String hash) {}
+
+  // ---- mapping ----------------------------------------------------------------------------------
+
+  public static ToolView tool(ToolSpec t) {
+    Map<String, String> headers = new TreeMap<>();
+    t.http().headers().keySet().forEach(h -> headers.put(h, REDACTED));
+    return new ToolView(
+        t.name(), t.version(), t.description(), t.inputSchema(), t.idempotent(), Durations.format(t.timeout()),
+        new RetryView(t.retry().maxAttempts(), Durations.format(t.retry().backoff()), Durations.format(t.retry().maxBackoff())),
+        new HttpView(t.http().method(), t.http().url(), headers));
+  }
+
+  public static AgentView agent(AgentSpec a) {
+    List<StepView> script =
+        a.model().script().isEmpty()
+            ? null
+            : a.model().script().stream()
+                .map(s -> new StepView(s.text(), s.toolCalls().stream().map(c -> new CallView(c.name(), c.input())).toList()))
+                .toList();
+    boolean scripted = !a.model().script().isEmpty();
+    return new AgentView(
+        a.name(), a.version(), a.description(), a.instructions(),
+        new ModelView(a.model().provider(), a.model().id(), a.model().latencyMs(), scripted ? a.model().loop() : null, script),
+        a.tools(), List.of(),
+        new LimitsView(a.limits().maxStepsPerTurn(), a.limits().maxTokensPerSession(), a.limits().maxCostUsd()));
+  }
+
+  public static SessionCreatedView created(SessionState s) {
+    return new SessionCreatedView(s.sessionId(), s.agent().name(), s.agent().version(), s.status().wire(), s.createdAt());
+  }
+
+  public static SessionView session(SessionState s) {
+    Turn turn = s.turn();
+    TurnView current =
+        turn == null
+            ? null
+            : new TurnView(
+                turn.turnId(),
+                turn.anyCallUnknown() ? "needs_decision" : "running",
+                turn.startedAt(),
+                turn.modelCalls(),
+                turn.calls().stream()
+                    .map(c -> new CallStateView(c.callId(), c.tool(), c.status().name().toLowerCase(Locale.ROOT), c.round()))
+                    .toList());
+    List<ApprovalView> approvals =
+        turn == null
+            ? List.of()
+            : turn.calls().stream()
+                .filter(c -> c.status() == ToolCallState.Status.UNKNOWN)
+                .map(c -> new ApprovalView(c.callId(), c.tool(), c.input(), c.errorMessage(), "outcome_unknown"))
+                .toList();
+    return new SessionView(
+        s.sessionId(), s.status().wire(), new AgentRef(s.agent().name(), s.agent().version()), s.owner().subject(),
+        s.createdAt(), s.updatedAt(), s.metadata(), s.messages().stream().map(Views::message).toList(), current,
+        approvals, usage(s.usage()), s.turnsStarted());
+  }
+
+  private static MessageView message(ChatMessage m) {
+    return new MessageView(
+        m.role().name().toLowerCase(Locale.ROOT),
+        m.text(),
+        m.toolUses().stream().map(u -> new ToolCallView(u.id(), u.name(), u.input())).toList(),
+        m.toolResults().stream().map(r -> new ToolResultView(r.toolUseId(), r.content(), r.error())).toList());
+  }
+
+  public static UsageView usage(Usage u) {
+    return new UsageView(u.inputTokens(), u.outputTokens(), u.costUsd());
+  }
+
+  public static TurnResultView turnResult(TurnOutcome o) {
+    List<ApprovalView> approvals =
+        o.decisions().stream().map(Views::approval).toList();
+    ErrorView error = o.errorCode() == null ? null : new ErrorView(o.errorCode(), o.errorMessage());
+    return new TurnResultView(o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error);
+  }
+
+  private static ApprovalView approval(PendingDecision d) {
+    return new ApprovalView(d.id(), d.tool(), d.input(), d.reason(), "outcome_unknown");
+  }
+
+  public static SessionSummaryView summary(SessionDirectory.Entry e) {
+    return new SessionSummaryView(
+        e.sessionId(), e.agent(), e.agentVersion(), e.status().wire(), e.lastTurnId(), e.createdAt(), e.updatedAt());
+  }
+
+  /** An event as the audit trail shows it: its payload without the metadata, plus its chain link. */
+  public static EventView event(long seq, SessionEvent e) {
+    ObjectNode data = Json.MAPPER.valueToTree(e);
+    data.remove("meta");
+    return new EventView(
+        seq, e.getClass().getSimpleName(), e.meta().at(), e.meta().actor(), data, e.meta().prevHash(), AuditChain.hash(e));
+  }
+}

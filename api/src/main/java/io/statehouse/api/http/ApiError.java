@@ -1,0 +1,65 @@
+package io.statehouse.api.http;
+
+import io.statehouse.runtime.Rejection;
+import java.util.Map;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * An error the API answers with: an HTTP status and the body {@code {"error": {"code", "message",
+ * …}}}. Thrown (or returned as a failed stage) anywhere in a route; the exception handler writes it.
+ */
+public final class ApiError extends RuntimeException {
+  private static final Map<String, StatusCode> BY_REJECTION =
+      Map.ofEntries(
+          Map.entry("session_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("turn_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("tool_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("agent_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("turn_in_progress", StatusCodes.CONFLICT),
+          Map.entry("needs_decision", StatusCodes.CONFLICT),
+          Map.entry("session_closed", StatusCodes.CONFLICT),
+          Map.entry("session_exists", StatusCodes.CONFLICT),
+          Map.entry("not_applicable", StatusCodes.CONFLICT),
+          Map.entry("unknown_tool", StatusCodes.BAD_REQUEST));
+
+  private final StatusCode status;
+  private final String code;
+  private final String turnId;
+
+  public ApiError(StatusCode status, String code, String message) {
+    this(status, code, message, null);
+  }
+
+  public ApiError(StatusCode status, String code, String message, String turnId) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+    this.turnId = turnId;
+  }
+
+  public static ApiError badRequest(String message) {
+    return new ApiError(StatusCodes.BAD_REQUEST, "invalid_request", message);
+  }
+
+  public static ApiError notFound(String code, String message) {
+    return new ApiError(StatusCodes.NOT_FOUND, code, message);
+  }
+
+  /** The API's answer to an entity's rejection. */
+  public static ApiError from(Rejection r) {
+    return new ApiError(BY_REJECTION.getOrDefault(r.code(), StatusCodes.BAD_REQUEST), r.code(), r.getMessage(), r.turnId());
+  }
+
+  public StatusCode status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public String turnId() {
+    return turnId;
+  }
+}

@@ -1,0 +1,129 @@
+package io.statehouse.api.http;
+
+import io.statehouse.api.dto.Definitions;
+import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.session.SessionDirectory;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole HTTP surface: {@code /health/*} without a key, {@code /v1/*} with one, and every error
+ * (ours, the routing DSL's rejections, unexpected exceptions) as {@code {"error": {code,
+ * message}}}.
+ */
+public final class ApiRoutes extends RouteSupport {
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+  private final CatalogRoutes catalog;
+  private final SessionRoutes sessions;
+  private final Supplier<CompletionStage<Boolean>> ready;
+  private final Route extra;
+
+  public ApiRoutes(
+      HttpSettings settings,
+      ApiKeys keys,
+      StatehouseRuntime runtime,
+      Definitions definitions,
+      SessionDirectory directory,
+      CurrentEventsByPersistenceIdQuery events,
+      ActorSystem<?> system,
+      Supplier<CompletionStage<Boolean>> ready,
+      Route extra) {
+    super(settings, keys);
+    this.catalog = new CatalogRoutes(settings, keys, runtime, definitions);
+    this.sessions = new SessionRoutes(settings, keys, runtime, directory, events, system);
+    this.ready = ready;
+    this.extra = extra;
+  }
+
+  public Route route() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    concat(
+                        pathPrefix("health", this::health),
+                        pathPrefix("v1", () -> authenticated(p -> concat(catalog.routes(p), sessions.routes(p)))),
+                        extra)));
+  }
+
+  private Route health() {
+    return concat(
+        path("alive", () -> get(() -> complete(ApiJson.response(StatusCodes.OK, java.util.Map.of("status", "alive"))))),
+        path(
+            "ready",
+            () ->
+                get(
+                    () ->
+                        completeWithFuture(
+                            ready.get()
+                                .exceptionally(e -> false)
+                                .thenApply(
+                                    ok ->
+                                        ok
+                                            ? ApiJson.response(StatusCodes.OK, java.util.Map.of("status", "ready"))
+                                            : ApiJson.error(
+                                                new ApiError(
+                                                    StatusCodes.SERVICE_UNAVAILABLE, "not_ready",
+                                                    "the node is not a cluster member yet or cannot reach Cassandra")))))));
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder().matchAny(e -> complete(errorResponse(e))).build();
+  }
+
+  static HttpResponse errorResponse(Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof ApiError api) {
+      return ApiJson.error(api);
+    }
+    if (e instanceof EntityStreamSizeException size) {
+      return ApiJson.error(
+          new ApiError(
+              StatusCodes.CONTENT_TOO_LARGE, "payload_too_large",
+              "the request body is larger than the limit of " + size.limit() + " bytes"));
+    }
+    if (e instanceof IllegalRequestException bad) {
+      // raised by the HTTP layer itself, e.g. a body over the size limit (413)
+      String code = bad.status().intValue() == 413 ? "payload_too_large" : "invalid_request";
+      return ApiJson.error(new ApiError(bad.status(), code, bad.info().formatPretty()));
+    }
+    log.error("unexpected error answering a request", e);
+    return ApiJson.error(new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error; see the node's log"));
+  }
+
+  /** The DSL's own rejections (no route, wrong method, …) with their status, as JSON. */
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              if (response.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+                return response;
+              }
+              String text =
+                  response.entity() instanceof HttpEntity.Strict strict
+                      ? strict.getData().decodeString(StandardCharsets.UTF_8)
+                      : response.status().reason();
+              String code = response.status().reason().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+              HttpResponse json = ApiJson.error(new ApiError(response.status(), code, text));
+              return json.addHeaders(response.getHeaders());
+            });
+  }
+}

@@ -1,0 +1,117 @@
+package io.statehouse.api.http;
+
+import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.Rejection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What every route needs: the caller's principal, a size-limited body, asks with a configured
+ * timeout, and failures turned into JSON errors. Routes stay thin: parse, authorize, ask, map.
+ */
+abstract class RouteSupport extends AllDirectives {
+  protected final HttpSettings settings;
+  private final ApiKeys keys;
+
+  protected RouteSupport(HttpSettings settings, ApiKeys keys) {
+    this.settings = settings;
+    this.keys = keys;
+  }
+
+  /** Runs {@code inner} for a caller with a valid API key; 401 otherwise. */
+  protected Route authenticated(Function<Principal, Route> inner) {
+    return optionalHeaderValueByName(
+        "Authorization",
+        header ->
+            keys.authenticate(header.orElse(null))
+                .map(inner)
+                .orElseGet(
+                    () ->
+                        complete(
+                            ApiJson.error(
+                                    new ApiError(
+                                        StatusCodes.UNAUTHORIZED, "unauthorized",
+                                        header.isPresent()
+                                            ? "the API key is not valid"
+                                            : "send an API key as 'Authorization: Bearer <key>'"))
+                                .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "statehouse"))))));
+  }
+
+  /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */
+  protected <T> Route body(Class<T> type, boolean yamlAllowed, Function<T, Route> inner) {
+    return extractStrictEntity(
+        settings.bodyReadTimeout(),
+        settings.maxBodyBytes(),
+        (HttpEntity.Strict entity) -> inner.apply(ApiJson.read(entity, type, yamlAllowed)));
+  }
+
+  /** Asks an entity; a rejection becomes its API error, no answer in time a 503. */
+  protected static <M, R> CompletionStage<R> ask(
+      EntityRef<M> entity, Class<R> replyType, Function<ActorRef<StatusReply<R>>, M> message, Duration timeout) {
+    return Asks.askWithStatus(entity, replyType, message, timeout).exceptionallyCompose(RouteSupport::translate);
+  }
+
+  private static <R> CompletionStage<R> translate(Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof Rejection r) {
+      return CompletableFuture.failedFuture(ApiError.from(r));
+    }
+    if (e instanceof TimeoutException) {
+      return CompletableFuture.failedFuture(
+          new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "timeout", "the runtime did not answer in time; try again"));
+    }
+    return CompletableFuture.failedFuture(e);
+  }
+
+  protected static Throwable unwrap(Throwable error) {
+    Throwable e = error;
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  protected Route respond(CompletionStage<HttpResponse> response) {
+    return completeWithFuture(response);
+  }
+
+  protected static CompletionStage<HttpResponse> ok(Object body) {
+    return CompletableFuture.completedFuture(ApiJson.response(StatusCodes.OK, body));
+  }
+
+  /** An integer query parameter within bounds, or a 400 naming it. */
+  protected static int intParam(java.util.Optional<String> raw, String name, int fallback, int min, int max) {
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int v = Integer.parseInt(raw.get().trim());
+      if (v < min || v > max) {
+        throw ApiError.badRequest("query parameter '" + name + "' must be between " + min + " and " + max);
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("query parameter '" + name + "' must be an integer");
+    }
+  }
+
+  protected static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}

@@ -1,0 +1,226 @@
+package io.statehouse.api.http;
+
+import io.statehouse.api.dto.Requests.CreateSession;
+import io.statehouse.api.dto.Requests.SendMessage;
+import io.statehouse.api.dto.Views;
+import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.catalog.Catalog;
+import io.statehouse.runtime.session.AgentSession;
+import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionId;
+import io.statehouse.runtime.session.SessionState;
+import io.statehouse.runtime.session.SessionStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * {@code /v1/sessions}: open, list, read, send messages, read the event trail, close. Requests are
+ * routed to the session entity {@code <caller's tenant>:<id>}, so another tenant's session is not
+ * found rather than forbidden.
+ */
+final class SessionRoutes extends RouteSupport {
+  private static final int MAX_METADATA_ENTRIES = 50;
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final StatehouseRuntime runtime;
+  private final SessionDirectory directory;
+  private final CurrentEventsByPersistenceIdQuery events;
+  private final ActorSystem<?> system;
+
+  SessionRoutes(
+      HttpSettings settings,
+      ApiKeys keys,
+      StatehouseRuntime runtime,
+      SessionDirectory directory,
+      CurrentEventsByPersistenceIdQuery events,
+      ActorSystem<?> system) {
+    super(settings, keys);
+    this.runtime = runtime;
+    this.directory = directory;
+    this.events = events;
+    this.system = system;
+  }
+
+  Route routes(Principal p) {
+    return pathPrefix("sessions", () -> concat(
+        pathEnd(() -> concat(
+            post(() -> body(CreateSession.class, false, req -> open(p, req))),
+            get(() -> parameterOptional("status", status -> parameterOptional("limit", limit ->
+                parameterOptional("after", after -> list(p, status, limit, after))))))),
+        pathPrefix(PathMatchers.segment(), rawId -> {
+          SessionId id = sessionId(p, rawId);
+          return concat(
+              pathEnd(() -> concat(get(() -> read(p, id)), delete(() -> close(p, id)))),
+              path("messages", () -> post(() -> optionalHeaderValueByName("Idempotency-Key", header ->
+                  parameterOptional("wait", wait ->
+                      body(SendMessage.class, false, req -> send(p, id, req, header, wait)))))),
+              path("events", () -> get(() -> parameterOptional("after", after ->
+                  parameterOptional("limit", limit -> eventTrail(id, after, limit))))));
+        })));
+  }
+
+  private static SessionId sessionId(Principal p, String raw) {
+    if (!SessionId.isWellFormed(raw)) {
+      throw ApiError.notFound("session_not_found", "no session " + raw);
+    }
+    return new SessionId(p.tenant(), raw);
+  }
+
+  private Route open(Principal p, CreateSession req) {
+    if (req.agent() == null || req.agent().isBlank()) {
+      throw ApiError.badRequest("agent is required: the name of a registered agent");
+    }
+    Map<String, String> metadata = req.metadata() == null ? Map.of() : req.metadata();
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw ApiError.badRequest("metadata may have at most " + MAX_METADATA_ENTRIES + " entries");
+    }
+    metadata.forEach(
+        (k, v) -> {
+          if (k.length() > 64 || v == null || v.length() > 1024) {
+            throw ApiError.badRequest("metadata keys are at most 64 characters and values at most 1024 (not null)");
+          }
+        });
+    SessionId id = SessionId.random(p.tenant());
+    CompletionStage<HttpResponse> created =
+        ask(runtime.catalog(p.tenant()), Catalog.ResolvedAgent.class, r -> new Catalog.Resolve(req.agent(), r), settings.askTimeout())
+            .exceptionallyCompose(
+                e ->
+                    CompletableFuture.failedFuture(
+                        unwrap(e) instanceof ApiError a && a.code().equals("agent_not_found")
+                            ? new ApiError(StatusCodes.BAD_REQUEST, "unknown_agent", "no agent named '" + req.agent() + "' is registered")
+                            : unwrap(e)))
+            .thenCompose(
+                resolved ->
+                    ask(
+                        runtime.session(id),
+                        SessionState.class,
+                        r -> new AgentSession.Create(p, resolved.agent(), resolved.tools(), metadata, r),
+                        settings.askTimeout()))
+            .thenApply(
+                state ->
+                    ApiJson.response(StatusCodes.CREATED, Views.created(state))
+                        .addHeader(Location.create("/v1/sessions/" + id.id())));
+    return respond(created);
+  }
+
+  private Route list(Principal p, Optional<String> status, Optional<String> rawLimit, Optional<String> after) {
+    Optional<SessionStatus> wanted;
+    try {
+      wanted = status.map(SessionStatus::fromWire);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(
+          "status must be one of " + List.of(SessionStatus.values()).stream().map(SessionStatus::wire).toList());
+    }
+    int limit = intParam(rawLimit, "limit", 100, 1, 1000);
+    return respond(
+        directory
+            .list(p.tenant(), wanted, limit, after)
+            .thenApply(
+                entries ->
+                    ApiJson.response(
+                        StatusCodes.OK,
+                        new Views.SessionListView(
+                            entries.stream().map(Views::summary).toList(),
+                            entries.size() == limit ? entries.get(entries.size() - 1).sessionId() : null))));
+  }
+
+  private Route read(Principal p, SessionId id) {
+    return respond(
+        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
+            .thenApply(s -> ApiJson.response(StatusCodes.OK, Views.session(s))));
+  }
+
+  private Route close(Principal p, SessionId id) {
+    return respond(
+        ask(runtime.session(id), SessionState.class, r -> new AgentSession.Close(p, "closed by " + p.subject(), r), settings.askTimeout())
+            .thenApply(s -> ApiJson.response(StatusCodes.OK, Views.session(s))));
+  }
+
+  /**
+   * Starts a turn and waits up to {@code ?wait=} seconds for it: 200 with the result when it stops
+   * running in time, 202 with its id otherwise. The turn goes on either way.
+   */
+  private Route send(Principal p, SessionId id, SendMessage req, Optional<String> header, Optional<String> rawWait) {
+    if (req.content() == null || req.content().isBlank()) {
+      throw ApiError.badRequest("content is required and must not be blank");
+    }
+    if (req.content().length() > settings.maxMessageChars()) {
+      throw ApiError.badRequest("content is longer than " + settings.maxMessageChars() + " characters");
+    }
+    String key = req.idempotencyKey() != null ? req.idempotencyKey() : header.orElse(null);
+    if (key != null && (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY)) {
+      throw ApiError.badRequest("idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+    }
+    Duration wait = Duration.ofSeconds(intParam(rawWait, "wait", (int) settings.defaultWait().toSeconds(), 0, (int) settings.maxWait().toSeconds()));
+    CompletionStage<HttpResponse> result =
+        ask(runtime.session(id), AgentSession.TurnAccepted.class, r -> new AgentSession.SendMessage(p, req.content(), key, r), settings.askTimeout())
+            .thenCompose(accepted -> awaitTurn(id, accepted.turnId(), wait));
+    return respond(result);
+  }
+
+  private CompletionStage<HttpResponse> awaitTurn(SessionId id, String turnId, Duration wait) {
+    HttpResponse running = ApiJson.response(StatusCodes.ACCEPTED, new Views.RunningTurnView(turnId, "running"));
+    if (wait.isZero()) {
+      return CompletableFuture.completedFuture(running);
+    }
+    return Asks.askWithStatus(
+            runtime.session(id), AgentSession.TurnOutcome.class, r -> new AgentSession.AwaitTurn(turnId, r), wait)
+        .handle(
+            (outcome, error) -> {
+              if (error == null) {
+                return ApiJson.response(
+                    outcome.status().equals("running") ? StatusCodes.ACCEPTED : StatusCodes.OK, Views.turnResult(outcome));
+              }
+              if (unwrap(error) instanceof TimeoutException) {
+                return running;
+              }
+              throw new CompletionException(unwrap(error));
+            });
+  }
+
+  /** The journal itself, read through Persistence Query: the audit trail of the session. */
+  private Route eventTrail(SessionId id, Optional<String> rawAfter, Optional<String> rawLimit) {
+    long after;
+    try {
+      after = rawAfter.map(Long::parseLong).orElse(0L);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("query parameter 'after' must be an event sequence number");
+    }
+    if (after < 0) {
+      throw ApiError.badRequest("query parameter 'after' must not be negative");
+    }
+    int limit = intParam(rawLimit, "limit", 100, 1, 1000);
+    CompletionStage<HttpResponse> page =
+        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
+            .thenCompose(
+                exists ->
+                    events
+                        .currentEventsByPersistenceId(id.persistenceId().id(), after + 1, Long.MAX_VALUE)
+                        .take(limit)
+                        .map(env -> Views.event(env.sequenceNr(), (SessionEvent) env.event()))
+                        .runWith(Sink.seq(), system))
+            .thenApply(
+                list ->
+                    ApiJson.response(
+                        StatusCodes.OK,
+                        new Views.EventsView(list, list.size() == limit ? list.get(list.size() - 1).seq() : null)));
+    return respond(page);
+  }
+}

@@ -1,0 +1,53 @@
+package io.statehouse.api.it;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.config.OptionsMap;
+import com.datastax.oss.driver.api.core.config.TypedDriverOption;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+import io.statehouse.runtime.session.SessionId;
+import java.util.List;
+
+/**
+ * Reads a session's journal straight from Cassandra, without going through a node: a test can watch
+ * a session recover by itself without waking it with a request.
+ */
+public final class JournalProbe implements AutoCloseable {
+  private final CqlSession cql;
+  private final String keyspace;
+
+  public JournalProbe(CassandraTestKeyspaces keyspaces) {
+    // a programmatic config only: the default loader would also read application.conf from the
+    // classpath and add its contact point (the dev server's 9042) to ours
+    OptionsMap options = OptionsMap.driverDefaults();
+    options.put(
+        TypedDriverOption.CONTACT_POINTS,
+        List.of(keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort()));
+    options.put(TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, CassandraTestKeyspaces.LOCAL_DATACENTER);
+    this.cql = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
+    this.keyspace = keyspaces.journalKeyspace();
+  }
+
+  /** The simple class names of the session's events, in order. */
+  public List<String> eventTypes(SessionId id) {
+    return cql
+        .execute(
+            "SELECT ser_manifest FROM " + keyspace + ".messages WHERE persistence_id = ? AND partition_nr = 0",
+            id.persistenceId().id())
+        .all()
+        .stream()
+        .map((Row r) -> r.getString("ser_manifest"))
+        .map(m -> m.substring(Math.max(m.lastIndexOf('$'), m.lastIndexOf('.')) + 1))
+        .toList();
+  }
+
+  public long count(SessionId id, String type) {
+    return eventTypes(id).stream().filter(type::equals).count();
+  }
+
+  @Override
+  public void close() {
+    cql.close();
+  }
+}

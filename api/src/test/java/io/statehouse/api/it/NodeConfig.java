@@ -1,0 +1,29 @@
+package io.statehouse.api.it;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+
+/** The configuration of a test node: the test class's keyspaces, test keys, its own ports. */
+public final class NodeConfig {
+  private NodeConfig() {}
+
+  /** Overrides on top of application.conf; {@code httpPort} 0 picks a free port. */
+  public static Config overrides(CassandraTestKeyspaces keyspaces, int httpPort, String extraHocon) {
+    return ConfigFactory.parseString(extraHocon)
+        .withFallback(
+            ConfigFactory.parseString(
+                "statehouse.http.port = " + httpPort + "\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    + "statehouse.demo.enabled = off\n"
+                    + "statehouse.cassandra.embedded.enabled = off\n"
+                    // lists show up quickly in tests; production keeps the safer 2 s
+                    + "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay = 1s\n"))
+        .withFallback(ItKeys.config())
+        .withFallback(keyspaces.config());
+  }
+
+  public static Config full(CassandraTestKeyspaces keyspaces, int httpPort, String extraHocon) {
+    return overrides(keyspaces, httpPort, extraHocon).withFallback(ConfigFactory.load()).resolve();
+  }
+}

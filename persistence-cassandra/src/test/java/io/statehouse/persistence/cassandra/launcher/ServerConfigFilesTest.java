@@ -1,0 +1,55 @@
+package io.statehouse.persistence.cassandra.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigFilesTest {
+
+  private final BaseDirLayout layout = new BaseDirLayout(Path.of("/srv/it's here"));
+  private final CassandraSettings settings =
+      new CassandraSettings(
+          layout.root(),
+          19042,
+          17000,
+          "512M",
+          Duration.ofSeconds(120),
+          Duration.ofSeconds(45),
+          Duration.ofSeconds(5),
+          "dev cluster",
+          Optional.empty(),
+          true);
+
+  @Test
+  void bindsOnlyLoopbackOnTheChosenPortsAndSeedsItself() {
+    String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
+
+    assertTrue(yaml.contains("\nlisten_address: 127.0.0.1\n"), yaml);
+    assertTrue(yaml.contains("\nrpc_address: 127.0.0.1\n"), yaml);
+    assertTrue(yaml.contains("\nnative_transport_port: 19042\n"), yaml);
+    assertTrue(yaml.contains("\nstorage_port: 17000\n"), yaml);
+    assertTrue(yaml.contains("- seeds: \"127.0.0.1:17000\""), yaml);
+    assertTrue(yaml.contains("\ncluster_name: 'dev cluster'\n"), yaml);
+  }
+
+  @Test
+  void keepsEveryDirectoryInsideTheBaseDirWithQuotesEscaped() {
+    String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
+
+    assertTrue(yaml.contains("commitlog_directory: '/srv/it''s here/data/commitlog'"), yaml);
+    assertTrue(yaml.contains("  - '/srv/it''s here/data/data'"), yaml);
+    assertTrue(yaml.contains("hints_directory: '/srv/it''s here/data/hints'"), yaml);
+  }
+
+  @Test
+  void logsToTheBaseDirWithXmlEscapedPath() {
+    String xml = ServerConfigFiles.logbackXml(layout);
+
+    assertTrue(xml.contains("<file>/srv/it&apos;s here/logs/system.log</file>"), xml);
+    assertEquals("a&amp;b&lt;c&gt;", ServerConfigFiles.xmlEscaped("a&b<c>"));
+  }
+}
