@@ -123,7 +123,8 @@ public final class ApiJson {
     }
     String first = e.getOriginalMessage().lines().findFirst().orElse("");
     String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-    return new ApiError(StatusCodes.BAD_REQUEST, "invalid_json", "malformed " + format + ": " + first + at);
+    return new ApiError(
+        StatusCodes.BAD_REQUEST, "invalid_" + format.toLowerCase(Locale.ROOT), "malformed " + format + ": " + first + at);
   }
 
   private static String path(JsonMappingException e) {

@@ -95,15 +95,14 @@ public final class ApiRoutes extends RouteSupport {
       return ApiJson.error(api);
     }
     if (e instanceof EntityStreamSizeException size) {
-      return ApiJson.error(
-          new ApiError(
-              StatusCodes.CONTENT_TOO_LARGE, "payload_too_large",
-              "the request body is larger than the limit of " + size.limit() + " bytes"));
+      return ApiJson.error(tooLarge(size.limit()));
     }
     if (e instanceof IllegalRequestException bad) {
-      // raised by the HTTP layer itself, e.g. a body over the size limit (413)
-      String code = bad.status().intValue() == 413 ? "payload_too_large" : "invalid_request";
-      return ApiJson.error(new ApiError(bad.status(), code, bad.info().formatPretty()));
+      // raised by the HTTP layer itself; a chunked body over the limit is reported as 400 there
+      if (bad.info().summary().startsWith("Request too large")) {
+        return ApiJson.error(new ApiError(StatusCodes.CONTENT_TOO_LARGE, "payload_too_large", bad.info().formatPretty()));
+      }
+      return ApiJson.error(new ApiError(bad.status(), "invalid_request", bad.info().formatPretty()));
     }
     log.error("unexpected error answering a request", e);
     return ApiJson.error(new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error; see the node's log"));

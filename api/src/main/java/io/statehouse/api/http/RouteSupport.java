@@ -55,6 +55,21 @@ abstract class RouteSupport extends AllDirectives {
 
   /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */
   protected <T> Route body(Class<T> type, boolean yamlAllowed, Function<T, Route> inner) {
+    return extractRequestEntity(
+        entity -> {
+          if (entity.getContentLengthOption().orElse(0L) > settings.maxBodyBytes()) {
+            throw tooLarge(settings.maxBodyBytes());
+          }
+          return strictBody(type, yamlAllowed, inner);
+        });
+  }
+
+  static ApiError tooLarge(long limit) {
+    return new ApiError(
+        StatusCodes.CONTENT_TOO_LARGE, "payload_too_large", "the request body is larger than the limit of " + limit + " bytes");
+  }
+
+  private <T> Route strictBody(Class<T> type, boolean yamlAllowed, Function<T, Route> inner) {
     return extractStrictEntity(
         settings.bodyReadTimeout(),
         settings.maxBodyBytes(),

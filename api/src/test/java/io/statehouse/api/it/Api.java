@@ -48,8 +48,12 @@ public final class Api {
     return send("DELETE", path, key, null, null);
   }
 
-  public Response send(String method, String path, String key, String body, String contentType) {
+  /** {@code headers}: extra header names and values, alternating. */
+  public Response send(String method, String path, String key, String body, String contentType, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
