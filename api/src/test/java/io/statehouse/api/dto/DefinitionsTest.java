@@ -1,0 +1,115 @@
+package io.statehouse.api.dto;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.api.dto.Requests.AgentDefinition;
+import io.statehouse.api.dto.Requests.HttpDefinition;
+import io.statehouse.api.dto.Requests.LimitsDefinition;
+import io.statehouse.api.dto.Requests.ModelDefinition;
+import io.statehouse.api.dto.Requests.ScriptStepDefinition;
+import io.statehouse.api.dto.Requests.ToolDefinition;
+import io.statehouse.api.http.ApiError;
+import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.testing.Specs;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DefinitionsTest {
+  private final Definitions definitions = new Definitions(ConfigFactory.load(), Set.of("scripted"));
+  private static final JsonNode OBJECT_SCHEMA = Specs.json("{\"type\":\"object\"}");
+
+  private static ToolDefinition tool(JsonNode schema, String timeout, HttpDefinition http) {
+    return new ToolDefinition(null, "d", schema, null, timeout, null, http, null);
+  }
+
+  @Test
+  void aMinimalToolGetsSafeDefaults() {
+    ToolSpec spec = definitions.tool("lookup", tool(OBJECT_SCHEMA, null, new HttpDefinition(null, "https://x.test/a", null)));
+    assertFalse(spec.idempotent(), "a tool is not assumed idempotent");
+    assertEquals("POST", spec.http().method());
+    assertEquals(Duration.ofSeconds(30), spec.timeout());
+    assertEquals(3, spec.retry().maxAttempts());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                definitions.tool(
+                    "t",
+                    new ToolDefinition(
+                        "other", null, Specs.json("{\"type\":\"string\"}"), null, "forever",
+                        new Requests.RetryDefinition(11, null, null),
+                        new HttpDefinition("FETCH", "ftp://x", Map.of("Idempotency-Key", "mine")), null)));
+    String m = e.getMessage();
+    for (String expected : List.of("differs", "object", "timeout", "maxAttempts", "http.method", "http.url", "Idempotency-Key")) {
+      assertTrue(m.contains(expected), "mentions " + expected + ": " + m);
+    }
+  }
+
+  @Test
+  void mcpToolsAreRefusedHonestly() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () -> definitions.tool("t", new ToolDefinition(null, null, OBJECT_SCHEMA, null, null, null, null, Specs.json("{\"server\":\"s\"}"))));
+    assertTrue(e.getMessage().contains("mcp tools are not supported"));
+  }
+
+  @Test
+  void toolNamesFollowWhatModelProvidersAccept() {
+    assertThrows(ApiError.class, () -> Definitions.checkName("tool", "workspace.read"));
+    assertThrows(ApiError.class, () -> Definitions.checkName("tool", "9lives"));
+    Definitions.checkName("tool", "get_weather-v2");
+  }
+
+  @Test
+  void anAgentOnAProviderThisNodeLacksIsRefused() {
+    AgentDefinition d =
+        new AgentDefinition(null, null, null, new ModelDefinition("bedrock", "anthropic.claude", null, null, null), List.of(), null, null);
+    ApiError e = assertThrows(ApiError.class, () -> definitions.agent("a", d));
+    assertTrue(e.getMessage().contains("bedrock"), e.getMessage());
+  }
+
+  @Test
+  void aScriptedAgentNeedsAScriptOfTextOrToolCallsAndTakesDefaultLimits() {
+    ModelDefinition noScript = new ModelDefinition("scripted", null, null, null, List.of(new ScriptStepDefinition(null, null)));
+    assertThrows(ApiError.class, () -> definitions.agent("a", new AgentDefinition(null, null, null, noScript, null, null, null)));
+
+    ModelDefinition ok = new ModelDefinition("scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)));
+    AgentSpec spec = definitions.agent("a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null));
+    assertEquals(16, spec.limits().maxStepsPerTurn());
+    assertTrue(spec.model().loop());
+    assertEquals(List.of("t1"), spec.tools());
+  }
+
+  @Test
+  void policiesAndBadLimitsAreRefusedRatherThanIgnored() {
+    ModelDefinition ok = new ModelDefinition("scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)));
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                definitions.agent(
+                    "a",
+                    new AgentDefinition(
+                        null, null, null, ok, List.of("t", "t"), List.of(Specs.json("{\"tool\":\"t\"}")),
+                        new LimitsDefinition(0, -1L, null))));
+    String m = e.getMessage();
+    assertTrue(m.contains("policies"), m);
+    assertTrue(m.contains("listed twice"), m);
+    assertTrue(m.contains("maxStepsPerTurn"), m);
+    assertTrue(m.contains("maxTokensPerSession"), m);
+  }
+}
