@@ -14,7 +14,8 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     // a node that is downed or loses its cluster exits, so its supervisor can restart it
     Config config =
-        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(ConfigFactory.load());
+        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
+            .withFallback(ConfigFactory.load());
     StatehouseNode node = StatehouseNode.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "statehouse-shutdown"));
     System.out.println(banner(node, config));
@@ -23,19 +24,35 @@ public final class Main {
 
   private static String banner(StatehouseNode node, Config config) {
     StringBuilder b = new StringBuilder("\n  Statehouse is ready\n");
-    b.append("  API        http://").append(node.host()).append(':').append(node.port()).append("/v1\n");
-    b.append("  health     http://").append(node.host()).append(':').append(node.port()).append("/health/ready\n");
+    b.append("  API        http://")
+        .append(node.host())
+        .append(':')
+        .append(node.port())
+        .append("/v1\n");
+    b.append("  health     http://")
+        .append(node.host())
+        .append(':')
+        .append(node.port())
+        .append("/health/ready\n");
     if (node.cassandra() != null) {
-      b.append("  Cassandra  127.0.0.1:").append(node.cassandra().cqlPort())
-          .append(node.cassandra().adopted() ? " (reused the server left running in " : " (started, data in ")
-          .append(node.cassandra().baseDir()).append(")\n");
+      b.append("  Cassandra  127.0.0.1:")
+          .append(node.cassandra().cqlPort())
+          .append(
+              node.cassandra().adopted()
+                  ? " (reused the server left running in "
+                  : " (started, data in ")
+          .append(node.cassandra().baseDir())
+          .append(")\n");
     }
     if (config.getBoolean("statehouse.demo.enabled")) {
       b.append("  demo keys  (Authorization: Bearer <key>)\n");
-      DemoContent.configuredDemoKeys(node.keys()).forEach(line -> b.append("    ").append(line).append('\n'));
+      DemoContent.configuredDemoKeys(node.keys())
+          .forEach(line -> b.append("    ").append(line).append('\n'));
       b.append("  demo agents: ").append(String.join(", ", DemoContent.AGENTS)).append('\n');
     }
-    b.append("  Ctrl-C stops the node").append(node.cassandra() != null ? " and Cassandra" : "").append('\n');
+    b.append("  Ctrl-C stops the node")
+        .append(node.cassandra() != null ? " and Cassandra" : "")
+        .append('\n');
     return b.toString();
   }
 }

@@ -15,9 +15,9 @@ import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
 import io.statehouse.persistence.cassandra.readside.CassandraSessionDirectory;
 import io.statehouse.persistence.cassandra.readside.ReadSideSchema;
 import io.statehouse.persistence.cassandra.readside.ReadSideSettings;
-import io.statehouse.persistence.cassandra.readside.SessionDirectoryProjection;
 import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.session.SessionDeps;
+import io.statehouse.runtime.session.SessionDirectory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,6 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
-import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.persistence.cassandra.healthcheck.CassandraHealthCheck;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
@@ -46,8 +45,8 @@ import scala.jdk.javaapi.FutureConverters;
 
 /**
  * One Statehouse node: optionally its own Cassandra (dev), the actor system joined to its cluster,
- * the runtime's sharded entities, the read side, and the HTTP API. {@code Main} starts it, and so do
- * the integration tests, in-process or as a child JVM: there is one way to start a node.
+ * the runtime's sharded entities, the read side, and the HTTP API. {@code Main} starts it, and so
+ * do the integration tests, in-process or as a child JVM: there is one way to start a node.
  */
 public final class StatehouseNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatehouseNode.class);
@@ -60,7 +59,11 @@ public final class StatehouseNode implements AutoCloseable {
   private final ApiKeys keys;
 
   private StatehouseNode(
-      ActorSystem<Void> system, ServerBinding binding, RunningCassandra cassandra, StatehouseRuntime runtime, ApiKeys keys) {
+      ActorSystem<Void> system,
+      ServerBinding binding,
+      RunningCassandra cassandra,
+      StatehouseRuntime runtime,
+      ApiKeys keys) {
     this.system = system;
     this.binding = binding;
     this.cassandra = cassandra;
@@ -79,29 +82,40 @@ public final class StatehouseNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "statehouse", cfg);
     try {
       joinCluster(system, cfg);
-      SessionDeps deps = StatehouseRuntime.defaultDeps(cfg);
-      StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
-
       // the read side has its own driver session: the registry caches a session per config path
       // together with the first caller's init, and the journal's init is what creates its keyspaces
       CassandraSession session =
-          CassandraSessionRegistry.get(system).sessionFor(CassandraSessionSettings.create("statehouse.cassandra.read-side.session"));
+          CassandraSessionRegistry.get(system)
+              .sessionFor(
+                  CassandraSessionSettings.create("statehouse.cassandra.read-side.session"));
       ReadSideSettings readSide = ReadSideSettings.fromConfig(cfg);
       if (readSide.createSchema()) {
-        ReadSideSchema.create(session, readSide).toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        ReadSideSchema.create(session, readSide)
+            .toCompletableFuture()
+            .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       }
-      SessionDirectoryProjection.init(system, session, readSide, deps.settings());
+      SessionDirectory directory = new CassandraSessionDirectory(session, readSide);
+      SessionDeps deps = StatehouseRuntime.defaultDeps(cfg, directory);
+      StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
 
       ApiKeys keys = ApiKeys.fromConfig(cfg);
       HttpSettings http = HttpSettings.fromConfig(cfg);
       boolean demo = cfg.getBoolean("statehouse.demo.enabled");
       CurrentEventsByPersistenceIdQuery events =
           PersistenceQuery.get(system)
-              .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, cfg.getString("statehouse.node.read-journal"));
+              .getReadJournalFor(
+                  CurrentEventsByPersistenceIdQuery.class,
+                  cfg.getString("statehouse.node.read-journal"));
       ApiRoutes routes =
           new ApiRoutes(
-              http, keys, runtime, new Definitions(cfg, deps.models().providers()),
-              new CassandraSessionDirectory(session, readSide), events, system, readiness(system),
+              http,
+              keys,
+              runtime,
+              new Definitions(cfg, deps.models().providers()),
+              directory,
+              events,
+              system,
+              readiness(system),
               demo ? new DemoTools().routes() : Directives.reject());
       ServerBinding binding =
           Http.get(system)
@@ -135,7 +149,8 @@ public final class StatehouseNode implements AutoCloseable {
   }
 
   /** Ready: this node is an Up cluster member and the journal's Cassandra answers. */
-  private static java.util.function.Supplier<CompletionStage<Boolean>> readiness(ActorSystem<Void> system) {
+  private static java.util.function.Supplier<CompletionStage<Boolean>> readiness(
+      ActorSystem<Void> system) {
     CassandraHealthCheck cassandraCheck = new CassandraHealthCheck(Adapter.toClassic(system));
     return () -> {
       if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
@@ -161,8 +176,12 @@ public final class StatehouseNode implements AutoCloseable {
     if (user.isEmpty()) {
       return cfg;
     }
-    return cfg.withValue("datastax-java-driver.advanced.auth-provider.class", ConfigValueFactory.fromAnyRef("PlainTextAuthProvider"))
-        .withValue("datastax-java-driver.advanced.auth-provider.username", ConfigValueFactory.fromAnyRef(user))
+    return cfg.withValue(
+            "datastax-java-driver.advanced.auth-provider.class",
+            ConfigValueFactory.fromAnyRef("PlainTextAuthProvider"))
+        .withValue(
+            "datastax-java-driver.advanced.auth-provider.username",
+            ConfigValueFactory.fromAnyRef(user))
         .withValue(
             "datastax-java-driver.advanced.auth-provider.password",
             ConfigValueFactory.fromAnyRef(resolved.getString("statehouse.cassandra.password")));

@@ -18,7 +18,10 @@ public final class Asks {
 
   /** {@code replyType} only guides type inference for lambdas like {@code r -> new Get(r)}. */
   public static <M, R> CompletionStage<R> askWithStatus(
-      EntityRef<M> entity, Class<R> replyType, Function<ActorRef<StatusReply<R>>, M> message, Duration timeout) {
+      EntityRef<M> entity,
+      Class<R> replyType,
+      Function<ActorRef<StatusReply<R>>, M> message,
+      Duration timeout) {
     return entity
         .<StatusReply<R>>ask(message::apply, timeout)
         .thenCompose(

@@ -7,7 +7,8 @@ import java.util.Objects;
  * Who a request acts for: the tenant it belongs to, the subject (user or service) and its roles.
  * Resolved by the API from a credential; the runtime trusts it.
  */
-public record Principal(String tenant, String subject, List<String> roles) implements CborSerializable {
+public record Principal(String tenant, String subject, List<String> roles)
+    implements CborSerializable {
   public Principal {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(subject, "subject");

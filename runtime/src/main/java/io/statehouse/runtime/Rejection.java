@@ -1,10 +1,10 @@
 package io.statehouse.runtime;
 
 /**
- * Why an entity refused a command, as the error of a {@code StatusReply}. The {@code code} is stable
- * and machine-readable ({@code session_not_found}, {@code turn_in_progress}, …); the API maps it to an
- * HTTP status. It carries no stack trace: it is an answer, not a bug. Serialized by {@link
- * RejectionSerializer} so it crosses nodes intact.
+ * Why an entity refused a command, as the error of a {@code StatusReply}. The {@code code} is
+ * stable and machine-readable ({@code session_not_found}, {@code turn_in_progress}, …); the API
+ * maps it to an HTTP status. It carries no stack trace: it is an answer, not a bug. Serialized by
+ * {@link RejectionSerializer} so it crosses nodes intact.
  *
  * @param turnId the turn the rejection is about, when there is one (e.g. the running turn)
  */
@@ -32,6 +32,11 @@ public final class Rejection extends RuntimeException {
 
   @Override
   public String toString() {
-    return "Rejection[" + code + ": " + getMessage() + (turnId == null ? "" : ", turn " + turnId) + "]";
+    return "Rejection["
+        + code
+        + ": "
+        + getMessage()
+        + (turnId == null ? "" : ", turn " + turnId)
+        + "]";
   }
 }

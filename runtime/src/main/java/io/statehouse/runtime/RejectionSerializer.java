@@ -47,7 +47,9 @@ public final class RejectionSerializer extends SerializerWithStringManifest {
       JsonNode node = Json.MAPPER.readTree(bytes);
       JsonNode turn = node.get("turnId");
       return new Rejection(
-          node.path("code").asText(), node.path("message").asText(), turn == null ? null : turn.asText());
+          node.path("code").asText(),
+          node.path("message").asText(),
+          turn == null ? null : turn.asText());
     } catch (IOException e) {
       throw new NotSerializableException("bad rejection bytes: " + e.getMessage());
     }

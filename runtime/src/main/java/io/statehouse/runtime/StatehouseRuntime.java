@@ -6,6 +6,7 @@ import io.statehouse.runtime.model.ModelClients;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionDeps;
+import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
@@ -39,21 +40,29 @@ public final class StatehouseRuntime {
     sharding.init(
         Entity.of(
                 AgentSession.ENTITY_TYPE,
-                ctx -> AgentSession.create(SessionId.fromEntityId(ctx.getEntityId()), deps, ctx.getShard()))
+                ctx ->
+                    AgentSession.create(
+                        SessionId.fromEntityId(ctx.getEntityId()), deps, ctx.getShard()))
             .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true))
             .withStopMessage(new AgentSession.Stop()));
-    sharding.init(Entity.of(Catalog.ENTITY_TYPE, ctx -> Catalog.create(ctx.getEntityId(), deps.clock())));
+    sharding.init(
+        Entity.of(Catalog.ENTITY_TYPE, ctx -> Catalog.create(ctx.getEntityId(), deps.clock())));
     return new StatehouseRuntime(sharding);
   }
 
-  /** The dependencies a node uses by default: the scripted model and HTTP tools, from config. */
-  public static SessionDeps defaultDeps(Config config) {
+  /**
+   * The dependencies a node uses by default: the scripted model and HTTP tools, from config, and
+   * the directory session list entries go to.
+   */
+  public static SessionDeps defaultDeps(Config config, SessionDirectory directory) {
     Config tools = config.getConfig("statehouse.tools");
     return new SessionDeps(
         new ModelClients(Map.of(ScriptedModelClient.PROVIDER, new ScriptedModelClient())),
         new HttpToolExecutor(
-            tools.getDuration("connect-timeout"), (int) tools.getMemorySize("max-result-size").toBytes()),
+            tools.getDuration("connect-timeout"),
+            (int) tools.getMemorySize("max-result-size").toBytes()),
         new ArgumentValidator(),
+        directory,
         SessionSettings.fromConfig(config),
         Clock.systemUTC());
   }

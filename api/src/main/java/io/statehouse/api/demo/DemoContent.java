@@ -24,44 +24,83 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Registers the demo tools and agents for every tenant that has an API key, through the same catalog
- * commands the API uses. Re-registering an unchanged definition is a no-op, so restarts are safe.
+ * Registers the demo tools and agents for every tenant that has an API key, through the same
+ * catalog commands the API uses. Re-registering an unchanged definition is a no-op, so restarts are
+ * safe.
  */
 public final class DemoContent {
   private static final Logger log = LoggerFactory.getLogger(DemoContent.class);
 
   /** The documented demo keys (plain text). Only those whose hash is configured are announced. */
-  public static final List<String> DEMO_KEYS = List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
+  public static final List<String> DEMO_KEYS =
+      List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
 
-  public static final List<String> AGENTS = List.of("weather-assistant", "refund-agent", "report-agent");
+  public static final List<String> AGENTS =
+      List.of("weather-assistant", "refund-agent", "report-agent");
 
   private DemoContent() {}
 
   public static List<String> configuredDemoKeys(ApiKeys keys) {
     return DEMO_KEYS.stream()
-        .flatMap(k -> keys.authenticate("Bearer " + k).stream().map(p -> k + "  tenant " + p.tenant() + ", " + p.subject() + " " + p.roles()))
+        .flatMap(
+            k ->
+                keys.authenticate("Bearer " + k).stream()
+                    .map(p -> k + "  tenant " + p.tenant() + ", " + p.subject() + " " + p.roles()))
         .toList();
   }
 
-  public static void register(StatehouseRuntime runtime, Config config, int httpPort, Duration within) throws Exception {
+  public static void register(
+      StatehouseRuntime runtime, Config config, int httpPort, Duration within) throws Exception {
     String base = "http://127.0.0.1:" + httpPort + "/demo/tools/";
     List<ToolSpec> tools =
         List.of(
-            tool("weather", "Current weather for a city", "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}",
-                true, "GET", base + "weather", Duration.ofSeconds(5)),
-            tool("issue_refund", "Issue a refund for an order (not idempotent without its key)",
+            tool(
+                "weather",
+                "Current weather for a city",
+                "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}",
+                true,
+                "GET",
+                base + "weather",
+                Duration.ofSeconds(5)),
+            tool(
+                "issue_refund",
+                "Issue a refund for an order (takes 5 seconds; not idempotent)",
                 "{\"type\":\"object\",\"properties\":{\"orderId\":{\"type\":\"string\"},\"amountEur\":{\"type\":\"number\"}},\"required\":[\"orderId\",\"amountEur\"]}",
-                false, "POST", base + "refunds", Duration.ofSeconds(5)),
-            tool("build_report", "Build a quarterly report (takes 8 seconds)", "{\"type\":\"object\",\"properties\":{\"quarter\":{\"type\":\"string\"}}}",
-                true, "POST", base + "report", Duration.ofSeconds(20)));
+                false,
+                "POST",
+                base + "refunds",
+                Duration.ofSeconds(15)),
+            tool(
+                "build_report",
+                "Build a quarterly report (takes 8 seconds)",
+                "{\"type\":\"object\",\"properties\":{\"quarter\":{\"type\":\"string\"}}}",
+                true,
+                "POST",
+                base + "report",
+                Duration.ofSeconds(20)));
     List<AgentSpec> agents =
         List.of(
-            agent("weather-assistant", "Answers questions about the weather", List.of("weather"),
-                step(null, "weather", "{\"city\":\"Paris\"}"), step("I checked the weather in Paris for you: see the tool result above.", null, null)),
-            agent("refund-agent", "Issues refunds", List.of("issue_refund"),
-                step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"), step("The refund for order A-1001 is issued.", null, null)),
-            agent("report-agent", "Builds reports slowly (try killing the node mid-call)", List.of("build_report"),
-                step(null, "build_report", "{\"quarter\":\"Q3\"}"), step("Your Q3 report is ready.", null, null)));
+            agent(
+                "weather-assistant",
+                "Answers questions about the weather",
+                List.of("weather"),
+                step(null, "weather", "{\"city\":\"Paris\"}"),
+                step(
+                    "I checked the weather in Paris for you: see the tool result above.",
+                    null,
+                    null)),
+            agent(
+                "refund-agent",
+                "Issues refunds",
+                List.of("issue_refund"),
+                step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"),
+                step("The refund for order A-1001 is issued.", null, null)),
+            agent(
+                "report-agent",
+                "Builds reports slowly (try killing the node mid-call)",
+                List.of("build_report"),
+                step(null, "build_report", "{\"quarter\":\"Q3\"}"),
+                step("Your Q3 report is ready.", null, null)));
 
     Set<String> tenants = new LinkedHashSet<>();
     config.getConfigList("statehouse.api.keys").forEach(c -> tenants.add(c.getString("tenant")));
@@ -69,14 +108,28 @@ public final class DemoContent {
     for (String tenant : tenants) {
       Principal runtimeActor = new Principal(tenant, "demo-setup", List.of());
       for (ToolSpec t : tools) {
-        retry(deadline, () -> Asks.askWithStatus(
-                runtime.catalog(tenant), Catalog.ToolRegistration.class, r -> new Catalog.PutTool(t, runtimeActor.actor(), r), Duration.ofSeconds(10))
-            .toCompletableFuture().get(15, TimeUnit.SECONDS));
+        retry(
+            deadline,
+            () ->
+                Asks.askWithStatus(
+                        runtime.catalog(tenant),
+                        Catalog.ToolRegistration.class,
+                        r -> new Catalog.PutTool(t, runtimeActor.actor(), r),
+                        Duration.ofSeconds(10))
+                    .toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS));
       }
       for (AgentSpec a : agents) {
-        retry(deadline, () -> Asks.askWithStatus(
-                runtime.catalog(tenant), Catalog.AgentRegistration.class, r -> new Catalog.PutAgent(a, runtimeActor.actor(), r), Duration.ofSeconds(10))
-            .toCompletableFuture().get(15, TimeUnit.SECONDS));
+        retry(
+            deadline,
+            () ->
+                Asks.askWithStatus(
+                        runtime.catalog(tenant),
+                        Catalog.AgentRegistration.class,
+                        r -> new Catalog.PutAgent(a, runtimeActor.actor(), r),
+                        Duration.ofSeconds(10))
+                    .toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS));
       }
     }
     log.info("demo tools and agents registered for tenants {}", tenants);
@@ -102,16 +155,38 @@ public final class DemoContent {
     }
   }
 
-  private static ToolSpec tool(String name, String description, String schema, boolean idempotent, String method, String url, Duration timeout) {
+  private static ToolSpec tool(
+      String name,
+      String description,
+      String schema,
+      boolean idempotent,
+      String method,
+      String url,
+      Duration timeout) {
+    // the demo tools are served by the node itself: a session resumed while the node starts may
+    // call
+    // one before HTTP is bound, so idempotent ones retry for longer than a start takes
     return new ToolSpec(
-        name, 0, description, json(schema), idempotent, timeout,
-        new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(2)), new HttpTarget(method, url, null));
+        name,
+        0,
+        description,
+        json(schema),
+        idempotent,
+        timeout,
+        new RetryPolicy(6, Duration.ofSeconds(1), Duration.ofSeconds(4)),
+        new HttpTarget(method, url, null));
   }
 
-  private static AgentSpec agent(String name, String description, List<String> tools, ScriptStep... script) {
+  private static AgentSpec agent(
+      String name, String description, List<String> tools, ScriptStep... script) {
     return new AgentSpec(
-        name, 0, description, "You are a demo agent. Call your tool, then answer.",
-        new ModelSpec("scripted", null, null, true, List.of(script)), tools, new Limits(8, 0, null));
+        name,
+        0,
+        description,
+        "You are a demo agent. Call your tool, then answer.",
+        new ModelSpec("scripted", null, null, true, List.of(script)),
+        tools,
+        new Limits(8, 0, null));
   }
 
   private static ScriptStep step(String text, String tool, String input) {

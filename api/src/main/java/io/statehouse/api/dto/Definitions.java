@@ -2,7 +2,6 @@ package io.statehouse.api.dto;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import io.statehouse.api.http.ApiError;
 import io.statehouse.api.dto.Requests.AgentDefinition;
 import io.statehouse.api.dto.Requests.HttpDefinition;
 import io.statehouse.api.dto.Requests.LimitsDefinition;
@@ -10,6 +9,7 @@ import io.statehouse.api.dto.Requests.ModelDefinition;
 import io.statehouse.api.dto.Requests.ScriptStepDefinition;
 import io.statehouse.api.dto.Requests.ScriptedCallDefinition;
 import io.statehouse.api.dto.Requests.ToolDefinition;
+import io.statehouse.api.http.ApiError;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
@@ -36,7 +36,9 @@ import java.util.regex.Pattern;
  * and reporting all problems at once. Defaults come from {@code statehouse.agents}.
  */
 public final class Definitions {
-  /** Names the model providers accept for tools (Bedrock allows no dots) and that fit in a URL path. */
+  /**
+   * Names the model providers accept for tools (Bedrock allows no dots) and that fit in a URL path.
+   */
   public static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
 
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
@@ -55,18 +57,26 @@ public final class Definitions {
         new Limits(
             limits.getInt("max-steps-per-turn"),
             limits.getLong("max-tokens-per-session"),
-            limits.getIsNull("max-cost-usd") ? null : new BigDecimal(limits.getString("max-cost-usd")));
+            limits.getIsNull("max-cost-usd")
+                ? null
+                : new BigDecimal(limits.getString("max-cost-usd")));
     this.defaultTimeout = agents.getDuration("default-tool-timeout");
     Config retry = agents.getConfig("default-retry");
     this.defaultRetry =
-        new RetryPolicy(retry.getInt("max-attempts"), retry.getDuration("backoff"), retry.getDuration("max-backoff"));
+        new RetryPolicy(
+            retry.getInt("max-attempts"),
+            retry.getDuration("backoff"),
+            retry.getDuration("max-backoff"));
     this.providers = Set.copyOf(providers);
   }
 
   public static void checkName(String kind, String name) {
     if (!NAME.matcher(name).matches()) {
       throw ApiError.badRequest(
-          kind + " name '" + name + "' must start with a letter and use only letters, digits, _ and - (at most 64)");
+          kind
+              + " name '"
+              + name
+              + "' must start with a letter and use only letters, digits, _ and - (at most 64)");
     }
   }
 
@@ -79,7 +89,8 @@ public final class Definitions {
     if (d.inputSchema() == null) {
       problems.add("inputSchema is required (a JSON Schema of the tool's input)");
     } else {
-      ArgumentValidator.schemaProblems(d.inputSchema()).forEach(p -> problems.add("inputSchema: " + p));
+      ArgumentValidator.schemaProblems(d.inputSchema())
+          .forEach(p -> problems.add("inputSchema: " + p));
       if (!"object".equals(d.inputSchema().path("type").asText())) {
         problems.add("inputSchema must describe an object (\"type\": \"object\")");
       }
@@ -99,7 +110,14 @@ public final class Definitions {
     }
     fail(problems);
     return new ToolSpec(
-        name, 0, d.description(), d.inputSchema(), Boolean.TRUE.equals(d.idempotent()), timeout, retry, http);
+        name,
+        0,
+        d.description(),
+        d.inputSchema(),
+        Boolean.TRUE.equals(d.idempotent()),
+        timeout,
+        retry,
+        http);
   }
 
   private RetryPolicy retry(Requests.RetryDefinition r, List<String> problems) {
@@ -112,7 +130,8 @@ public final class Definitions {
       return defaultRetry;
     }
     Duration backoff = duration("retry.backoff", r.backoff(), defaultRetry.backoff(), problems);
-    Duration max = duration("retry.maxBackoff", r.maxBackoff(), defaultRetry.maxBackoff(), problems);
+    Duration max =
+        duration("retry.maxBackoff", r.maxBackoff(), defaultRetry.maxBackoff(), problems);
     if (backoff == null || max == null) {
       return defaultRetry;
     }
@@ -141,8 +160,11 @@ public final class Definitions {
     Map<String, String> headers = h.headers() == null ? Map.of() : h.headers();
     for (String header : headers.keySet()) {
       String lower = header.toLowerCase(Locale.ROOT);
-      if (lower.equals("idempotency-key") || lower.startsWith("x-statehouse-") || lower.equals("content-type")
-          || lower.equals("content-length") || lower.equals("host")) {
+      if (lower.equals("idempotency-key")
+          || lower.startsWith("x-statehouse-")
+          || lower.equals("content-type")
+          || lower.equals("content-length")
+          || lower.equals("host")) {
         problems.add("http.headers may not set " + header + ": the runtime sets it");
       } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
         problems.add("http.headers: '" + header + "' is not a valid header name");
@@ -151,7 +173,9 @@ public final class Definitions {
     return new HttpTarget(method, h.url() == null ? "" : h.url(), headers);
   }
 
-  /** Checks an agent; whether its tools exist is checked by the catalog, atomically with the write. */
+  /**
+   * Checks an agent; whether its tools exist is checked by the catalog, atomically with the write.
+   */
   public AgentSpec agent(String name, AgentDefinition d) {
     checkName("agent", name);
     List<String> problems = new ArrayList<>();
@@ -160,7 +184,8 @@ public final class Definitions {
     }
     ModelSpec model = d.model() == null ? null : model(d.model(), problems);
     if (d.model() == null) {
-      problems.add("model is required, e.g. {\"provider\": \"scripted\", \"script\": [{\"text\": \"Hello\"}]}");
+      problems.add(
+          "model is required, e.g. {\"provider\": \"scripted\", \"script\": [{\"text\": \"Hello\"}]}");
     }
     List<String> tools = d.tools() == null ? List.of() : d.tools();
     Set<String> unique = new LinkedHashSet<>();
@@ -176,7 +201,8 @@ public final class Definitions {
     }
     Limits limits = limits(d.limits(), problems);
     fail(problems);
-    return new AgentSpec(name, 0, d.description(), d.instructions(), model, List.copyOf(unique), limits);
+    return new AgentSpec(
+        name, 0, d.description(), d.instructions(), model, List.copyOf(unique), limits);
   }
 
   private ModelSpec model(ModelDefinition m, List<String> problems) {
@@ -185,7 +211,11 @@ public final class Definitions {
       return null;
     }
     if (!providers.contains(m.provider())) {
-      problems.add("model.provider '" + m.provider() + "' is not available on this node; it has " + providers);
+      problems.add(
+          "model.provider '"
+              + m.provider()
+              + "' is not available on this node; it has "
+              + providers);
       return null;
     }
     if (m.latencyMs() != null && (m.latencyMs() < 0 || m.latencyMs() > MAX_LATENCY_MS)) {
@@ -194,16 +224,19 @@ public final class Definitions {
     List<ScriptStep> script = new ArrayList<>();
     if (m.provider().equals(ScriptedModelClient.PROVIDER)) {
       if (m.script() == null || m.script().isEmpty()) {
-        problems.add("model.script is required for the scripted provider: a list of {text} or {toolCalls} steps");
+        problems.add(
+            "model.script is required for the scripted provider: a list of {text} or {toolCalls} steps");
       } else {
         for (int i = 0; i < m.script().size(); i++) {
           script.add(step(i, m.script().get(i), problems));
         }
       }
     } else if (m.script() != null || m.latencyMs() != null || m.loop() != null) {
-      problems.add("model.script, model.latencyMs and model.loop apply to the scripted provider only");
+      problems.add(
+          "model.script, model.latencyMs and model.loop apply to the scripted provider only");
     }
-    return new ModelSpec(m.provider(), m.id(), m.latencyMs(), Boolean.TRUE.equals(m.loop()), script);
+    return new ModelSpec(
+        m.provider(), m.id(), m.latencyMs(), Boolean.TRUE.equals(m.loop()), script);
   }
 
   private static ScriptStep step(int i, ScriptStepDefinition s, List<String> problems) {
@@ -238,7 +271,10 @@ public final class Definitions {
       return defaultLimits;
     }
     int steps = l.maxStepsPerTurn() == null ? defaultLimits.maxStepsPerTurn() : l.maxStepsPerTurn();
-    long tokens = l.maxTokensPerSession() == null ? defaultLimits.maxTokensPerSession() : l.maxTokensPerSession();
+    long tokens =
+        l.maxTokensPerSession() == null
+            ? defaultLimits.maxTokensPerSession()
+            : l.maxTokensPerSession();
     BigDecimal cost = l.maxCostUsd() == null ? defaultLimits.maxCostUsd() : l.maxCostUsd();
     boolean ok = true;
     if (steps < 1 || steps > 1000) {
@@ -256,7 +292,8 @@ public final class Definitions {
     return ok ? new Limits(steps, tokens, cost) : defaultLimits;
   }
 
-  private static Duration duration(String field, String text, Duration fallback, List<String> problems) {
+  private static Duration duration(
+      String field, String text, Duration fallback, List<String> problems) {
     if (text == null) {
       return fallback;
     }

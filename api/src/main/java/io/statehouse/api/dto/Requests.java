@@ -35,13 +35,18 @@ public final class Requests {
       LimitsDefinition limits) {}
 
   public record ModelDefinition(
-      String provider, String id, Long latencyMs, Boolean loop, List<ScriptStepDefinition> script) {}
+      String provider,
+      String id,
+      Long latencyMs,
+      Boolean loop,
+      List<ScriptStepDefinition> script) {}
 
   public record ScriptStepDefinition(String text, List<ScriptedCallDefinition> toolCalls) {}
 
   public record ScriptedCallDefinition(String name, JsonNode input) {}
 
-  public record LimitsDefinition(Integer maxStepsPerTurn, Long maxTokensPerSession, BigDecimal maxCostUsd) {}
+  public record LimitsDefinition(
+      Integer maxStepsPerTurn, Long maxTokensPerSession, BigDecimal maxCostUsd) {}
 
   /** {@code POST /v1/sessions}. */
   public record CreateSession(String agent, Map<String, String> metadata) {}

@@ -55,7 +55,8 @@ public final class Views {
       LimitsView limits) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ModelView(String provider, String id, Long latencyMs, Boolean loop, List<StepView> script) {}
+  public record ModelView(
+      String provider, String id, Long latencyMs, Boolean loop, List<StepView> script) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record StepView(String text, List<CallView> toolCalls) {}
@@ -66,7 +67,8 @@ public final class Views {
 
   public record CatalogView<T>(List<T> items) {}
 
-  public record SessionCreatedView(String id, String agent, int agentVersion, String status, Instant createdAt) {}
+  public record SessionCreatedView(
+      String id, String agent, int agentVersion, String status, Instant createdAt) {}
 
   public record SessionView(
       String id,
@@ -86,18 +88,28 @@ public final class Views {
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record MessageView(
-      String role, String content, List<ToolCallView> toolCalls, List<ToolResultView> toolResults) {}
+      String role,
+      String content,
+      List<ToolCallView> toolCalls,
+      List<ToolResultView> toolResults) {}
 
   public record ToolCallView(String id, String name, JsonNode input) {}
 
   public record ToolResultView(String toolCallId, String content, boolean isError) {}
 
   public record TurnView(
-      String turnId, String status, Instant startedAt, int modelCalls, List<CallStateView> toolCalls) {}
+      String turnId,
+      String status,
+      Instant startedAt,
+      int modelCalls,
+      List<CallStateView> toolCalls) {}
 
   public record CallStateView(String id, String tool, String status, int round) {}
 
-  /** Something a human must decide; {@code kind} is {@code outcome_unknown} for a tool that may have run. */
+  /**
+   * Something a human must decide; {@code kind} is {@code outcome_unknown} for a tool that may have
+   * run.
+   */
   public record ApprovalView(String id, String tool, JsonNode input, String reason, String kind) {}
 
   public record UsageView(long inputTokens, long outputTokens, BigDecimal costUsd) {}
@@ -117,12 +129,24 @@ public final class Views {
   public record SessionListView(List<SessionSummaryView> sessions, String next) {}
 
   public record SessionSummaryView(
-      String id, String agent, int agentVersion, String status, String lastTurnId, Instant createdAt, Instant updatedAt) {}
+      String id,
+      String agent,
+      int agentVersion,
+      String status,
+      String lastTurnId,
+      Instant createdAt,
+      Instant updatedAt) {}
 
   public record EventsView(List<EventView> events, Long next) {}
 
   public record EventView(
-      long seq, String type, Instant at, String actor, JsonNode data, String prevHash, String hash) {}
+      long seq,
+      String type,
+      Instant at,
+      String actor,
+      JsonNode data,
+      String prevHash,
+      String hash) {}
 
   // ---- mapping ----------------------------------------------------------------------------------
 
@@ -130,8 +154,16 @@ public final class Views {
     Map<String, String> headers = new TreeMap<>();
     t.http().headers().keySet().forEach(h -> headers.put(h, REDACTED));
     return new ToolView(
-        t.name(), t.version(), t.description(), t.inputSchema(), t.idempotent(), Durations.format(t.timeout()),
-        new RetryView(t.retry().maxAttempts(), Durations.format(t.retry().backoff()), Durations.format(t.retry().maxBackoff())),
+        t.name(),
+        t.version(),
+        t.description(),
+        t.inputSchema(),
+        t.idempotent(),
+        Durations.format(t.timeout()),
+        new RetryView(
+            t.retry().maxAttempts(),
+            Durations.format(t.retry().backoff()),
+            Durations.format(t.retry().maxBackoff())),
         new HttpView(t.http().method(), t.http().url(), headers));
   }
 
@@ -140,18 +172,37 @@ public final class Views {
         a.model().script().isEmpty()
             ? null
             : a.model().script().stream()
-                .map(s -> new StepView(s.text(), s.toolCalls().stream().map(c -> new CallView(c.name(), c.input())).toList()))
+                .map(
+                    s ->
+                        new StepView(
+                            s.text(),
+                            s.toolCalls().stream()
+                                .map(c -> new CallView(c.name(), c.input()))
+                                .toList()))
                 .toList();
     boolean scripted = !a.model().script().isEmpty();
     return new AgentView(
-        a.name(), a.version(), a.description(), a.instructions(),
-        new ModelView(a.model().provider(), a.model().id(), a.model().latencyMs(), scripted ? a.model().loop() : null, script),
-        a.tools(), List.of(),
-        new LimitsView(a.limits().maxStepsPerTurn(), a.limits().maxTokensPerSession(), a.limits().maxCostUsd()));
+        a.name(),
+        a.version(),
+        a.description(),
+        a.instructions(),
+        new ModelView(
+            a.model().provider(),
+            a.model().id(),
+            a.model().latencyMs(),
+            scripted ? a.model().loop() : null,
+            script),
+        a.tools(),
+        List.of(),
+        new LimitsView(
+            a.limits().maxStepsPerTurn(),
+            a.limits().maxTokensPerSession(),
+            a.limits().maxCostUsd()));
   }
 
   public static SessionCreatedView created(SessionState s) {
-    return new SessionCreatedView(s.sessionId(), s.agent().name(), s.agent().version(), s.status().wire(), s.createdAt());
+    return new SessionCreatedView(
+        s.sessionId(), s.agent().name(), s.agent().version(), s.status().wire(), s.createdAt());
   }
 
   public static SessionView session(SessionState s) {
@@ -165,19 +216,37 @@ public final class Views {
                 turn.startedAt(),
                 turn.modelCalls(),
                 turn.calls().stream()
-                    .map(c -> new CallStateView(c.callId(), c.tool(), c.status().name().toLowerCase(Locale.ROOT), c.round()))
+                    .map(
+                        c ->
+                            new CallStateView(
+                                c.callId(),
+                                c.tool(),
+                                c.status().name().toLowerCase(Locale.ROOT),
+                                c.round()))
                     .toList());
     List<ApprovalView> approvals =
         turn == null
             ? List.of()
             : turn.calls().stream()
                 .filter(c -> c.status() == ToolCallState.Status.UNKNOWN)
-                .map(c -> new ApprovalView(c.callId(), c.tool(), c.input(), c.errorMessage(), "outcome_unknown"))
+                .map(
+                    c ->
+                        new ApprovalView(
+                            c.callId(), c.tool(), c.input(), c.errorMessage(), "outcome_unknown"))
                 .toList();
     return new SessionView(
-        s.sessionId(), s.status().wire(), new AgentRef(s.agent().name(), s.agent().version()), s.owner().subject(),
-        s.createdAt(), s.updatedAt(), s.metadata(), s.messages().stream().map(Views::message).toList(), current,
-        approvals, usage(s.usage()), s.turnsStarted());
+        s.sessionId(),
+        s.status().wire(),
+        new AgentRef(s.agent().name(), s.agent().version()),
+        s.owner().subject(),
+        s.createdAt(),
+        s.updatedAt(),
+        s.metadata(),
+        s.messages().stream().map(Views::message).toList(),
+        current,
+        approvals,
+        usage(s.usage()),
+        s.turnsStarted());
   }
 
   private static MessageView message(ChatMessage m) {
@@ -185,7 +254,9 @@ public final class Views {
         m.role().name().toLowerCase(Locale.ROOT),
         m.text(),
         m.toolUses().stream().map(u -> new ToolCallView(u.id(), u.name(), u.input())).toList(),
-        m.toolResults().stream().map(r -> new ToolResultView(r.toolUseId(), r.content(), r.error())).toList());
+        m.toolResults().stream()
+            .map(r -> new ToolResultView(r.toolUseId(), r.content(), r.error()))
+            .toList());
   }
 
   public static UsageView usage(Usage u) {
@@ -193,10 +264,10 @@ public final class Views {
   }
 
   public static TurnResultView turnResult(TurnOutcome o) {
-    List<ApprovalView> approvals =
-        o.decisions().stream().map(Views::approval).toList();
+    List<ApprovalView> approvals = o.decisions().stream().map(Views::approval).toList();
     ErrorView error = o.errorCode() == null ? null : new ErrorView(o.errorCode(), o.errorMessage());
-    return new TurnResultView(o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error);
+    return new TurnResultView(
+        o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error);
   }
 
   private static ApprovalView approval(PendingDecision d) {
@@ -205,14 +276,28 @@ public final class Views {
 
   public static SessionSummaryView summary(SessionDirectory.Entry e) {
     return new SessionSummaryView(
-        e.sessionId(), e.agent(), e.agentVersion(), e.status().wire(), e.lastTurnId(), e.createdAt(), e.updatedAt());
+        e.sessionId(),
+        e.agent(),
+        e.agentVersion(),
+        e.status().wire(),
+        e.lastTurnId(),
+        e.createdAt(),
+        e.updatedAt());
   }
 
-  /** An event as the audit trail shows it: its payload without the metadata, plus its chain link. */
+  /**
+   * An event as the audit trail shows it: its payload without the metadata, plus its chain link.
+   */
   public static EventView event(long seq, SessionEvent e) {
     ObjectNode data = Json.MAPPER.valueToTree(e);
     data.remove("meta");
     return new EventView(
-        seq, e.getClass().getSimpleName(), e.meta().at(), e.meta().actor(), data, e.meta().prevHash(), AuditChain.hash(e));
+        seq,
+        e.getClass().getSimpleName(),
+        e.meta().at(),
+        e.meta().actor(),
+        data,
+        e.meta().prevHash(),
+        AuditChain.hash(e));
   }
 }

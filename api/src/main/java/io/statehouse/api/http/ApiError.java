@@ -7,7 +7,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
  * An error the API answers with: an HTTP status and the body {@code {"error": {"code", "message",
- * …}}}. Thrown (or returned as a failed stage) anywhere in a route; the exception handler writes it.
+ * …}}}. Thrown (or returned as a failed stage) anywhere in a route; the exception handler writes
+ * it.
  */
 public final class ApiError extends RuntimeException {
   private static final Map<String, StatusCode> BY_REJECTION =
@@ -48,7 +49,11 @@ public final class ApiError extends RuntimeException {
 
   /** The API's answer to an entity's rejection. */
   public static ApiError from(Rejection r) {
-    return new ApiError(BY_REJECTION.getOrDefault(r.code(), StatusCodes.BAD_REQUEST), r.code(), r.getMessage(), r.turnId());
+    return new ApiError(
+        BY_REJECTION.getOrDefault(r.code(), StatusCodes.BAD_REQUEST),
+        r.code(),
+        r.getMessage(),
+        r.turnId());
   }
 
   public StatusCode status() {

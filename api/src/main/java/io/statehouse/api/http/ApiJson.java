@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.MapperBuilder;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -29,15 +29,19 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
  * JSON (and YAML) in and out of the API. Reading is strict: unknown fields, wrong types and
- * malformed documents are refused with a message that names the field, so a client never has a
- * typo silently ignored.
+ * malformed documents are refused with a message that names the field, so a client never has a typo
+ * silently ignored.
  */
 public final class ApiJson {
   private static final Set<String> YAML_TYPES =
       Set.of("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml");
   // curl -d sends form-urlencoded by default; treat such bodies as JSON rather than refuse them
   private static final Set<String> JSON_TYPES =
-      Set.of("application/json", "text/plain", "application/octet-stream", "application/x-www-form-urlencoded");
+      Set.of(
+          "application/json",
+          "text/plain",
+          "application/octet-stream",
+          "application/x-www-form-urlencoded");
 
   static final ObjectMapper READER = strict(JsonMapper.builder());
   static final ObjectMapper YAML_READER = strict(YAMLMapper.builder());
@@ -74,7 +78,8 @@ public final class ApiJson {
       throw unsupported(mediaType, "application/json");
     }
     if (!yaml && !JSON_TYPES.contains(mediaType) && !mediaType.endsWith("+json")) {
-      throw unsupported(mediaType, yamlAllowed ? "application/json or application/yaml" : "application/json");
+      throw unsupported(
+          mediaType, yamlAllowed ? "application/json or application/yaml" : "application/json");
     }
     byte[] bytes = entity.getData().toArray();
     if (bytes.length == 0) {
@@ -83,7 +88,8 @@ public final class ApiJson {
     try {
       T value = (yaml ? YAML_READER : READER).readValue(bytes, type);
       if (value == null) {
-        throw new ApiError(StatusCodes.BAD_REQUEST, "invalid_request", "the request body must be an object");
+        throw new ApiError(
+            StatusCodes.BAD_REQUEST, "invalid_request", "the request body must be an object");
       }
       return value;
     } catch (ApiError e) {
@@ -91,13 +97,15 @@ public final class ApiJson {
     } catch (JsonProcessingException e) {
       throw describe(e, yaml ? "YAML" : "JSON");
     } catch (IOException e) {
-      throw new ApiError(StatusCodes.BAD_REQUEST, "invalid_request", "cannot read the body: " + e.getMessage());
+      throw new ApiError(
+          StatusCodes.BAD_REQUEST, "invalid_request", "cannot read the body: " + e.getMessage());
     }
   }
 
   private static ApiError unsupported(String mediaType, String expected) {
     return new ApiError(
-        StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+        StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
         "content type " + mediaType + " is not accepted here; send " + expected);
   }
 
@@ -106,12 +114,21 @@ public final class ApiJson {
       String known =
           u.getKnownPropertyIds() == null
               ? ""
-              : "; known fields: " + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+              : "; known fields: "
+                  + u.getKnownPropertyIds().stream()
+                      .map(Object::toString)
+                      .sorted()
+                      .collect(Collectors.joining(", "));
       return ApiError.badRequest("unknown field '" + path(u) + "'" + known);
     }
     if (e instanceof InvalidFormatException f) {
       return ApiError.badRequest(
-          "field '" + path(f) + "': '" + f.getValue() + "' is not a valid " + typeName(f.getTargetType()));
+          "field '"
+              + path(f)
+              + "': '"
+              + f.getValue()
+              + "' is not a valid "
+              + typeName(f.getTargetType()));
     }
     if (e instanceof MismatchedInputException m) {
       String where = path(m).isEmpty() ? "the body" : "field '" + path(m) + "'";
@@ -122,9 +139,18 @@ public final class ApiJson {
       return ApiError.badRequest("field '" + path(m) + "': " + cause);
     }
     String first = e.getOriginalMessage().lines().findFirst().orElse("");
-    String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    String at =
+        e.getLocation() == null
+            ? ""
+            : " (line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr()
+                + ")";
     return new ApiError(
-        StatusCodes.BAD_REQUEST, "invalid_" + format.toLowerCase(Locale.ROOT), "malformed " + format + ": " + first + at);
+        StatusCodes.BAD_REQUEST,
+        "invalid_" + format.toLowerCase(Locale.ROOT),
+        "malformed " + format + ": " + first + at);
   }
 
   private static String path(JsonMappingException e) {
@@ -180,7 +206,8 @@ public final class ApiJson {
 
   /** The response for an {@link ApiError}. */
   public static HttpResponse error(ApiError e) {
-    ObjectNode error = WRITER.createObjectNode().put("code", e.code()).put("message", e.getMessage());
+    ObjectNode error =
+        WRITER.createObjectNode().put("code", e.code()).put("message", e.getMessage());
     if (e.turnId() != null) {
       error.put("turnId", e.turnId());
     }

@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * API keys from config ({@code statehouse.api.keys}), stored only as SHA-256 hashes, each mapping to
- * a {@link Principal}. A presented key is hashed and compared in constant time with every entry.
+ * API keys from config ({@code statehouse.api.keys}), stored only as SHA-256 hashes, each mapping
+ * to a {@link Principal}. A presented key is hashed and compared in constant time with every entry.
  */
 public final class ApiKeys {
   private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
@@ -35,15 +35,20 @@ public final class ApiKeys {
                   String sha = c.getString("sha256").toLowerCase();
                   String tenant = c.getString("tenant");
                   if (!HEX64.matcher(sha).matches()) {
-                    throw new IllegalArgumentException("statehouse.api.keys: sha256 must be 64 hex characters");
+                    throw new IllegalArgumentException(
+                        "statehouse.api.keys: sha256 must be 64 hex characters");
                   }
                   if (!TENANT.matcher(tenant).matches()) {
                     throw new IllegalArgumentException(
-                        "statehouse.api.keys: tenant '" + tenant + "' must match " + TENANT.pattern());
+                        "statehouse.api.keys: tenant '"
+                            + tenant
+                            + "' must match "
+                            + TENANT.pattern());
                   }
                   List<String> roles = c.hasPath("roles") ? c.getStringList("roles") : List.of();
                   return new Entry(
-                      HexFormat.of().parseHex(sha), new Principal(tenant, c.getString("subject"), roles));
+                      HexFormat.of().parseHex(sha),
+                      new Principal(tenant, c.getString("subject"), roles));
                 })
             .toList();
     return new ApiKeys(entries);
@@ -51,7 +56,8 @@ public final class ApiKeys {
 
   /** The principal for an {@code Authorization} header value, if it carries a known key. */
   public Optional<Principal> authenticate(String authorizationHeader) {
-    if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    if (authorizationHeader == null
+        || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return Optional.empty();
     }
     byte[] presented = sha256(authorizationHeader.substring(7).trim());

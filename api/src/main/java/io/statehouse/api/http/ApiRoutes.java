@@ -60,28 +60,41 @@ public final class ApiRoutes extends RouteSupport {
                 () ->
                     concat(
                         pathPrefix("health", this::health),
-                        pathPrefix("v1", () -> authenticated(p -> concat(catalog.routes(p), sessions.routes(p)))),
+                        pathPrefix(
+                            "v1",
+                            () ->
+                                authenticated(p -> concat(catalog.routes(p), sessions.routes(p)))),
                         extra)));
   }
 
   private Route health() {
     return concat(
-        path("alive", () -> get(() -> complete(ApiJson.response(StatusCodes.OK, java.util.Map.of("status", "alive"))))),
+        path(
+            "alive",
+            () ->
+                get(
+                    () ->
+                        complete(
+                            ApiJson.response(
+                                StatusCodes.OK, java.util.Map.of("status", "alive"))))),
         path(
             "ready",
             () ->
                 get(
                     () ->
                         completeWithFuture(
-                            ready.get()
+                            ready
+                                .get()
                                 .exceptionally(e -> false)
                                 .thenApply(
                                     ok ->
                                         ok
-                                            ? ApiJson.response(StatusCodes.OK, java.util.Map.of("status", "ready"))
+                                            ? ApiJson.response(
+                                                StatusCodes.OK, java.util.Map.of("status", "ready"))
                                             : ApiJson.error(
                                                 new ApiError(
-                                                    StatusCodes.SERVICE_UNAVAILABLE, "not_ready",
+                                                    StatusCodes.SERVICE_UNAVAILABLE,
+                                                    "not_ready",
                                                     "the node is not a cluster member yet or cannot reach Cassandra")))))));
   }
 
@@ -100,12 +113,19 @@ public final class ApiRoutes extends RouteSupport {
     if (e instanceof IllegalRequestException bad) {
       // raised by the HTTP layer itself; a chunked body over the limit is reported as 400 there
       if (bad.info().summary().startsWith("Request too large")) {
-        return ApiJson.error(new ApiError(StatusCodes.CONTENT_TOO_LARGE, "payload_too_large", bad.info().formatPretty()));
+        return ApiJson.error(
+            new ApiError(
+                StatusCodes.CONTENT_TOO_LARGE, "payload_too_large", bad.info().formatPretty()));
       }
-      return ApiJson.error(new ApiError(bad.status(), "invalid_request", bad.info().formatPretty()));
+      return ApiJson.error(
+          new ApiError(bad.status(), "invalid_request", bad.info().formatPretty()));
     }
     log.error("unexpected error answering a request", e);
-    return ApiJson.error(new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error; see the node's log"));
+    return ApiJson.error(
+        new ApiError(
+            StatusCodes.INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "unexpected error; see the node's log"));
   }
 
   /** The DSL's own rejections (no route, wrong method, …) with their status, as JSON. */
@@ -113,14 +133,19 @@ public final class ApiRoutes extends RouteSupport {
     return RejectionHandler.defaultHandler()
         .mapRejectionResponse(
             response -> {
-              if (response.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+              if (response
+                  .entity()
+                  .getContentType()
+                  .mediaType()
+                  .equals(MediaTypes.APPLICATION_JSON)) {
                 return response;
               }
               String text =
                   response.entity() instanceof HttpEntity.Strict strict
                       ? strict.getData().decodeString(StandardCharsets.UTF_8)
                       : response.status().reason();
-              String code = response.status().reason().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+              String code =
+                  response.status().reason().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
               HttpResponse json = ApiJson.error(new ApiError(response.status(), code, text));
               return json.addHeaders(response.getHeaders());
             });

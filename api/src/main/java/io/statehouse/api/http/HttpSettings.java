@@ -7,7 +7,8 @@ import java.time.Duration;
  * HTTP settings from {@code statehouse.http}.
  *
  * @param askTimeout how long a route waits for an entity's answer
- * @param defaultWait how long {@code POST …/messages} waits for the turn when {@code ?wait=} is absent
+ * @param defaultWait how long {@code POST …/messages} waits for the turn when {@code ?wait=} is
+ *     absent
  */
 public record HttpSettings(
     String host,
@@ -33,6 +34,14 @@ public record HttpSettings(
   }
 
   public HttpSettings withPort(int newPort) {
-    return new HttpSettings(host, newPort, askTimeout, maxBodyBytes, bodyReadTimeout, defaultWait, maxWait, maxMessageChars);
+    return new HttpSettings(
+        host,
+        newPort,
+        askTimeout,
+        maxBodyBytes,
+        bodyReadTimeout,
+        defaultWait,
+        maxWait,
+        maxMessageChars);
   }
 }

@@ -4,7 +4,7 @@ import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import java.time.Duration;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -46,11 +46,14 @@ abstract class RouteSupport extends AllDirectives {
                         complete(
                             ApiJson.error(
                                     new ApiError(
-                                        StatusCodes.UNAUTHORIZED, "unauthorized",
+                                        StatusCodes.UNAUTHORIZED,
+                                        "unauthorized",
                                         header.isPresent()
                                             ? "the API key is not valid"
                                             : "send an API key as 'Authorization: Bearer <key>'"))
-                                .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "statehouse"))))));
+                                .addHeader(
+                                    WWWAuthenticate.create(
+                                        HttpChallenge.create("Bearer", "statehouse"))))));
   }
 
   /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */
@@ -66,7 +69,9 @@ abstract class RouteSupport extends AllDirectives {
 
   static ApiError tooLarge(long limit) {
     return new ApiError(
-        StatusCodes.CONTENT_TOO_LARGE, "payload_too_large", "the request body is larger than the limit of " + limit + " bytes");
+        StatusCodes.CONTENT_TOO_LARGE,
+        "payload_too_large",
+        "the request body is larger than the limit of " + limit + " bytes");
   }
 
   private <T> Route strictBody(Class<T> type, boolean yamlAllowed, Function<T, Route> inner) {
@@ -78,8 +83,12 @@ abstract class RouteSupport extends AllDirectives {
 
   /** Asks an entity; a rejection becomes its API error, no answer in time a 503. */
   protected static <M, R> CompletionStage<R> ask(
-      EntityRef<M> entity, Class<R> replyType, Function<ActorRef<StatusReply<R>>, M> message, Duration timeout) {
-    return Asks.askWithStatus(entity, replyType, message, timeout).exceptionallyCompose(RouteSupport::translate);
+      EntityRef<M> entity,
+      Class<R> replyType,
+      Function<ActorRef<StatusReply<R>>, M> message,
+      Duration timeout) {
+    return Asks.askWithStatus(entity, replyType, message, timeout)
+        .exceptionallyCompose(RouteSupport::translate);
   }
 
   private static <R> CompletionStage<R> translate(Throwable error) {
@@ -89,7 +98,10 @@ abstract class RouteSupport extends AllDirectives {
     }
     if (e instanceof TimeoutException) {
       return CompletableFuture.failedFuture(
-          new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "timeout", "the runtime did not answer in time; try again"));
+          new ApiError(
+              StatusCodes.SERVICE_UNAVAILABLE,
+              "timeout",
+              "the runtime did not answer in time; try again"));
     }
     return CompletableFuture.failedFuture(e);
   }
@@ -106,27 +118,20 @@ abstract class RouteSupport extends AllDirectives {
     return completeWithFuture(response);
   }
 
-  protected static CompletionStage<HttpResponse> ok(Object body) {
-    return CompletableFuture.completedFuture(ApiJson.response(StatusCodes.OK, body));
-  }
-
   /** An integer query parameter within bounds, or a 400 naming it. */
-  protected static int intParam(java.util.Optional<String> raw, String name, int fallback, int min, int max) {
+  protected static int intParam(Optional<String> raw, String name, int fallback, int min, int max) {
     if (raw.isEmpty()) {
       return fallback;
     }
     try {
       int v = Integer.parseInt(raw.get().trim());
       if (v < min || v > max) {
-        throw ApiError.badRequest("query parameter '" + name + "' must be between " + min + " and " + max);
+        throw ApiError.badRequest(
+            "query parameter '" + name + "' must be between " + min + " and " + max);
       }
       return v;
     } catch (NumberFormatException e) {
       throw ApiError.badRequest("query parameter '" + name + "' must be an integer");
     }
-  }
-
-  protected static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 }

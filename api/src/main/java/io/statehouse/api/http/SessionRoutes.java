@@ -59,21 +59,62 @@ final class SessionRoutes extends RouteSupport {
   }
 
   Route routes(Principal p) {
-    return pathPrefix("sessions", () -> concat(
-        pathEnd(() -> concat(
-            post(() -> body(CreateSession.class, false, req -> open(p, req))),
-            get(() -> parameterOptional("status", status -> parameterOptional("limit", limit ->
-                parameterOptional("after", after -> list(p, status, limit, after))))))),
-        pathPrefix(PathMatchers.segment(), rawId -> {
-          SessionId id = sessionId(p, rawId);
-          return concat(
-              pathEnd(() -> concat(get(() -> read(p, id)), delete(() -> close(p, id)))),
-              path("messages", () -> post(() -> optionalHeaderValueByName("Idempotency-Key", header ->
-                  parameterOptional("wait", wait ->
-                      body(SendMessage.class, false, req -> send(p, id, req, header, wait)))))),
-              path("events", () -> get(() -> parameterOptional("after", after ->
-                  parameterOptional("limit", limit -> eventTrail(id, after, limit))))));
-        })));
+    return pathPrefix(
+        "sessions",
+        () ->
+            concat(
+                pathEnd(
+                    () ->
+                        concat(
+                            post(() -> body(CreateSession.class, false, req -> open(p, req))),
+                            get(
+                                () ->
+                                    parameterOptional(
+                                        "status",
+                                        status ->
+                                            parameterOptional(
+                                                "limit",
+                                                limit ->
+                                                    parameterOptional(
+                                                        "after",
+                                                        after ->
+                                                            list(p, status, limit, after))))))),
+                pathPrefix(
+                    PathMatchers.segment(),
+                    rawId -> {
+                      SessionId id = sessionId(p, rawId);
+                      return concat(
+                          pathEnd(() -> concat(get(() -> read(p, id)), delete(() -> close(p, id)))),
+                          path(
+                              "messages",
+                              () ->
+                                  post(
+                                      () ->
+                                          optionalHeaderValueByName(
+                                              "Idempotency-Key",
+                                              header ->
+                                                  parameterOptional(
+                                                      "wait",
+                                                      wait ->
+                                                          body(
+                                                              SendMessage.class,
+                                                              false,
+                                                              req ->
+                                                                  send(
+                                                                      p, id, req, header,
+                                                                      wait)))))),
+                          path(
+                              "events",
+                              () ->
+                                  get(
+                                      () ->
+                                          parameterOptional(
+                                              "after",
+                                              after ->
+                                                  parameterOptional(
+                                                      "limit",
+                                                      limit -> eventTrail(id, after, limit))))));
+                    })));
   }
 
   private static SessionId sessionId(Principal p, String raw) {
@@ -94,24 +135,34 @@ final class SessionRoutes extends RouteSupport {
     metadata.forEach(
         (k, v) -> {
           if (k.length() > 64 || v == null || v.length() > 1024) {
-            throw ApiError.badRequest("metadata keys are at most 64 characters and values at most 1024 (not null)");
+            throw ApiError.badRequest(
+                "metadata keys are at most 64 characters and values at most 1024 (not null)");
           }
         });
     SessionId id = SessionId.random(p.tenant());
     CompletionStage<HttpResponse> created =
-        ask(runtime.catalog(p.tenant()), Catalog.ResolvedAgent.class, r -> new Catalog.Resolve(req.agent(), r), settings.askTimeout())
+        ask(
+                runtime.catalog(p.tenant()),
+                Catalog.ResolvedAgent.class,
+                r -> new Catalog.Resolve(req.agent(), r),
+                settings.askTimeout())
             .exceptionallyCompose(
                 e ->
                     CompletableFuture.failedFuture(
                         unwrap(e) instanceof ApiError a && a.code().equals("agent_not_found")
-                            ? new ApiError(StatusCodes.BAD_REQUEST, "unknown_agent", "no agent named '" + req.agent() + "' is registered")
+                            ? new ApiError(
+                                StatusCodes.BAD_REQUEST,
+                                "unknown_agent",
+                                "no agent named '" + req.agent() + "' is registered")
                             : unwrap(e)))
             .thenCompose(
                 resolved ->
                     ask(
                         runtime.session(id),
                         SessionState.class,
-                        r -> new AgentSession.Create(p, resolved.agent(), resolved.tools(), metadata, r),
+                        r ->
+                            new AgentSession.Create(
+                                p, resolved.agent(), resolved.tools(), metadata, r),
                         settings.askTimeout()))
             .thenApply(
                 state ->
@@ -120,13 +171,15 @@ final class SessionRoutes extends RouteSupport {
     return respond(created);
   }
 
-  private Route list(Principal p, Optional<String> status, Optional<String> rawLimit, Optional<String> after) {
+  private Route list(
+      Principal p, Optional<String> status, Optional<String> rawLimit, Optional<String> after) {
     Optional<SessionStatus> wanted;
     try {
       wanted = status.map(SessionStatus::fromWire);
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(
-          "status must be one of " + List.of(SessionStatus.values()).stream().map(SessionStatus::wire).toList());
+          "status must be one of "
+              + List.of(SessionStatus.values()).stream().map(SessionStatus::wire).toList());
     }
     int limit = intParam(rawLimit, "limit", 100, 1, 1000);
     return respond(
@@ -138,7 +191,9 @@ final class SessionRoutes extends RouteSupport {
                         StatusCodes.OK,
                         new Views.SessionListView(
                             entries.stream().map(Views::summary).toList(),
-                            entries.size() == limit ? entries.get(entries.size() - 1).sessionId() : null))));
+                            entries.size() == limit
+                                ? entries.get(entries.size() - 1).sessionId()
+                                : null))));
   }
 
   private Route read(Principal p, SessionId id) {
@@ -149,7 +204,11 @@ final class SessionRoutes extends RouteSupport {
 
   private Route close(Principal p, SessionId id) {
     return respond(
-        ask(runtime.session(id), SessionState.class, r -> new AgentSession.Close(p, "closed by " + p.subject(), r), settings.askTimeout())
+        ask(
+                runtime.session(id),
+                SessionState.class,
+                r -> new AgentSession.Close(p, "closed by " + p.subject(), r),
+                settings.askTimeout())
             .thenApply(s -> ApiJson.response(StatusCodes.OK, Views.session(s))));
   }
 
@@ -157,36 +216,59 @@ final class SessionRoutes extends RouteSupport {
    * Starts a turn and waits up to {@code ?wait=} seconds for it: 200 with the result when it stops
    * running in time, 202 with its id otherwise. The turn goes on either way.
    */
-  private Route send(Principal p, SessionId id, SendMessage req, Optional<String> header, Optional<String> rawWait) {
+  private Route send(
+      Principal p,
+      SessionId id,
+      SendMessage req,
+      Optional<String> header,
+      Optional<String> rawWait) {
     if (req.content() == null || req.content().isBlank()) {
       throw ApiError.badRequest("content is required and must not be blank");
     }
     if (req.content().length() > settings.maxMessageChars()) {
-      throw ApiError.badRequest("content is longer than " + settings.maxMessageChars() + " characters");
+      throw ApiError.badRequest(
+          "content is longer than " + settings.maxMessageChars() + " characters");
     }
     String key = req.idempotencyKey() != null ? req.idempotencyKey() : header.orElse(null);
     if (key != null && (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY)) {
-      throw ApiError.badRequest("idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+      throw ApiError.badRequest(
+          "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
     }
-    Duration wait = Duration.ofSeconds(intParam(rawWait, "wait", (int) settings.defaultWait().toSeconds(), 0, (int) settings.maxWait().toSeconds()));
+    Duration wait =
+        Duration.ofSeconds(
+            intParam(
+                rawWait,
+                "wait",
+                (int) settings.defaultWait().toSeconds(),
+                0,
+                (int) settings.maxWait().toSeconds()));
     CompletionStage<HttpResponse> result =
-        ask(runtime.session(id), AgentSession.TurnAccepted.class, r -> new AgentSession.SendMessage(p, req.content(), key, r), settings.askTimeout())
+        ask(
+                runtime.session(id),
+                AgentSession.TurnAccepted.class,
+                r -> new AgentSession.SendMessage(p, req.content(), key, r),
+                settings.askTimeout())
             .thenCompose(accepted -> awaitTurn(id, accepted.turnId(), wait));
     return respond(result);
   }
 
   private CompletionStage<HttpResponse> awaitTurn(SessionId id, String turnId, Duration wait) {
-    HttpResponse running = ApiJson.response(StatusCodes.ACCEPTED, new Views.RunningTurnView(turnId, "running"));
+    HttpResponse running =
+        ApiJson.response(StatusCodes.ACCEPTED, new Views.RunningTurnView(turnId, "running"));
     if (wait.isZero()) {
       return CompletableFuture.completedFuture(running);
     }
     return Asks.askWithStatus(
-            runtime.session(id), AgentSession.TurnOutcome.class, r -> new AgentSession.AwaitTurn(turnId, r), wait)
+            runtime.session(id),
+            AgentSession.TurnOutcome.class,
+            r -> new AgentSession.AwaitTurn(turnId, r),
+            wait)
         .handle(
             (outcome, error) -> {
               if (error == null) {
                 return ApiJson.response(
-                    outcome.status().equals("running") ? StatusCodes.ACCEPTED : StatusCodes.OK, Views.turnResult(outcome));
+                    outcome.status().equals("running") ? StatusCodes.ACCEPTED : StatusCodes.OK,
+                    Views.turnResult(outcome));
               }
               if (unwrap(error) instanceof TimeoutException) {
                 return running;
@@ -212,7 +294,8 @@ final class SessionRoutes extends RouteSupport {
             .thenCompose(
                 exists ->
                     events
-                        .currentEventsByPersistenceId(id.persistenceId().id(), after + 1, Long.MAX_VALUE)
+                        .currentEventsByPersistenceId(
+                            id.persistenceId().id(), after + 1, Long.MAX_VALUE)
                         .take(limit)
                         .map(env -> Views.event(env.sequenceNr(), (SessionEvent) env.event()))
                         .runWith(Sink.seq(), system))
@@ -220,7 +303,8 @@ final class SessionRoutes extends RouteSupport {
                 list ->
                     ApiJson.response(
                         StatusCodes.OK,
-                        new Views.EventsView(list, list.size() == limit ? list.get(list.size() - 1).seq() : null)));
+                        new Views.EventsView(
+                            list, list.size() == limit ? list.get(list.size() - 1).seq() : null)));
     return respond(page);
   }
 }

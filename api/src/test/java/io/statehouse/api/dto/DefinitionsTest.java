@@ -33,7 +33,10 @@ class DefinitionsTest {
 
   @Test
   void aMinimalToolGetsSafeDefaults() {
-    ToolSpec spec = definitions.tool("lookup", tool(OBJECT_SCHEMA, null, new HttpDefinition(null, "https://x.test/a", null)));
+    ToolSpec spec =
+        definitions.tool(
+            "lookup",
+            tool(OBJECT_SCHEMA, null, new HttpDefinition(null, "https://x.test/a", null)));
     assertFalse(spec.idempotent(), "a tool is not assumed idempotent");
     assertEquals("POST", spec.http().method());
     assertEquals(Duration.ofSeconds(30), spec.timeout());
@@ -49,11 +52,24 @@ class DefinitionsTest {
                 definitions.tool(
                     "t",
                     new ToolDefinition(
-                        "other", null, Specs.json("{\"type\":\"string\"}"), null, "forever",
+                        "other",
+                        null,
+                        Specs.json("{\"type\":\"string\"}"),
+                        null,
+                        "forever",
                         new Requests.RetryDefinition(11, null, null),
-                        new HttpDefinition("FETCH", "ftp://x", Map.of("Idempotency-Key", "mine")), null)));
+                        new HttpDefinition("FETCH", "ftp://x", Map.of("Idempotency-Key", "mine")),
+                        null)));
     String m = e.getMessage();
-    for (String expected : List.of("differs", "object", "timeout", "maxAttempts", "http.method", "http.url", "Idempotency-Key")) {
+    for (String expected :
+        List.of(
+            "differs",
+            "object",
+            "timeout",
+            "maxAttempts",
+            "http.method",
+            "http.url",
+            "Idempotency-Key")) {
       assertTrue(m.contains(expected), "mentions " + expected + ": " + m);
     }
   }
@@ -63,7 +79,18 @@ class DefinitionsTest {
     ApiError e =
         assertThrows(
             ApiError.class,
-            () -> definitions.tool("t", new ToolDefinition(null, null, OBJECT_SCHEMA, null, null, null, null, Specs.json("{\"server\":\"s\"}"))));
+            () ->
+                definitions.tool(
+                    "t",
+                    new ToolDefinition(
+                        null,
+                        null,
+                        OBJECT_SCHEMA,
+                        null,
+                        null,
+                        null,
+                        null,
+                        Specs.json("{\"server\":\"s\"}"))));
     assertTrue(e.getMessage().contains("mcp tools are not supported"));
   }
 
@@ -77,18 +104,35 @@ class DefinitionsTest {
   @Test
   void anAgentOnAProviderThisNodeLacksIsRefused() {
     AgentDefinition d =
-        new AgentDefinition(null, null, null, new ModelDefinition("bedrock", "anthropic.claude", null, null, null), List.of(), null, null);
+        new AgentDefinition(
+            null,
+            null,
+            null,
+            new ModelDefinition("bedrock", "anthropic.claude", null, null, null),
+            List.of(),
+            null,
+            null);
     ApiError e = assertThrows(ApiError.class, () -> definitions.agent("a", d));
     assertTrue(e.getMessage().contains("bedrock"), e.getMessage());
   }
 
   @Test
   void aScriptedAgentNeedsAScriptOfTextOrToolCallsAndTakesDefaultLimits() {
-    ModelDefinition noScript = new ModelDefinition("scripted", null, null, null, List.of(new ScriptStepDefinition(null, null)));
-    assertThrows(ApiError.class, () -> definitions.agent("a", new AgentDefinition(null, null, null, noScript, null, null, null)));
+    ModelDefinition noScript =
+        new ModelDefinition(
+            "scripted", null, null, null, List.of(new ScriptStepDefinition(null, null)));
+    assertThrows(
+        ApiError.class,
+        () ->
+            definitions.agent(
+                "a", new AgentDefinition(null, null, null, noScript, null, null, null)));
 
-    ModelDefinition ok = new ModelDefinition("scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)));
-    AgentSpec spec = definitions.agent("a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null));
+    ModelDefinition ok =
+        new ModelDefinition(
+            "scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)));
+    AgentSpec spec =
+        definitions.agent(
+            "a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null));
     assertEquals(16, spec.limits().maxStepsPerTurn());
     assertTrue(spec.model().loop());
     assertEquals(List.of("t1"), spec.tools());
@@ -96,7 +140,9 @@ class DefinitionsTest {
 
   @Test
   void policiesAndBadLimitsAreRefusedRatherThanIgnored() {
-    ModelDefinition ok = new ModelDefinition("scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)));
+    ModelDefinition ok =
+        new ModelDefinition(
+            "scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)));
     ApiError e =
         assertThrows(
             ApiError.class,
@@ -104,7 +150,12 @@ class DefinitionsTest {
                 definitions.agent(
                     "a",
                     new AgentDefinition(
-                        null, null, null, ok, List.of("t", "t"), List.of(Specs.json("{\"tool\":\"t\"}")),
+                        null,
+                        null,
+                        null,
+                        ok,
+                        List.of("t", "t"),
+                        List.of(Specs.json("{\"tool\":\"t\"}")),
                         new LimitsDefinition(0, -1L, null))));
     String m = e.getMessage();
     assertTrue(m.contains("policies"), m);

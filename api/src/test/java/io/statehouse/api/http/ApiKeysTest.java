@@ -13,11 +13,15 @@ class ApiKeysTest {
   private final ApiKeys keys =
       ApiKeys.fromConfig(
           ConfigFactory.parseString(
-              "statehouse.api.keys = [{ sha256 = \"" + ApiKeys.sha256Hex("k-1") + "\", tenant = acme, subject = alice, roles = [approver] }]"));
+              "statehouse.api.keys = [{ sha256 = \""
+                  + ApiKeys.sha256Hex("k-1")
+                  + "\", tenant = acme, subject = alice, roles = [approver] }]"));
 
   @Test
   void aKnownBearerKeyMapsToItsPrincipal() {
-    assertEquals(new Principal("acme", "alice", List.of("approver")), keys.authenticate("Bearer k-1").orElseThrow());
+    assertEquals(
+        new Principal("acme", "alice", List.of("approver")),
+        keys.authenticate("Bearer k-1").orElseThrow());
     assertEquals("acme", keys.authenticate("bearer  k-1 ").orElseThrow().tenant());
   }
 
@@ -33,12 +37,17 @@ class ApiKeysTest {
   void aMalformedKeyEntryStopsTheNodeFromStarting() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> ApiKeys.fromConfig(ConfigFactory.parseString("statehouse.api.keys = [{ sha256 = \"abc\", tenant = acme, subject = a }]")));
+        () ->
+            ApiKeys.fromConfig(
+                ConfigFactory.parseString(
+                    "statehouse.api.keys = [{ sha256 = \"abc\", tenant = acme, subject = a }]")));
     assertThrows(
         IllegalArgumentException.class,
         () ->
             ApiKeys.fromConfig(
                 ConfigFactory.parseString(
-                    "statehouse.api.keys = [{ sha256 = \"" + ApiKeys.sha256Hex("x") + "\", tenant = \"ACME:1\", subject = a }]")));
+                    "statehouse.api.keys = [{ sha256 = \""
+                        + ApiKeys.sha256Hex("x")
+                        + "\", tenant = \"ACME:1\", subject = a }]")));
   }
 }

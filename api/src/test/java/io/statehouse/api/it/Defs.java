@@ -6,19 +6,30 @@ public final class Defs {
 
   /** A tool taking {@code {"q": string}} at {@code url}. */
   public static String tool(String url, boolean idempotent, String timeout) {
-    return "{\"description\":\"test tool\",\"idempotent\":" + idempotent + ",\"timeout\":\"" + timeout + "\","
+    return "{\"description\":\"test tool\",\"idempotent\":"
+        + idempotent
+        + ",\"timeout\":\""
+        + timeout
+        + "\","
         + "\"retry\":{\"maxAttempts\":1,\"backoff\":\"100ms\"},"
         + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"]},"
-        + "\"http\":{\"method\":\"POST\",\"url\":\"" + url + "\"}}";
+        + "\"http\":{\"method\":\"POST\",\"url\":\""
+        + url
+        + "\"}}";
   }
 
   /** A scripted agent: {@code steps} is the JSON array of its script. */
   public static String agent(String tools, String steps, boolean loop, Long latencyMs) {
     return "{\"description\":\"test agent\",\"instructions\":\"Be brief.\","
-        + "\"model\":{\"provider\":\"scripted\",\"loop\":" + loop
+        + "\"model\":{\"provider\":\"scripted\",\"loop\":"
+        + loop
         + (latencyMs == null ? "" : ",\"latencyMs\":" + latencyMs)
-        + ",\"script\":" + steps + "},"
-        + "\"tools\":" + tools + ",\"limits\":{\"maxStepsPerTurn\":6}}";
+        + ",\"script\":"
+        + steps
+        + "},"
+        + "\"tools\":"
+        + tools
+        + ",\"limits\":{\"maxStepsPerTurn\":6}}";
   }
 
   /** One step calling {@code tool} with {@code {"q": q}}. */

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Retried {@code POST …/messages} with the same idempotency key are one turn; others wait their turn. */
+/**
+ * Retried {@code POST …/messages} with the same idempotency key are one turn; others wait their
+ * turn.
+ */
 @ExtendWith(CassandraExtension.class)
 class IdempotentMessagesIT {
   private static StatehouseNode node;
@@ -25,7 +28,8 @@ class IdempotentMessagesIT {
     api = new Api("127.0.0.1", node.port());
     journal = new JournalProbe(keyspaces);
     api.putAgent(ACME_ALICE, "echo", Defs.agent("[]", "[" + Defs.text("once") + "]", true, null));
-    api.putAgent(ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("finally") + "]", true, 2_000L));
+    api.putAgent(
+        ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("finally") + "]", true, 2_000L));
   }
 
   @AfterAll
@@ -39,14 +43,19 @@ class IdempotentMessagesIT {
     String id = api.openSession(ACME_ALICE, "echo");
     String path = "/v1/sessions/" + id + "/messages";
 
-    Api.Response first = api.post(path, ACME_ALICE, "{\"content\":\"charge me\",\"idempotencyKey\":\"order-77\"}");
-    Api.Response retry = api.post(path, ACME_ALICE, "{\"content\":\"charge me\",\"idempotencyKey\":\"order-77\"}");
+    Api.Response first =
+        api.post(path, ACME_ALICE, "{\"content\":\"charge me\",\"idempotencyKey\":\"order-77\"}");
+    Api.Response retry =
+        api.post(path, ACME_ALICE, "{\"content\":\"charge me\",\"idempotencyKey\":\"order-77\"}");
 
     assertEquals(200, first.status(), first.raw());
     assertEquals(first.text("turnId"), retry.text("turnId"));
     assertEquals(first.text("output"), retry.text("output"));
     assertEquals("completed", retry.text("status"));
-    assertEquals(1, journal.count(new SessionId("acme", id), "UserMessageAdded"), "the retry added no message");
+    assertEquals(
+        1,
+        journal.count(new SessionId("acme", id), "UserMessageAdded"),
+        "the retry added no message");
   }
 
   @Test
@@ -64,8 +73,12 @@ class IdempotentMessagesIT {
     String id = api.openSession(ACME_ALICE, "slow");
     String path = "/v1/sessions/" + id + "/messages";
 
-    Api.Response started = api.post(path + "?wait=0", ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
-    Api.Response retried = api.post(path + "?wait=0", ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
+    Api.Response started =
+        api.post(
+            path + "?wait=0", ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
+    Api.Response retried =
+        api.post(
+            path + "?wait=0", ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
     Api.Response other = api.post(path, ACME_ALICE, "{\"content\":\"something else\"}");
 
     assertEquals(202, started.status());
@@ -75,7 +88,8 @@ class IdempotentMessagesIT {
     assertEquals("turn_in_progress", other.errorCode());
     assertEquals(started.text("turnId"), other.body().path("error").path("turnId").asText());
 
-    Api.Response done = api.post(path, ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
+    Api.Response done =
+        api.post(path, ACME_ALICE, "{\"content\":\"think\",\"idempotencyKey\":\"k-slow\"}");
     assertEquals(200, done.status(), "waits for the running turn and returns its result");
     assertEquals("finally", done.text("output"));
     assertEquals(1, journal.count(new SessionId("acme", id), "UserMessageAdded"));

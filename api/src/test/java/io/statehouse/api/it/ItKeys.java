@@ -15,13 +15,23 @@ public final class ItKeys {
   public static Config config() {
     return ConfigFactory.parseString(
         "statehouse.api.keys = ["
-            + entry(ACME_ALICE, "acme", "alice", "developer") + ","
-            + entry(ACME_BOB, "acme", "bob", "approver") + ","
-            + entry(GLOBEX_CAROL, "globex", "carol", "developer") + "]");
+            + entry(ACME_ALICE, "acme", "alice", "developer")
+            + ","
+            + entry(ACME_BOB, "acme", "bob", "approver")
+            + ","
+            + entry(GLOBEX_CAROL, "globex", "carol", "developer")
+            + "]");
   }
 
   private static String entry(String key, String tenant, String subject, String role) {
-    return "{ sha256 = \"" + ApiKeys.sha256Hex(key) + "\", tenant = " + tenant + ", subject = " + subject
-        + ", roles = [" + role + "] }";
+    return "{ sha256 = \""
+        + ApiKeys.sha256Hex(key)
+        + "\", tenant = "
+        + tenant
+        + ", subject = "
+        + subject
+        + ", roles = ["
+        + role
+        + "] }";
   }
 }

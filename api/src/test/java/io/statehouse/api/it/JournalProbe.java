@@ -23,8 +23,10 @@ public final class JournalProbe implements AutoCloseable {
     OptionsMap options = OptionsMap.driverDefaults();
     options.put(
         TypedDriverOption.CONTACT_POINTS,
-        List.of(keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort()));
-    options.put(TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, CassandraTestKeyspaces.LOCAL_DATACENTER);
+        List.of(
+            keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort()));
+    options.put(
+        TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, CassandraTestKeyspaces.LOCAL_DATACENTER);
     this.cql = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
     this.keyspace = keyspaces.journalKeyspace();
   }
@@ -33,7 +35,9 @@ public final class JournalProbe implements AutoCloseable {
   public List<String> eventTypes(SessionId id) {
     return cql
         .execute(
-            "SELECT ser_manifest FROM " + keyspace + ".messages WHERE persistence_id = ? AND partition_nr = 0",
+            "SELECT ser_manifest FROM "
+                + keyspace
+                + ".messages WHERE persistence_id = ? AND partition_nr = 0",
             id.persistenceId().id())
         .all()
         .stream()

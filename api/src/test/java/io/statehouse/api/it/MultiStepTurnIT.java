@@ -28,19 +28,24 @@ class MultiStepTurnIT {
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
     tools =
         new LocalHttpServer()
-            .on("/search", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"hits\":[\"pekko.apache.org\"]}"))
+            .on(
+                "/search",
+                (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"hits\":[\"pekko.apache.org\"]}"))
             .on("/lookup", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"stars\":1200}"));
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
     api.putTool(ACME_ALICE, "search", Defs.tool(tools.url("/search"), true, "5s"));
     api.putTool(ACME_ALICE, "lookup", Defs.tool(tools.url("/lookup"), false, "5s"));
     api.putAgent(
-        ACME_ALICE, "researcher",
+        ACME_ALICE,
+        "researcher",
         Defs.agent(
             "[\"search\",\"lookup\"]",
             "[{\"toolCalls\":[{\"name\":\"search\",\"input\":{\"q\":\"pekko\"}},{\"name\":\"lookup\",\"input\":{\"q\":\"pekko\"}}]},"
-                + Defs.text("Pekko has 1200 stars.") + "]",
-            false, null));
+                + Defs.text("Pekko has 1200 stars.")
+                + "]",
+            false,
+            null));
   }
 
   @AfterAll
@@ -53,7 +58,9 @@ class MultiStepTurnIT {
   void aTurnCallsTwoToolsOverHttpAndAnswersWithTheirResultsInItsContext() {
     String id = api.openSession(ACME_ALICE, "researcher");
 
-    Api.Response turn = api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"research pekko\"}");
+    Api.Response turn =
+        api.post(
+            "/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"research pekko\"}");
 
     assertEquals(200, turn.status(), turn.raw());
     assertEquals("completed", turn.text("status"));
@@ -62,9 +69,12 @@ class MultiStepTurnIT {
 
     List<LocalHttpServer.Seen> calls = tools.seen();
     assertEquals(2, calls.size(), "each tool ran exactly once");
-    LocalHttpServer.Seen search = calls.stream().filter(c -> c.path().equals("/search")).findFirst().orElseThrow();
+    LocalHttpServer.Seen search =
+        calls.stream().filter(c -> c.path().equals("/search")).findFirst().orElseThrow();
     assertEquals("{\"q\":\"pekko\"}", search.body());
-    assertEquals(id + "/call_0_0", search.headers().getFirst("Idempotency-Key"));
+    assertEquals(
+        id + "/" + turn.text("turnId") + "/1/call_0_0",
+        search.headers().getFirst("Idempotency-Key"));
     assertEquals("acme", search.headers().getFirst("X-Statehouse-Tenant"));
     assertEquals("alice", search.headers().getFirst("X-Statehouse-Subject"));
 
@@ -73,7 +83,8 @@ class MultiStepTurnIT {
     JsonNode messages = session.path("messages");
     assertEquals(List.of("user", "assistant", "tool", "assistant"), texts(messages, "role"));
     assertEquals(2, messages.get(1).path("toolCalls").size());
-    assertEquals("{\"stars\":1200}", messages.get(2).path("toolResults").get(1).path("content").asText());
+    assertEquals(
+        "{\"stars\":1200}", messages.get(2).path("toolResults").get(1).path("content").asText());
   }
 
   @Test
@@ -85,23 +96,37 @@ class MultiStepTurnIT {
 
     assertEquals(
         List.of(
-            "SessionCreated", "UserMessageAdded", "ModelCallStarted", "ModelReplied", "ToolCallStarted",
-            "ToolCallStarted", "ToolCallSucceeded", "ToolCallSucceeded", "ModelCallStarted", "ModelReplied",
+            "SessionCreated",
+            "UserMessageAdded",
+            "ModelCallStarted",
+            "ModelReplied",
+            "ToolCallStarted",
+            "ToolCallStarted",
+            "ToolCallSucceeded",
+            "ToolCallSucceeded",
+            "ModelCallStarted",
+            "ModelReplied",
             "TurnCompleted"),
         texts(events, "type"));
     String previous = AuditChain.GENESIS;
     for (JsonNode e : events) {
-      assertEquals(previous, e.path("prevHash").asText(), "event " + e.path("seq") + " links to its predecessor");
+      assertEquals(
+          previous,
+          e.path("prevHash").asText(),
+          "event " + e.path("seq") + " links to its predecessor");
       previous = e.path("hash").asText();
     }
     assertEquals("user:alice", events.get(1).path("actor").asText());
     // the two calls run concurrently: their outcomes are recorded in the order they finish
     assertEquals(
         java.util.Set.of("tool:search", "tool:lookup"),
-        java.util.Set.of(events.get(6).path("actor").asText(), events.get(7).path("actor").asText()));
+        java.util.Set.of(
+            events.get(6).path("actor").asText(), events.get(7).path("actor").asText()));
 
     JsonNode page = api.get("/v1/sessions/" + id + "/events?after=4&limit=3", ACME_ALICE).body();
-    assertEquals(List.of(5L, 6L, 7L), page.path("events").findValues("seq").stream().map(JsonNode::asLong).toList());
+    assertEquals(
+        List.of(5L, 6L, 7L),
+        page.path("events").findValues("seq").stream().map(JsonNode::asLong).toList());
     assertEquals(7, page.path("next").asLong());
   }
 

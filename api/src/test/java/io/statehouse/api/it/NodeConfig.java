@@ -9,16 +9,17 @@ public final class NodeConfig {
   private NodeConfig() {}
 
   /** Overrides on top of application.conf; {@code httpPort} 0 picks a free port. */
-  public static Config overrides(CassandraTestKeyspaces keyspaces, int httpPort, String extraHocon) {
+  public static Config overrides(
+      CassandraTestKeyspaces keyspaces, int httpPort, String extraHocon) {
     return ConfigFactory.parseString(extraHocon)
         .withFallback(
             ConfigFactory.parseString(
-                "statehouse.http.port = " + httpPort + "\n"
+                "statehouse.http.port = "
+                    + httpPort
+                    + "\n"
                     + "pekko.remote.artery.canonical.port = 0\n"
                     + "statehouse.demo.enabled = off\n"
-                    + "statehouse.cassandra.embedded.enabled = off\n"
-                    // lists show up quickly in tests; production keeps the safer 2 s
-                    + "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay = 1s\n"))
+                    + "statehouse.cassandra.embedded.enabled = off\n"))
         .withFallback(ItKeys.config())
         .withFallback(keyspaces.config());
   }

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Statehouse node in its own JVM ({@link Main}, the same entry point as production), so a test can
- * kill it with SIGKILL mid-turn and start another on the same keyspaces.
+ * A Statehouse node in its own JVM ({@link Main}, the same entry point as production), so a test
+ * can kill it with SIGKILL mid-turn and start another on the same keyspaces.
  */
 public final class NodeProcess implements AutoCloseable {
   private final Process process;
@@ -24,8 +24,11 @@ public final class NodeProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts a node with {@code overrides} on top of application.conf and waits until it is ready. */
-  public static NodeProcess start(String name, Config overrides, int httpPort, Duration readyWithin) throws IOException {
+  /**
+   * Starts a node with {@code overrides} on top of application.conf and waits until it is ready.
+   */
+  public static NodeProcess start(String name, Config overrides, int httpPort, Duration readyWithin)
+      throws IOException {
     Path dir = Path.of("target", "it-nodes").toAbsolutePath();
     Files.createDirectories(dir);
     Path conf = dir.resolve(name + ".conf");
@@ -38,24 +41,32 @@ public final class NodeProcess implements AutoCloseable {
     Process process =
         new ProcessBuilder(
                 List.of(
-                    java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                    "-Dconfig.file=" + conf, Main.class.getName()))
+                    java,
+                    "-Xmx512m",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "-Dconfig.file=" + conf,
+                    Main.class.getName()))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
     NodeProcess node = new NodeProcess(process, log);
     Api api = new Api("127.0.0.1", httpPort);
     try {
-      Eventually.await(readyWithin, "node " + name + " ready (log " + log + ")", () -> {
-        if (!process.isAlive()) {
-          throw new AssertionError("node " + name + " exited with " + process.exitValue() + "; log " + log);
-        }
-        try {
-          return api.get("/health/ready", null).status() == 200;
-        } catch (IllegalStateException notListening) {
-          return false;
-        }
-      });
+      Eventually.await(
+          readyWithin,
+          "node " + name + " ready (log " + log + ")",
+          () -> {
+            if (!process.isAlive()) {
+              throw new AssertionError(
+                  "node " + name + " exited with " + process.exitValue() + "; log " + log);
+            }
+            try {
+              return api.get("/health/ready", null).status() == 200;
+            } catch (IllegalStateException notListening) {
+              return false;
+            }
+          });
     } catch (AssertionError e) {
       node.kill();
       throw e;

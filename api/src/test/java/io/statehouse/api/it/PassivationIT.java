@@ -23,7 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Waiting costs nothing: a session with nothing in flight leaves memory, one with a turn running stays. */
+/**
+ * Waiting costs nothing: a session with nothing in flight leaves memory, one with a turn running
+ * stays.
+ */
 @ExtendWith(CassandraExtension.class)
 class PassivationIT {
   private static StatehouseNode node;
@@ -31,10 +34,13 @@ class PassivationIT {
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
-    node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, "statehouse.session.passivate-after = 2s"));
+    node =
+        StatehouseNode.start(
+            NodeConfig.full(keyspaces, 0, "statehouse.session.passivate-after = 2s"));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(ACME_ALICE, "quick", Defs.agent("[]", "[" + Defs.text("ok") + "]", true, null));
-    api.putAgent(ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("slowly ok") + "]", true, 6_000L));
+    api.putAgent(
+        ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("slowly ok") + "]", true, 6_000L));
   }
 
   @AfterAll
@@ -52,7 +58,9 @@ class PassivationIT {
                   node.system().scheduler())
               .toCompletableFuture()
               .get(10, TimeUnit.SECONDS);
-      return state.getShards().stream().flatMap(s -> s.getEntityIds().stream()).collect(Collectors.toSet());
+      return state.getShards().stream()
+          .flatMap(s -> s.getEntityIds().stream())
+          .collect(Collectors.toSet());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -65,7 +73,10 @@ class PassivationIT {
     String entity = new SessionId("acme", id).entityId();
     assertTrue(liveSessions().contains(entity));
 
-    Eventually.await(Duration.ofSeconds(20), "the idle session is passivated", () -> !liveSessions().contains(entity));
+    Eventually.await(
+        Duration.ofSeconds(20),
+        "the idle session is passivated",
+        () -> !liveSessions().contains(entity));
 
     Api.Response woken = api.get("/v1/sessions/" + id, ACME_ALICE);
     assertEquals(2, woken.body().path("messages").size());
@@ -75,12 +86,15 @@ class PassivationIT {
   @Test
   void aSessionWithATurnInFlightIsNotPassivated() throws Exception {
     String id = api.openSession(ACME_ALICE, "slow");
-    api.post("/v1/sessions/" + id + "/messages?wait=0", ACME_ALICE, "{\"content\":\"take your time\"}");
+    api.post(
+        "/v1/sessions/" + id + "/messages?wait=0", ACME_ALICE, "{\"content\":\"take your time\"}");
     String entity = new SessionId("acme", id).entityId();
 
     Thread.sleep(4_500);
     assertTrue(liveSessions().contains(entity), "still thinking after twice the idle timeout");
-    Eventually.await(Duration.ofSeconds(20), "the turn completes", () ->
-        "idle".equals(api.get("/v1/sessions/" + id, ACME_ALICE).text("status")));
+    Eventually.await(
+        Duration.ofSeconds(20),
+        "the turn completes",
+        () -> "idle".equals(api.get("/v1/sessions/" + id, ACME_ALICE).text("status")));
   }
 }

@@ -24,7 +24,9 @@ class RequestValidationIT {
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
-    node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, "statehouse.http.max-body-size = 64KiB"));
+    node =
+        StatehouseNode.start(
+            NodeConfig.full(keyspaces, 0, "statehouse.http.max-body-size = 64KiB"));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(ACME_ALICE, "echo", Defs.agent("[]", "[" + Defs.text("hello") + "]", false, null));
     session = api.openSession(ACME_ALICE, "echo");
@@ -38,7 +40,9 @@ class RequestValidationIT {
   private static void assertError(Api.Response r, int status, String code) {
     assertEquals(status, r.status(), r.raw());
     assertEquals(code, r.errorCode(), r.raw());
-    assertTrue(r.body().path("error").path("message").asText().length() > 5, "a message says what is wrong");
+    assertTrue(
+        r.body().path("error").path("message").asText().length() > 5,
+        "a message says what is wrong");
   }
 
   private static int messageCount() {
@@ -47,7 +51,8 @@ class RequestValidationIT {
 
   @Test
   void malformedJsonIsRefusedWithWhereItBroke() {
-    Api.Response r = api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, "{\"content\": \"hi\"");
+    Api.Response r =
+        api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, "{\"content\": \"hi\"");
     assertError(r, 400, "invalid_json");
     assertTrue(r.body().path("error").path("message").asText().contains("line 1"));
     assertEquals(0, messageCount());
@@ -55,15 +60,20 @@ class RequestValidationIT {
 
   @Test
   void aFieldOfTheWrongTypeIsNamed() {
-    Api.Response r = api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, "{\"content\": 42}");
+    Api.Response r =
+        api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, "{\"content\": 42}");
     assertError(r, 400, "invalid_request");
     assertTrue(r.body().path("error").path("message").asText().contains("content"));
     Api.Response limits =
-        api.put("/v1/agents/typed", ACME_ALICE,
+        api.put(
+            "/v1/agents/typed",
+            ACME_ALICE,
             "{\"model\":{\"provider\":\"scripted\",\"script\":[{\"text\":\"x\"}]},\"limits\":{\"maxStepsPerTurn\":\"ten\"}}",
             "application/json");
     assertError(limits, 400, "invalid_request");
-    assertTrue(limits.body().path("error").path("message").asText().contains("limits.maxStepsPerTurn"), limits.raw());
+    assertTrue(
+        limits.body().path("error").path("message").asText().contains("limits.maxStepsPerTurn"),
+        limits.raw());
     assertEquals(404, api.get("/v1/agents/typed", ACME_ALICE).status());
   }
 
@@ -76,14 +86,19 @@ class RequestValidationIT {
 
   @Test
   void anUnknownAgentOpensNoSession() {
-    assertError(api.post("/v1/sessions", ACME_ALICE, "{\"agent\":\"nobody\"}"), 400, "unknown_agent");
+    assertError(
+        api.post("/v1/sessions", ACME_ALICE, "{\"agent\":\"nobody\"}"), 400, "unknown_agent");
     assertError(api.post("/v1/sessions", ACME_ALICE, "{}"), 400, "invalid_request");
   }
 
   @Test
   void anAgentNamingAnUnregisteredToolIsNotStored() {
     Api.Response r =
-        api.put("/v1/agents/needs-ghost", ACME_ALICE, Defs.agent("[\"ghost\"]", "[" + Defs.text("x") + "]", false, null), "application/json");
+        api.put(
+            "/v1/agents/needs-ghost",
+            ACME_ALICE,
+            Defs.agent("[\"ghost\"]", "[" + Defs.text("x") + "]", false, null),
+            "application/json");
     assertError(r, 400, "unknown_tool");
     assertTrue(r.body().path("error").path("message").asText().contains("ghost"));
     assertEquals(404, api.get("/v1/agents/needs-ghost", ACME_ALICE).status());
@@ -92,8 +107,11 @@ class RequestValidationIT {
   @Test
   void everyProblemOfAToolDefinitionIsReportedAndNothingIsStored() {
     Api.Response r =
-        api.put("/v1/tools/broken", ACME_ALICE,
-            "{\"inputSchema\":{\"type\":\"nope\"},\"timeout\":\"soon\",\"http\":{\"url\":\"ftp://x\"}}", "application/json");
+        api.put(
+            "/v1/tools/broken",
+            ACME_ALICE,
+            "{\"inputSchema\":{\"type\":\"nope\"},\"timeout\":\"soon\",\"http\":{\"url\":\"ftp://x\"}}",
+            "application/json");
     assertError(r, 400, "invalid_request");
     String message = r.body().path("error").path("message").asText();
     assertTrue(message.contains("inputSchema"), message);
@@ -105,16 +123,23 @@ class RequestValidationIT {
   @Test
   void anOversizedBodyGets413AndIsNotRecorded() {
     String huge = "{\"content\":\"" + "x".repeat(100_000) + "\"}";
-    assertError(api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, huge), 413, "payload_too_large");
+    assertError(
+        api.post("/v1/sessions/" + session + "/messages", ACME_ALICE, huge),
+        413,
+        "payload_too_large");
     assertEquals(0, messageCount());
   }
 
   @Test
   void anUnsupportedMediaTypeIsRefused() {
     assertError(
-        api.send("POST", "/v1/sessions", ACME_ALICE, "<agent>echo</agent>", "application/xml"), 415, "unsupported_media_type");
+        api.send("POST", "/v1/sessions", ACME_ALICE, "<agent>echo</agent>", "application/xml"),
+        415,
+        "unsupported_media_type");
     assertError(
-        api.send("POST", "/v1/sessions", ACME_ALICE, "agent: echo", "application/yaml"), 415, "unsupported_media_type");
+        api.send("POST", "/v1/sessions", ACME_ALICE, "agent: echo", "application/yaml"),
+        415,
+        "unsupported_media_type");
   }
 
   @Test
@@ -129,29 +154,48 @@ class RequestValidationIT {
     assertEquals(201, created.status(), created.raw());
     assertEquals(1, created.body().path("version").asInt());
     assertEquals("3s", created.body().path("timeout").asText());
-    assertEquals("***", created.body().path("http").path("headers").path("X-Api-Key").asText(), "secrets are not echoed");
+    assertEquals(
+        "***",
+        created.body().path("http").path("headers").path("X-Api-Key").asText(),
+        "secrets are not echoed");
 
     Api.Response again = api.put("/v1/tools/yaml-tool", ACME_ALICE, yaml, "application/yaml");
     assertEquals(200, again.status());
     assertEquals(1, again.body().path("version").asInt());
 
-    Api.Response changed = api.put("/v1/tools/yaml-tool", ACME_ALICE, yaml.replace("3s", "4s"), "application/yaml");
+    Api.Response changed =
+        api.put("/v1/tools/yaml-tool", ACME_ALICE, yaml.replace("3s", "4s"), "application/yaml");
     assertEquals(2, changed.body().path("version").asInt());
 
-    assertError(api.put("/v1/tools/yaml-tool", ACME_ALICE, "description: \"never closed\nidempotent: true", "application/yaml"), 400, "invalid_yaml");
+    assertError(
+        api.put(
+            "/v1/tools/yaml-tool",
+            ACME_ALICE,
+            "description: \"never closed\nidempotent: true",
+            "application/yaml"),
+        400,
+        "invalid_yaml");
     assertEquals(2, api.get("/v1/tools/yaml-tool", ACME_ALICE).body().path("version").asInt());
   }
 
   @Test
   void badQueryParametersAndUnknownSessionsAreClearErrors() {
-    assertError(api.post("/v1/sessions/" + session + "/messages?wait=soon", ACME_ALICE, "{\"content\":\"x\"}"), 400, "invalid_request");
+    assertError(
+        api.post(
+            "/v1/sessions/" + session + "/messages?wait=soon", ACME_ALICE, "{\"content\":\"x\"}"),
+        400,
+        "invalid_request");
     assertError(api.get("/v1/sessions?limit=0", ACME_ALICE), 400, "invalid_request");
     assertError(api.get("/v1/sessions?status=sleeping", ACME_ALICE), 400, "invalid_request");
     assertError(api.get("/v1/sessions/ses_doesnotexist", ACME_ALICE), 404, "session_not_found");
     assertError(api.get("/v1/sessions/not%20an%20id", ACME_ALICE), 404, "session_not_found");
-    assertError(api.post("/v1/sessions/ses_doesnotexist/messages", ACME_ALICE, "{\"content\":\"x\"}"), 404, "session_not_found");
+    assertError(
+        api.post("/v1/sessions/ses_doesnotexist/messages", ACME_ALICE, "{\"content\":\"x\"}"),
+        404,
+        "session_not_found");
     assertError(api.get("/v1/nothing-here", ACME_ALICE), 404, "not_found");
-    assertError(api.send("PATCH", "/v1/sessions", ACME_ALICE, null, null), 405, "method_not_allowed");
+    assertError(
+        api.send("PATCH", "/v1/sessions", ACME_ALICE, null, null), 405, "method_not_allowed");
     assertEquals(0, messageCount());
   }
 }

@@ -55,7 +55,8 @@ class ResumesAfterNodeKillIT {
     journal.close();
   }
 
-  private static void slowly(com.sun.net.httpserver.HttpExchange ex, String answer) throws java.io.IOException {
+  private static void slowly(com.sun.net.httpserver.HttpExchange ex, String answer)
+      throws java.io.IOException {
     try {
       Thread.sleep(SLOW_TOOL_MS);
     } catch (InterruptedException e) {
@@ -78,56 +79,84 @@ class ResumesAfterNodeKillIT {
   /** Starts a turn without waiting for it; returns the session. */
   private static SessionId startTurn(String agent) {
     String id = api.openSession(ACME_ALICE, agent);
-    Api.Response accepted = api.post("/v1/sessions/" + id + "/messages?wait=0", ACME_ALICE, "{\"content\":\"go\"}");
+    Api.Response accepted =
+        api.post("/v1/sessions/" + id + "/messages?wait=0", ACME_ALICE, "{\"content\":\"go\"}");
     assertEquals(202, accepted.status(), accepted.raw());
     return new SessionId("acme", id);
   }
 
   @Test
-  void aModelCallInFlightIsIssuedAgainAfterSigkillAndTheTurnCompletesWithoutAnyRequest() throws Exception {
+  void aModelCallInFlightIsIssuedAgainAfterSigkillAndTheTurnCompletesWithoutAnyRequest()
+      throws Exception {
     SessionId session;
     try (NodeProcess first = NodeProcess.start("model-first", overrides, httpPort, NODE_START)) {
-      api.putAgent(ACME_ALICE, "slow-thinker", Defs.agent("[]", "[" + Defs.text("Thought it through.") + "]", false, 6_000L));
+      api.putAgent(
+          ACME_ALICE,
+          "slow-thinker",
+          Defs.agent("[]", "[" + Defs.text("Thought it through.") + "]", false, 6_000L));
       session = startTurn("slow-thinker");
-      assertEquals(1, journal.count(session, "ModelCallStarted"), "the call is recorded before it is made");
+      assertEquals(
+          1, journal.count(session, "ModelCallStarted"), "the call is recorded before it is made");
       Thread.sleep(1_000);
       first.kill();
     }
-    assertFalse(journal.eventTypes(session).contains("ModelReplied"), "killed while the model was thinking");
+    assertFalse(
+        journal.eventTypes(session).contains("ModelReplied"),
+        "killed while the model was thinking");
 
     try (NodeProcess second = NodeProcess.start("model-second", overrides, httpPort, NODE_START)) {
-      Eventually.await(RESUME, "the turn completes after the restart", () -> journal.count(session, "TurnCompleted") == 1);
+      Eventually.await(
+          RESUME,
+          "the turn completes after the restart",
+          () -> journal.count(session, "TurnCompleted") == 1);
       List<String> types = journal.eventTypes(session);
       assertTrue(types.contains("TurnResumed"), types.toString());
-      assertEquals(1, journal.count(session, "ModelCallStarted"), "the same step is resumed, not recorded again");
+      assertEquals(
+          1,
+          journal.count(session, "ModelCallStarted"),
+          "the same step is resumed, not recorded again");
       assertEquals(1, journal.count(session, "ModelReplied"));
       JsonNode state = api.get("/v1/sessions/" + session.id(), ACME_ALICE).body();
       assertEquals("idle", state.path("status").asText());
       JsonNode messages = state.path("messages");
-      assertEquals("Thought it through.", messages.get(messages.size() - 1).path("content").asText());
+      assertEquals(
+          "Thought it through.", messages.get(messages.size() - 1).path("content").asText());
     }
   }
 
   @Test
-  void anIdempotentToolCallInFlightRunsAgainWithTheSameIdempotencyKeyAfterSigkill() throws Exception {
+  void anIdempotentToolCallInFlightRunsAgainWithTheSameIdempotencyKeyAfterSigkill()
+      throws Exception {
     SessionId session;
-    try (NodeProcess first = NodeProcess.start("idempotent-first", overrides, httpPort, NODE_START)) {
+    try (NodeProcess first =
+        NodeProcess.start("idempotent-first", overrides, httpPort, NODE_START)) {
       api.putTool(ACME_ALICE, "build_report", Defs.tool(tools.url("/report"), true, "20s"));
       api.putAgent(
-          ACME_ALICE, "reporter",
-          Defs.agent("[\"build_report\"]", "[" + Defs.call("build_report", "Q3") + "," + Defs.text("Report ready.") + "]", false, null));
+          ACME_ALICE,
+          "reporter",
+          Defs.agent(
+              "[\"build_report\"]",
+              "[" + Defs.call("build_report", "Q3") + "," + Defs.text("Report ready.") + "]",
+              false,
+              null));
       session = startTurn("reporter");
       Eventually.await(Duration.ofSeconds(30), "the tool is called", () -> hits("/report") == 1);
       first.kill();
     }
-    assertFalse(journal.eventTypes(session).contains("ToolCallSucceeded"), "killed while the tool was working");
+    assertFalse(
+        journal.eventTypes(session).contains("ToolCallSucceeded"),
+        "killed while the tool was working");
 
-    try (NodeProcess second = NodeProcess.start("idempotent-second", overrides, httpPort, NODE_START)) {
-      Eventually.await(RESUME, "the turn completes after the restart", () -> journal.count(session, "TurnCompleted") == 1);
+    try (NodeProcess second =
+        NodeProcess.start("idempotent-second", overrides, httpPort, NODE_START)) {
+      Eventually.await(
+          RESUME,
+          "the turn completes after the restart",
+          () -> journal.count(session, "TurnCompleted") == 1);
       assertEquals(2, hits("/report"), "run once before the kill and once after");
       List<String> keys = keys("/report");
       assertEquals(keys.get(0), keys.get(1), "both runs carry the same Idempotency-Key");
-      assertEquals(session.id() + "/call_0_0", keys.get(0));
+      assertTrue(keys.get(0).matches(session.id() + "/turn_[0-9a-f]+/1/call_0_0"), keys.get(0));
       assertEquals(2, journal.count(session, "ToolCallStarted"));
       assertEquals(1, journal.count(session, "TurnResumed"));
       JsonNode state = api.get("/v1/sessions/" + session.id(), ACME_ALICE).body();
@@ -136,19 +165,30 @@ class ResumesAfterNodeKillIT {
   }
 
   @Test
-  void aNonIdempotentToolCallInFlightIsNeverRunTwiceAndTheSessionNeedsAHumanDecision() throws Exception {
+  void aNonIdempotentToolCallInFlightIsNeverRunTwiceAndTheSessionNeedsAHumanDecision()
+      throws Exception {
     SessionId session;
     try (NodeProcess first = NodeProcess.start("payment-first", overrides, httpPort, NODE_START)) {
       api.putTool(ACME_ALICE, "pay", Defs.tool(tools.url("/payment"), false, "20s"));
       api.putAgent(
-          ACME_ALICE, "payer", Defs.agent("[\"pay\"]", "[" + Defs.call("pay", "100 EUR") + "," + Defs.text("Paid.") + "]", false, null));
+          ACME_ALICE,
+          "payer",
+          Defs.agent(
+              "[\"pay\"]",
+              "[" + Defs.call("pay", "100 EUR") + "," + Defs.text("Paid.") + "]",
+              false,
+              null));
       session = startTurn("payer");
       Eventually.await(Duration.ofSeconds(30), "the payment is sent", () -> hits("/payment") == 1);
       first.kill();
     }
 
-    try (NodeProcess second = NodeProcess.start("payment-second", overrides, httpPort, NODE_START)) {
-      Eventually.await(RESUME, "the unknown outcome is recorded", () -> journal.count(session, "ToolCallOutcomeUnknown") == 1);
+    try (NodeProcess second =
+        NodeProcess.start("payment-second", overrides, httpPort, NODE_START)) {
+      Eventually.await(
+          RESUME,
+          "the unknown outcome is recorded",
+          () -> journal.count(session, "ToolCallOutcomeUnknown") == 1);
       // give a wrong implementation every chance to send the payment again
       Thread.sleep(SLOW_TOOL_MS + 1_000);
       assertEquals(1, hits("/payment"), "the payment endpoint was hit exactly once");
@@ -162,10 +202,16 @@ class ResumesAfterNodeKillIT {
       assertEquals("outcome_unknown", approval.path("kind").asText());
       assertEquals("100 EUR", approval.path("input").path("q").asText());
 
-      Api.Response blocked = api.post("/v1/sessions/" + session.id() + "/messages", ACME_ALICE, "{\"content\":\"and now?\"}");
+      Api.Response blocked =
+          api.post(
+              "/v1/sessions/" + session.id() + "/messages",
+              ACME_ALICE,
+              "{\"content\":\"and now?\"}");
       assertEquals(409, blocked.status());
       assertEquals("needs_decision", blocked.errorCode());
-      assertEquals(state.path("currentTurn").path("turnId").asText(), blocked.body().path("error").path("turnId").asText());
+      assertEquals(
+          state.path("currentTurn").path("turnId").asText(),
+          blocked.body().path("error").path("turnId").asText());
     }
   }
 }

@@ -31,7 +31,8 @@ class SessionListIT {
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(ACME_ALICE, "quick", Defs.agent("[]", "[" + Defs.text("ok") + "]", true, null));
-    api.putAgent(ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("slowly ok") + "]", true, 4_000L));
+    api.putAgent(
+        ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("slowly ok") + "]", true, 4_000L));
   }
 
   @AfterAll
@@ -41,7 +42,10 @@ class SessionListIT {
 
   private static Map<String, String> statuses(String query) {
     Map<String, String> out = new TreeMap<>();
-    api.get("/v1/sessions" + query, ACME_BOB).body().path("sessions").forEach(s -> out.put(s.path("id").asText(), s.path("status").asText()));
+    api.get("/v1/sessions" + query, ACME_BOB)
+        .body()
+        .path("sessions")
+        .forEach(s -> out.put(s.path("id").asText(), s.path("status").asText()));
     return out;
   }
 
@@ -51,15 +55,28 @@ class SessionListIT {
     String untouched = api.openSession(ACME_ALICE, "quick");
     String closed = api.openSession(ACME_ALICE, "quick");
     String busy = api.openSession(ACME_ALICE, "slow");
-    String turn = api.post("/v1/sessions/" + talked + "/messages", ACME_ALICE, "{\"content\":\"hi\"}").text("turnId");
+    String turn =
+        api.post("/v1/sessions/" + talked + "/messages", ACME_ALICE, "{\"content\":\"hi\"}")
+            .text("turnId");
     assertEquals(200, api.delete("/v1/sessions/" + closed, ACME_ALICE).status());
-    api.post("/v1/sessions/" + busy + "/messages?wait=0", ACME_ALICE, "{\"content\":\"take your time\"}");
+    api.post(
+        "/v1/sessions/" + busy + "/messages?wait=0",
+        ACME_ALICE,
+        "{\"content\":\"take your time\"}");
 
-    Eventually.await(PROJECTION, "the list shows the running turn", () -> "running".equals(statuses("").get(busy)));
-    Eventually.await(PROJECTION, "the list catches up", () -> {
-      Map<String, String> s = statuses("");
-      return "idle".equals(s.get(talked)) && "idle".equals(s.get(untouched)) && "closed".equals(s.get(closed));
-    });
+    Eventually.await(
+        PROJECTION,
+        "the list shows the running turn",
+        () -> "running".equals(statuses("").get(busy)));
+    Eventually.await(
+        PROJECTION,
+        "the list catches up",
+        () -> {
+          Map<String, String> s = statuses("");
+          return "idle".equals(s.get(talked))
+              && "idle".equals(s.get(untouched))
+              && "closed".equals(s.get(closed));
+        });
     JsonNode entry = find(api.get("/v1/sessions", ACME_ALICE).body(), talked);
     assertEquals(turn, entry.path("lastTurnId").asText());
     assertEquals("quick", entry.path("agent").asText());
@@ -67,7 +84,10 @@ class SessionListIT {
 
     assertEquals(List.of(closed), new ArrayList<>(statuses("?status=closed").keySet()));
     assertTrue(statuses("?status=idle").keySet().containsAll(List.of(talked, untouched)));
-    Eventually.await(PROJECTION, "the slow turn ends and the list says so", () -> "idle".equals(statuses("").get(busy)));
+    Eventually.await(
+        PROJECTION,
+        "the slow turn ends and the list says so",
+        () -> "idle".equals(statuses("").get(busy)));
   }
 
   @Test

@@ -19,10 +19,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SessionRecoveryIT {
 
   @Test
-  void aNewActorSystemRecoversTheWholeSessionFromSnapshotAndEvents(CassandraTestKeyspaces keyspaces) throws Exception {
+  void aNewActorSystemRecoversTheWholeSessionFromSnapshotAndEvents(CassandraTestKeyspaces keyspaces)
+      throws Exception {
     String config = "statehouse.session.snapshot-every = 4";
     try (LocalHttpServer tools =
-        new LocalHttpServer().on("/search", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"hits\":3}"))) {
+        new LocalHttpServer()
+            .on("/search", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"hits\":3}"))) {
       String id;
       JsonNode before;
       JsonNode eventsBefore;
@@ -30,11 +32,22 @@ class SessionRecoveryIT {
         Api api = new Api("127.0.0.1", first.port());
         api.putTool(ACME_ALICE, "search", Defs.tool(tools.url("/search"), true, "5s"));
         api.putAgent(
-            ACME_ALICE, "looper",
-            Defs.agent("[\"search\"]", "[" + Defs.call("search", "x") + "," + Defs.text("done") + "]", true, null));
+            ACME_ALICE,
+            "looper",
+            Defs.agent(
+                "[\"search\"]",
+                "[" + Defs.call("search", "x") + "," + Defs.text("done") + "]",
+                true,
+                null));
         id = api.openSession(ACME_ALICE, "looper");
         for (int i = 0; i < 3; i++) {
-          assertEquals("completed", api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"turn " + i + "\"}").text("status"));
+          assertEquals(
+              "completed",
+              api.post(
+                      "/v1/sessions/" + id + "/messages",
+                      ACME_ALICE,
+                      "{\"content\":\"turn " + i + "\"}")
+                  .text("status"));
         }
         before = api.get("/v1/sessions/" + id, ACME_ALICE).body();
         eventsBefore = api.get("/v1/sessions/" + id + "/events?limit=1000", ACME_ALICE).body();
@@ -44,13 +57,16 @@ class SessionRecoveryIT {
         Api api = new Api("127.0.0.1", second.port());
         JsonNode after = api.get("/v1/sessions/" + id, ACME_ALICE).body();
         assertEquals(before, after, "every field, message and usage figure is recovered");
-        assertEquals(eventsBefore, api.get("/v1/sessions/" + id + "/events?limit=1000", ACME_ALICE).body());
+        assertEquals(
+            eventsBefore, api.get("/v1/sessions/" + id + "/events?limit=1000", ACME_ALICE).body());
         assertEquals(25, eventsBefore.path("events").size(), "1 created + 3 turns of 8 events");
 
-        Api.Response next = api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"turn 3\"}");
+        Api.Response next =
+            api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"turn 3\"}");
         assertEquals("completed", next.text("status"));
         JsonNode continued = api.get("/v1/sessions/" + id, ACME_ALICE).body();
-        assertEquals(16, continued.path("messages").size(), "the conversation continues where it was");
+        assertEquals(
+            16, continued.path("messages").size(), "the conversation continues where it was");
         assertEquals(4, continued.path("turns").asInt());
         assertEquals(4, tools.seen().size());
       }

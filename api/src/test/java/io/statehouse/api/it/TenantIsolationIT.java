@@ -26,7 +26,8 @@ class TenantIsolationIT {
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
-    api.putAgent(ACME_ALICE, "helper", Defs.agent("[]", "[" + Defs.text("acme says hi") + "]", false, null));
+    api.putAgent(
+        ACME_ALICE, "helper", Defs.agent("[]", "[" + Defs.text("acme says hi") + "]", false, null));
   }
 
   @AfterAll
@@ -41,9 +42,7 @@ class TenantIsolationIT {
     assertEquals("unauthorized", none.errorCode());
     assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
     assertEquals(401, api.get("/v1/sessions", "not-a-key").status());
-    assertEquals(
-        401,
-        api.send("GET", "/v1/sessions", null, null, null).status());
+    assertEquals(401, api.send("GET", "/v1/sessions", null, null, null).status());
     assertEquals(200, api.get("/health/ready", null).status(), "health needs no key");
   }
 
@@ -56,7 +55,8 @@ class TenantIsolationIT {
     assertEquals(404, api.get(path, GLOBEX_CAROL).status());
     assertEquals("session_not_found", api.get(path, GLOBEX_CAROL).errorCode());
     assertEquals(404, api.get(path + "/events", GLOBEX_CAROL).status());
-    assertEquals(404, api.post(path + "/messages", GLOBEX_CAROL, "{\"content\":\"let me in\"}").status());
+    assertEquals(
+        404, api.post(path + "/messages", GLOBEX_CAROL, "{\"content\":\"let me in\"}").status());
     assertEquals(404, api.delete(path, GLOBEX_CAROL).status());
 
     JsonNode state = api.get(path, ACME_ALICE).body();
@@ -68,15 +68,23 @@ class TenantIsolationIT {
   @Test
   void eachTenantHasItsOwnCatalogAndList() {
     assertEquals(404, api.get("/v1/agents/helper", GLOBEX_CAROL).status());
-    api.putAgent(GLOBEX_CAROL, "helper", Defs.agent("[]", "[" + Defs.text("globex says hi") + "]", false, null));
+    api.putAgent(
+        GLOBEX_CAROL,
+        "helper",
+        Defs.agent("[]", "[" + Defs.text("globex says hi") + "]", false, null));
     String globexSession = api.openSession(GLOBEX_CAROL, "helper");
-    Api.Response globexTurn = api.post("/v1/sessions/" + globexSession + "/messages", GLOBEX_CAROL, "{\"content\":\"hi\"}");
+    Api.Response globexTurn =
+        api.post(
+            "/v1/sessions/" + globexSession + "/messages", GLOBEX_CAROL, "{\"content\":\"hi\"}");
     assertEquals("globex says hi", globexTurn.text("output"));
 
     String acmeSession = api.openSession(ACME_ALICE, "helper");
-    Eventually.await(Duration.ofSeconds(30), "both lists show their own session", () ->
-        api.get("/v1/sessions", ACME_ALICE).raw().contains(acmeSession)
-            && api.get("/v1/sessions", GLOBEX_CAROL).raw().contains(globexSession));
+    Eventually.await(
+        Duration.ofSeconds(30),
+        "both lists show their own session",
+        () ->
+            api.get("/v1/sessions", ACME_ALICE).raw().contains(acmeSession)
+                && api.get("/v1/sessions", GLOBEX_CAROL).raw().contains(globexSession));
     assertTrue(!api.get("/v1/sessions", GLOBEX_CAROL).raw().contains(acmeSession));
     assertTrue(!api.get("/v1/sessions", ACME_ALICE).raw().contains(globexSession));
   }

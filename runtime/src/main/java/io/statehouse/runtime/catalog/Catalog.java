@@ -18,47 +18,58 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * A tenant's tools and agents: one sharded, event-sourced entity per tenant (entity id = tenant).
- * Registering bumps the version only when the definition changed, so re-sending the same
- * definition is a no-op that returns the current version. An agent can only name registered tools;
- * the check and the write happen in one actor, so they cannot race.
+ * Registering bumps the version only when the definition changed, so re-sending the same definition
+ * is a no-op that returns the current version. An agent can only name registered tools; the check
+ * and the write happen in one actor, so they cannot race.
  */
 public final class Catalog
     extends EventSourcedBehaviorWithEnforcedReplies<Catalog.Command, CatalogEvent, CatalogState> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE = EntityTypeKey.create(Command.class, "catalog");
+  public static final EntityTypeKey<Command> ENTITY_TYPE =
+      EntityTypeKey.create(Command.class, "catalog");
 
   /** Everything a catalog accepts. */
   public sealed interface Command extends CborSerializable {}
 
   /** Registers a tool (its version is assigned here). Replies with the stored spec. */
-  public record PutTool(ToolSpec spec, String actor, ActorRef<StatusReply<ToolRegistration>> replyTo)
+  public record PutTool(
+      ToolSpec spec, String actor, ActorRef<StatusReply<ToolRegistration>> replyTo)
       implements Command {}
 
   /** Registers an agent; {@code unknown_tool} if it names tools that are not registered. */
-  public record PutAgent(AgentSpec spec, String actor, ActorRef<StatusReply<AgentRegistration>> replyTo)
+  public record PutAgent(
+      AgentSpec spec, String actor, ActorRef<StatusReply<AgentRegistration>> replyTo)
       implements Command {}
 
   /** Replies with the tool; {@code tool_not_found}. */
   public record GetTool(String name, ActorRef<StatusReply<ToolSpec>> replyTo) implements Command {}
 
   /** Replies with the agent; {@code agent_not_found}. */
-  public record GetAgent(String name, ActorRef<StatusReply<AgentSpec>> replyTo) implements Command {}
+  public record GetAgent(String name, ActorRef<StatusReply<AgentSpec>> replyTo)
+      implements Command {}
 
   /** Replies with the agent and the current specs of its tools, ready to pin in a new session. */
-  public record Resolve(String agent, ActorRef<StatusReply<ResolvedAgent>> replyTo) implements Command {}
+  public record Resolve(String agent, ActorRef<StatusReply<ResolvedAgent>> replyTo)
+      implements Command {}
 
   /** Replies with every tool and agent, sorted by name. */
   public record ListAll(ActorRef<CatalogListing> replyTo) implements Command {}
 
-  /** A tool registration's result; {@code changed} is false when the definition was already current. */
+  /**
+   * A tool registration's result; {@code changed} is false when the definition was already current.
+   */
   public record ToolRegistration(ToolSpec spec, boolean changed) implements CborSerializable {}
 
-  /** An agent registration's result; {@code changed} is false when the definition was already current. */
+  /**
+   * An agent registration's result; {@code changed} is false when the definition was already
+   * current.
+   */
   public record AgentRegistration(AgentSpec spec, boolean changed) implements CborSerializable {}
 
   public record ResolvedAgent(AgentSpec agent, List<ToolSpec> tools) implements CborSerializable {}
 
-  public record CatalogListing(List<ToolSpec> tools, List<AgentSpec> agents) implements CborSerializable {}
+  public record CatalogListing(List<ToolSpec> tools, List<AgentSpec> agents)
+      implements CborSerializable {}
 
   private final Clock clock;
 
@@ -89,10 +100,17 @@ public final class Catalog
         .onCommand(PutAgent.class, this::onPutAgent)
         .onCommand(
             GetTool.class,
-            (s, c) -> Effect().reply(c.replyTo(), found(s.tool(c.name()), "tool_not_found", "tool " + c.name())))
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(), found(s.tool(c.name()), "tool_not_found", "tool " + c.name())))
         .onCommand(
             GetAgent.class,
-            (s, c) -> Effect().reply(c.replyTo(), found(s.agent(c.name()), "agent_not_found", "agent " + c.name())))
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        found(s.agent(c.name()), "agent_not_found", "agent " + c.name())))
         .onCommand(Resolve.class, this::onResolve)
         .onCommand(
             ListAll.class,
@@ -101,15 +119,20 @@ public final class Catalog
                     .reply(
                         c.replyTo(),
                         new CatalogListing(
-                            s.tools().values().stream().sorted(Comparator.comparing(ToolSpec::name)).toList(),
-                            s.agents().values().stream().sorted(Comparator.comparing(AgentSpec::name)).toList())))
+                            s.tools().values().stream()
+                                .sorted(Comparator.comparing(ToolSpec::name))
+                                .toList(),
+                            s.agents().values().stream()
+                                .sorted(Comparator.comparing(AgentSpec::name))
+                                .toList())))
         .build();
   }
 
   private ReplyEffect<CatalogEvent, CatalogState> onPutTool(CatalogState s, PutTool c) {
     Optional<ToolSpec> current = s.tool(c.spec().name());
     if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
-      return Effect().reply(c.replyTo(), StatusReply.success(new ToolRegistration(current.get(), false)));
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new ToolRegistration(current.get(), false)));
     }
     ToolSpec versioned = c.spec().withVersion(current.map(t -> t.version() + 1).orElse(1));
     return Effect()
@@ -123,11 +146,14 @@ public final class Catalog
       return Effect()
           .reply(
               c.replyTo(),
-              StatusReply.error(new Rejection("unknown_tool", "agent names tools that are not registered: " + missing)));
+              StatusReply.error(
+                  new Rejection(
+                      "unknown_tool", "agent names tools that are not registered: " + missing)));
     }
     Optional<AgentSpec> current = s.agent(c.spec().name());
     if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
-      return Effect().reply(c.replyTo(), StatusReply.success(new AgentRegistration(current.get(), false)));
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new AgentRegistration(current.get(), false)));
     }
     AgentSpec versioned = c.spec().withVersion(current.map(a -> a.version() + 1).orElse(1));
     return Effect()
@@ -139,13 +165,18 @@ public final class Catalog
     Optional<AgentSpec> agent = s.agent(c.agent());
     if (agent.isEmpty()) {
       return Effect()
-          .reply(c.replyTo(), StatusReply.error(new Rejection("agent_not_found", "no agent named " + c.agent())));
+          .reply(
+              c.replyTo(),
+              StatusReply.error(new Rejection("agent_not_found", "no agent named " + c.agent())));
     }
-    List<ToolSpec> tools = agent.get().tools().stream().map(s::tool).flatMap(Optional::stream).toList();
+    List<ToolSpec> tools =
+        agent.get().tools().stream().map(s::tool).flatMap(Optional::stream).toList();
     return Effect().reply(c.replyTo(), StatusReply.success(new ResolvedAgent(agent.get(), tools)));
   }
 
   private static <T> StatusReply<T> found(Optional<T> value, String code, String what) {
-    return value.map(StatusReply::success).orElseGet(() -> StatusReply.error(new Rejection(code, "no " + what)));
+    return value
+        .map(StatusReply::success)
+        .orElseGet(() -> StatusReply.error(new Rejection(code, "no " + what)));
   }
 }

@@ -16,7 +16,10 @@ public record RetryPolicy(int maxAttempts, Duration backoff, Duration maxBackoff
     if (backoff == null || backoff.isNegative()) {
       throw new IllegalArgumentException("backoff must be zero or positive");
     }
-    maxBackoff = maxBackoff == null || maxBackoff.compareTo(backoff) < 0 ? backoff.multipliedBy(32) : maxBackoff;
+    maxBackoff =
+        maxBackoff == null || maxBackoff.compareTo(backoff) < 0
+            ? backoff.multipliedBy(32)
+            : maxBackoff;
   }
 
   /** The pause before attempt {@code nextAttempt} (2, 3, …). */

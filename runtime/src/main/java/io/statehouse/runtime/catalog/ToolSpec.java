@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A registered tool: what input it accepts, how to reach it, and how failures are handled. A session
- * pins the specs of its agent's tools when it opens, so a tool re-registered later changes only
- * sessions opened after that.
+ * A registered tool: what input it accepts, how to reach it, and how failures are handled. A
+ * session pins the specs of its agent's tools when it opens, so a tool re-registered later changes
+ * only sessions opened after that.
  *
  * @param idempotent whether running it twice with the same idempotency key is safe; only idempotent
  *     tools are retried, and only they are re-run after a crash
@@ -35,7 +35,8 @@ public record ToolSpec(
   }
 
   public ToolSpec withVersion(int newVersion) {
-    return new ToolSpec(name, newVersion, description, inputSchema, idempotent, timeout, retry, http);
+    return new ToolSpec(
+        name, newVersion, description, inputSchema, idempotent, timeout, retry, http);
   }
 
   /** Same definition, ignoring the version the catalog assigned. */

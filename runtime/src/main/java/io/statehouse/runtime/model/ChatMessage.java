@@ -6,10 +6,11 @@ import java.util.Objects;
 
 /**
  * One message of a conversation, provider-neutral. A user message has text; an assistant message
- * has text and/or tool uses; a tool message carries the results of the previous assistant
- * message's tool uses, in the order they were asked for.
+ * has text and/or tool uses; a tool message carries the results of the previous assistant message's
+ * tool uses, in the order they were asked for.
  */
-public record ChatMessage(Role role, String text, List<ToolUse> toolUses, List<ToolResultBlock> toolResults)
+public record ChatMessage(
+    Role role, String text, List<ToolUse> toolUses, List<ToolResultBlock> toolResults)
     implements CborSerializable {
 
   public enum Role {

@@ -4,7 +4,8 @@ import io.statehouse.runtime.CborSerializable;
 import java.math.BigDecimal;
 
 /** Tokens and cost of model calls; adds up into turn and session ledgers. */
-public record Usage(long inputTokens, long outputTokens, BigDecimal costUsd) implements CborSerializable {
+public record Usage(long inputTokens, long outputTokens, BigDecimal costUsd)
+    implements CborSerializable {
   public static final Usage ZERO = new Usage(0, 0, BigDecimal.ZERO);
 
   public Usage {
@@ -13,7 +14,9 @@ public record Usage(long inputTokens, long outputTokens, BigDecimal costUsd) imp
 
   public Usage plus(Usage other) {
     return new Usage(
-        inputTokens + other.inputTokens, outputTokens + other.outputTokens, costUsd.add(other.costUsd));
+        inputTokens + other.inputTokens,
+        outputTokens + other.outputTokens,
+        costUsd.add(other.costUsd));
   }
 
   public long totalTokens() {

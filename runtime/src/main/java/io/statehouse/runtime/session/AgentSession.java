@@ -6,11 +6,7 @@ import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
-import io.statehouse.runtime.json.Json;
-import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
-import io.statehouse.runtime.model.ModelRequest;
-import io.statehouse.runtime.model.ToolDescriptor;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.SessionEvent.ModelReplied;
@@ -18,29 +14,19 @@ import io.statehouse.runtime.session.SessionEvent.SessionClosed;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
 import io.statehouse.runtime.session.SessionEvent.ToolCallFailed;
 import io.statehouse.runtime.session.SessionEvent.ToolCallOutcomeUnknown;
-import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
 import io.statehouse.runtime.session.SessionEvent.ToolCallSucceeded;
 import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
-import io.statehouse.runtime.session.SessionEvent.TurnResumed;
 import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
 import io.statehouse.runtime.tool.ToolCall;
-import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -77,7 +63,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * interleaved. Idle sessions passivate after {@code statehouse.session.passivate-after}.
  */
 public final class AgentSession
-    extends EventSourcedBehaviorWithEnforcedReplies<AgentSession.Command, SessionEvent, SessionState> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        AgentSession.Command, SessionEvent, SessionState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE =
       EntityTypeKey.create(Command.class, SessionId.ENTITY_TYPE);
@@ -105,7 +92,10 @@ public final class AgentSession
    * turn id) while another turn runs.
    */
   public record SendMessage(
-      Principal principal, String content, String idempotencyKey, ActorRef<StatusReply<TurnAccepted>> replyTo)
+      Principal principal,
+      String content,
+      String idempotencyKey,
+      ActorRef<StatusReply<TurnAccepted>> replyTo)
       implements Request<TurnAccepted> {}
 
   /** Replies when the turn stops running (or at once if it already has); {@code turn_not_found}. */
@@ -116,7 +106,8 @@ public final class AgentSession
   public record Get(ActorRef<StatusReply<SessionState>> replyTo) implements Request<SessionState> {}
 
   /** Closes the session (failing a running turn). Replies with the closed state. */
-  public record Close(Principal principal, String reason, ActorRef<StatusReply<SessionState>> replyTo)
+  public record Close(
+      Principal principal, String reason, ActorRef<StatusReply<SessionState>> replyTo)
       implements Request<SessionState> {}
 
   /** Internal: a model call ended. */
@@ -167,7 +158,7 @@ public final class AgentSession
   private final SessionId id;
   private final SessionDeps deps;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final ActorRef<ToolCall.Finished> toolReplies;
+  private final SessionEffects effects;
   // callers waiting for a turn to stop running; lives only as long as this incarnation
   private final Map<String, List<ActorRef<StatusReply<TurnOutcome>>>> waiters = new HashMap<>();
   private int modelFailuresThisStep;
@@ -187,7 +178,9 @@ public final class AgentSession
     this.id = id;
     this.deps = deps;
     this.shard = shard;
-    this.toolReplies = context.messageAdapter(ToolCall.Finished.class, ToolFinished::new);
+    this.effects =
+        new SessionEffects(
+            context, id, deps, context.messageAdapter(ToolCall.Finished.class, ToolFinished::new));
   }
 
   /**
@@ -212,23 +205,18 @@ public final class AgentSession
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(deps.settings().snapshotEvery(), deps.settings().keepSnapshots());
+    return RetentionCriteria.snapshotEvery(
+        deps.settings().snapshotEvery(), deps.settings().keepSnapshots());
   }
 
-  /** Only status changes feed the read side (session lists), keeping tag writes off most steps. */
-  @Override
-  public Set<String> tagsFor(SessionEvent event) {
-    if (deps.settings().tagSlices() <= 0) {
-      return Set.of();
-    }
-    boolean statusChange =
-        event instanceof SessionCreated
-            || event instanceof UserMessageAdded
-            || event instanceof TurnCompleted
-            || event instanceof TurnFailed
-            || event instanceof ToolCallOutcomeUnknown
-            || event instanceof SessionClosed;
-    return statusChange ? Set.of(deps.settings().tagFor(id)) : Set.of();
+  /** The events that change what the session list shows. */
+  static boolean changesListing(SessionEvent event) {
+    return event instanceof SessionCreated
+        || event instanceof UserMessageAdded
+        || event instanceof TurnCompleted
+        || event instanceof TurnFailed
+        || event instanceof ToolCallOutcomeUnknown
+        || event instanceof SessionClosed;
   }
 
   @Override
@@ -237,6 +225,10 @@ public final class AgentSession
         .onSignal(
             RecoveryCompleted.class,
             (state, signal) -> {
+              if (state.exists()) {
+                // repairs an entry a crash may have left behind its journal
+                effects.recordListing(state, lastSequenceNumber(context));
+              }
               if (state.hasWorkInFlight()) {
                 context.getSelf().tell(new Resume());
               }
@@ -251,11 +243,13 @@ public final class AgentSession
 
   @Override
   public CommandHandlerWithReply<Command, SessionEvent, SessionState> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, SessionEvent, SessionState> b = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, SessionEvent, SessionState> b =
+        newCommandHandlerWithReplyBuilder();
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
 
-    b.forState(s -> s.exists() && s.status() == SessionStatus.IDLE).onCommand(SendMessage.class, this::onMessageWhenIdle);
+    b.forState(s -> s.exists() && s.status() == SessionStatus.IDLE)
+        .onCommand(SendMessage.class, this::onMessageWhenIdle);
 
     b.forState(s -> !s.closed() && s.turn() != null)
         .onCommand(SendMessage.class, this::onMessageWhenBusy)
@@ -268,10 +262,12 @@ public final class AgentSession
     b.forState(SessionState::closed)
         .onCommand(
             SendMessage.class,
-            (s, c) -> reject(c, new Rejection("session_closed", "session " + id.id() + " is closed")));
+            (s, c) ->
+                reject(c, new Rejection("session_closed", "session " + id.id() + " is closed")));
 
     b.forState(SessionState::exists)
-        .onCommand(Create.class, (s, c) -> reject(c, new Rejection("session_exists", "session exists")))
+        .onCommand(
+            Create.class, (s, c) -> reject(c, new Rejection("session_exists", "session exists")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
         .onCommand(AwaitTurn.class, this::onAwaitTurn)
         .onCommand(Close.class, this::onClose);
@@ -287,18 +283,26 @@ public final class AgentSession
 
   private ReplyEffect<SessionEvent, SessionState> onCreate(SessionState s, Create c) {
     EventBatch b = batch(s);
-    b.add(new SessionCreated(b.meta(c.owner().actor()), id.id(), c.owner(), c.agent(), c.tools(), c.metadata()));
-    return Effect().persist(b.events()).thenReply(c.replyTo(), StatusReply::success);
+    b.add(
+        new SessionCreated(
+            b.meta(c.owner().actor()), id.id(), c.owner(), c.agent(), c.tools(), c.metadata()));
+    return Effect()
+        .persist(b.events())
+        .thenRun(st -> drive(st, b))
+        .thenReply(c.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenIdle(SessionState s, SendMessage c) {
     Optional<String> earlier = s.turnIdForKey(c.idempotencyKey());
     if (earlier.isPresent()) {
-      return Effect().reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
     }
     String turnId = "turn_" + UUID.randomUUID().toString().replace("-", "");
     EventBatch b = batch(s);
-    b.add(new UserMessageAdded(b.meta(c.principal().actor()), turnId, c.content(), c.idempotencyKey()));
+    b.add(
+        new UserMessageAdded(
+            b.meta(c.principal().actor()), turnId, c.content(), c.idempotencyKey()));
     b.nextModelCallOrFail();
     return Effect()
         .persist(b.events())
@@ -309,20 +313,25 @@ public final class AgentSession
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenBusy(SessionState s, SendMessage c) {
     Optional<String> earlier = s.turnIdForKey(c.idempotencyKey());
     if (earlier.isPresent()) {
-      return Effect().reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
     }
     String running = s.turn().turnId();
     Rejection why =
         s.status() == SessionStatus.NEEDS_DECISION
-            ? new Rejection("needs_decision", "turn " + running + " waits for a decision on a tool call", running)
+            ? new Rejection(
+                "needs_decision",
+                "turn " + running + " waits for a decision on a tool call",
+                running)
             : new Rejection("turn_in_progress", "turn " + running + " is still running", running);
     return reject(c, why);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onAwaitTurn(SessionState s, AwaitTurn c) {
-    TurnOutcome outcome = outcomeOf(s, c.turnId());
+    TurnOutcome outcome = Turns.outcomeOf(s, c.turnId());
     if (outcome == null) {
-      return reject(c, new Rejection("turn_not_found", "no turn " + c.turnId() + " in this session"));
+      return reject(
+          c, new Rejection("turn_not_found", "no turn " + c.turnId() + " in this session"));
     }
     if (outcome.status().equals("running")) {
       waiters.computeIfAbsent(c.turnId(), k -> new ArrayList<>()).add(c.replyTo());
@@ -339,7 +348,10 @@ public final class AgentSession
     if (s.turn() != null) {
       b.add(
           new TurnFailed(
-              b.meta(c.principal().actor()), s.turn().turnId(), "session_closed", "the session was closed"));
+              b.meta(c.principal().actor()),
+              s.turn().turnId(),
+              "session_closed",
+              "the session was closed"));
     }
     b.add(new SessionClosed(b.meta(c.principal().actor()), c.reason()));
     return Effect()
@@ -354,23 +366,32 @@ public final class AgentSession
 
   // ---- the turn loop ----------------------------------------------------------------------------
 
-  private ReplyEffect<SessionEvent, SessionState> onModelResponded(SessionState s, ModelResponded c) {
+  private ReplyEffect<SessionEvent, SessionState> onModelResponded(
+      SessionState s, ModelResponded c) {
     Turn turn = s.turn();
     if (!isCurrentModelCall(turn, c.turnId(), c.step())) {
       return Effect().noReply();
     }
     modelFailuresThisStep = 0;
     ModelReply reply = c.reply();
-    List<ToolUse> uses = withUniqueIds(s, reply.toolUses());
+    List<ToolUse> uses = Turns.withUniqueIds(reply.toolUses());
     EventBatch b = batch(s);
     b.add(
         new ModelReplied(
-            b.meta("model"), turn.turnId(), c.step(), reply.text(), uses, reply.stopReason(), reply.usage()));
+            b.meta("model"),
+            turn.turnId(),
+            c.step(),
+            reply.text(),
+            uses,
+            reply.stopReason(),
+            reply.usage()));
     if (uses.isEmpty()) {
-      b.add(new TurnCompleted(b.meta("runtime"), turn.turnId(), reply.text(), b.state().turn().usage()));
+      b.add(
+          new TurnCompleted(
+              b.meta("runtime"), turn.turnId(), reply.text(), b.state().turn().usage()));
     } else {
       for (ToolUse use : uses) {
-        requestTool(b, s, turn.turnId(), use);
+        Turns.requestTool(b, s, id, deps.validator(), turn.turnId(), use);
       }
       if (b.state().turn().allCallsResolved()) {
         // every call was refused before running: tell the model right away
@@ -378,37 +399,6 @@ public final class AgentSession
       }
     }
     return persistAndDrive(b);
-  }
-
-  /**
-   * A tool use becomes either a started call or, without running anything, a failed one: a tool
-   * that is not on the agent's list, or input that does not match the tool's schema. Validation
-   * happens here, before {@code ToolCallStarted} is persisted, so a call that never ran is never
-   * mistaken for one whose outcome is unknown.
-   */
-  private void requestTool(EventBatch b, SessionState s, String turnId, ToolUse use) {
-    Optional<ToolSpec> spec = s.tool(use.name()).filter(t -> s.agent().tools().contains(t.name()));
-    JsonNode input = use.input() == null ? Json.object() : use.input();
-    if (spec.isEmpty()) {
-      b.add(
-          new ToolCallFailed(
-              b.meta("runtime"), turnId, use.id(), "unknown_tool",
-              "agent " + s.agent().name() + " has no tool named " + use.name() + "; it has "
-                  + s.agent().tools(),
-              0));
-      return;
-    }
-    List<String> problems = deps.validator().problems(spec.get(), input);
-    if (!problems.isEmpty()) {
-      b.add(
-          new ToolCallFailed(
-              b.meta("runtime"), turnId, use.id(), "invalid_arguments",
-              "input does not match the schema of " + use.name() + ": " + String.join("; ", problems), 0));
-      return;
-    }
-    String key = id.id() + "/" + use.id();
-    b.add(new ToolCallStarted(b.meta("runtime"), turnId, use.id(), use.name(), input, key, 1));
-    b.startTool(use.id());
   }
 
   private ReplyEffect<SessionEvent, SessionState> onToolFinished(SessionState s, ToolFinished c) {
@@ -421,12 +411,24 @@ public final class AgentSession
     EventBatch b = batch(s);
     String actor = "tool:" + call.tool();
     if (f.result() instanceof ToolResult.Success ok) {
-      b.add(new ToolCallSucceeded(b.meta(actor), turn.turnId(), f.callId(), ok.content(), f.attempts(), f.durationMs()));
+      b.add(
+          new ToolCallSucceeded(
+              b.meta(actor),
+              turn.turnId(),
+              f.callId(),
+              ok.content(),
+              f.attempts(),
+              f.durationMs()));
     } else {
       ToolResult.Failure failure = (ToolResult.Failure) f.result();
       b.add(
           new ToolCallFailed(
-              b.meta(actor), turn.turnId(), f.callId(), failure.code(), failure.message(), f.attempts()));
+              b.meta(actor),
+              turn.turnId(),
+              f.callId(),
+              failure.code(),
+              failure.message(),
+              f.attempts()));
     }
     if (b.state().turn().allCallsResolved()) {
       b.nextModelCallOrFail();
@@ -442,7 +444,14 @@ public final class AgentSession
     modelFailuresThisStep++;
     if (c.retryable() && modelFailuresThisStep < deps.settings().modelMaxAttempts()) {
       Duration pause = deps.settings().modelRetryBackoff().multipliedBy(modelFailuresThisStep);
-      context.getLog().warn("model call {} of turn {} failed ({}); retrying in {}", c.step(), c.turnId(), c.message(), pause);
+      context
+          .getLog()
+          .warn(
+              "model call {} of turn {} failed ({}); retrying in {}",
+              c.step(),
+              c.turnId(),
+              c.message(),
+              pause);
       timers.startSingleTimer(new RetryModelCall(c.turnId(), c.step()), pause);
       return Effect().noReply();
     }
@@ -452,111 +461,51 @@ public final class AgentSession
     return persistAndDrive(b);
   }
 
-  private ReplyEffect<SessionEvent, SessionState> onRetryModelCall(SessionState s, RetryModelCall c) {
+  private ReplyEffect<SessionEvent, SessionState> onRetryModelCall(
+      SessionState s, RetryModelCall c) {
     if (isCurrentModelCall(s.turn(), c.turnId(), c.step())) {
-      callModel(s);
+      effects.callModel(s);
     }
     return Effect().noReply();
   }
 
   /**
    * After a restart: the model call that was in flight is issued again (the scripted and real
-   * providers answer the same conversation the same way or afresh; nothing was acted on). Tool calls
-   * that were in flight run again only if the tool is idempotent, with the same idempotency key.
+   * providers answer the same conversation the same way or afresh; nothing was acted on). Tool
+   * calls that were in flight run again only if the tool is idempotent, with the same idempotency
+   * key.
    */
   private ReplyEffect<SessionEvent, SessionState> onResume(SessionState s, Resume c) {
     if (!s.hasWorkInFlight()) {
       return Effect().noReply();
     }
-    Turn turn = s.turn();
     EventBatch b = batch(s);
-    b.add(new TurnResumed(b.meta("runtime"), turn.turnId()));
-    for (ToolCallState call : turn.calls()) {
-      if (call.status() != ToolCallState.Status.RUNNING) {
-        continue;
-      }
-      boolean idempotent = s.tool(call.tool()).map(ToolSpec::idempotent).orElse(false);
-      if (idempotent) {
-        b.add(
-            new ToolCallStarted(
-                b.meta("runtime"), turn.turnId(), call.callId(), call.tool(), call.input(), call.idempotencyKey(),
-                call.round() + 1));
-        b.startTool(call.callId());
-      } else {
-        b.add(
-            new ToolCallOutcomeUnknown(
-                b.meta("runtime"), turn.turnId(), call.callId(), call.tool(), call.input(),
-                "the call was in flight when its node stopped; " + call.tool()
-                    + " is not idempotent, so it was not run again. Approve a retry or record the outcome."));
-      }
-    }
-    if (turn.modelCallInFlight()) {
-      b.reissueModelCall();
-    }
+    Turns.resume(b, s);
     return persistAndDrive(b);
   }
 
-  // ---- effects ------------------------------------------------------------------------------------
+  // ---- effects
+  // ------------------------------------------------------------------------------------
 
   private ReplyEffect<SessionEvent, SessionState> persistAndDrive(EventBatch b) {
     return Effect().persist(b.events()).thenRun(st -> drive(st, b)).thenNoReply();
   }
 
-  /** Runs what a persisted batch announced, then answers anyone waiting for a turn that stopped. */
+  /**
+   * Runs what a persisted batch announced, updates the session's list entry if its status changed,
+   * then answers anyone waiting for a turn that stopped.
+   */
   private void drive(SessionState state, EventBatch b) {
+    if (b.events().stream().anyMatch(AgentSession::changesListing)) {
+      effects.recordListing(state, lastSequenceNumber(context));
+    }
     if (b.callsModel()) {
-      callModel(state);
+      effects.callModel(state);
     }
     for (String callId : b.toolsToStart()) {
-      startTool(state, state.turn().call(callId));
+      effects.startTool(state, state.turn().call(callId));
     }
     notifyWaiters(state);
-  }
-
-  private void callModel(SessionState s) {
-    Turn turn = s.turn();
-    String turnId = turn.turnId();
-    int step = turn.modelCalls();
-    Optional<ModelClient> client = deps.models().forProvider(s.agent().model().provider());
-    if (client.isEmpty()) {
-      context
-          .getSelf()
-          .tell(
-              new ModelFailed(
-                  turnId, step, "model_unavailable",
-                  "this node has no model provider " + s.agent().model().provider(), false));
-      return;
-    }
-    ModelRequest request = new ModelRequest(s.agent().model(), s.agent().instructions(), s.messages(), descriptors(s));
-    CompletionStage<ModelReply> call;
-    try {
-      call =
-          client
-              .get()
-              .converse(request, delta -> {})
-              .toCompletableFuture()
-              .copy()
-              .orTimeout(deps.settings().modelCallTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
-    context.pipeToSelf(
-        call,
-        (reply, error) ->
-            error == null
-                ? new ModelResponded(turnId, step, reply)
-                : new ModelFailed(turnId, step, "model_error", String.valueOf(rootCause(error)), true));
-  }
-
-  private void startTool(SessionState s, ToolCallState call) {
-    ToolSpec spec = s.tool(call.tool()).orElseThrow();
-    Turn turn = s.turn();
-    ToolInvocation.CallContext ctx =
-        new ToolInvocation.CallContext(
-            id.tenant(), subjectOf(turn.startedBy()), id.id(), s.agent().name(), turn.turnId(), call.callId());
-    ToolInvocation first = new ToolInvocation(spec, call.input(), call.idempotencyKey(), 1, ctx);
-    String name = "tool-" + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8) + "-r" + call.round();
-    context.spawn(ToolCall.create(first, deps.tools(), toolReplies), name);
   }
 
   private void notifyWaiters(SessionState s) {
@@ -564,7 +513,7 @@ public final class AgentSession
       return;
     }
     for (String turnId : new ArrayList<>(waiters.keySet())) {
-      TurnOutcome outcome = outcomeOf(s, turnId);
+      TurnOutcome outcome = Turns.outcomeOf(s, turnId);
       if (outcome == null || !outcome.status().equals("running")) {
         StatusReply<TurnOutcome> reply =
             outcome == null
@@ -590,7 +539,10 @@ public final class AgentSession
         passivate();
         return reject(request, new Rejection("session_not_found", "no session " + id.id()));
       }
-      return reject(request, new Rejection("not_applicable", "not possible while the session is " + s.status().wire()));
+      return reject(
+          request,
+          new Rejection(
+              "not_applicable", "not possible while the session is " + s.status().wire()));
     }
     return Effect().noReply();
   }
@@ -601,7 +553,8 @@ public final class AgentSession
     }
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------
 
   private EventBatch batch(SessionState s) {
     return new EventBatch(s, deps.clock().instant());
@@ -612,65 +565,9 @@ public final class AgentSession
   }
 
   private static boolean isCurrentModelCall(Turn turn, String turnId, int step) {
-    return turn != null && turn.turnId().equals(turnId) && turn.modelCallInFlight() && turn.modelCalls() == step;
-  }
-
-  /** Where a turn stands, or null if this session never had it (or forgot it). */
-  static TurnOutcome outcomeOf(SessionState s, String turnId) {
-    Turn turn = s.turn();
-    if (turn != null && turn.turnId().equals(turnId)) {
-      if (turn.anyCallUnknown() && turn.quiescent()) {
-        List<PendingDecision> decisions =
-            turn.calls().stream()
-                .filter(c -> c.status() == ToolCallState.Status.UNKNOWN)
-                .map(c -> new PendingDecision(c.callId(), c.tool(), c.input(), c.errorMessage()))
-                .toList();
-        return new TurnOutcome(turnId, "needs_decision", null, null, null, turn.usage(), decisions);
-      }
-      return new TurnOutcome(turnId, "running", null, null, null, turn.usage(), List.of());
-    }
-    return s.finishedTurn(turnId)
-        .map(
-            r ->
-                new TurnOutcome(
-                    turnId, r.completed() ? "completed" : "failed", r.output(), r.errorCode(), r.errorMessage(),
-                    r.usage(), List.of()))
-        .orElse(null);
-  }
-
-  private static List<ToolDescriptor> descriptors(SessionState s) {
-    return s.agent().tools().stream()
-        .map(s::tool)
-        .flatMap(Optional::stream)
-        .map(t -> new ToolDescriptor(t.name(), t.description(), t.inputSchema()))
-        .toList();
-  }
-
-  /** Tool-use ids key tool calls and idempotency keys, so they must be unique in the session. */
-  private static List<ToolUse> withUniqueIds(SessionState s, List<ToolUse> uses) {
-    Set<String> seen = new HashSet<>();
-    s.messages().forEach(m -> m.toolUses().forEach(u -> seen.add(u.id())));
-    List<ToolUse> out = new ArrayList<>();
-    for (ToolUse u : uses) {
-      String useId = u.id() == null || u.id().isBlank() ? "call" : u.id();
-      String unique = useId;
-      for (int n = 2; !seen.add(unique); n++) {
-        unique = useId + "_" + n;
-      }
-      out.add(unique.equals(u.id()) ? u : new ToolUse(unique, u.name(), u.input()));
-    }
-    return out;
-  }
-
-  private static String subjectOf(String actor) {
-    return actor != null && actor.startsWith("user:") ? actor.substring("user:".length()) : actor;
-  }
-
-  private static Throwable rootCause(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    return c;
+    return turn != null
+        && turn.turnId().equals(turnId)
+        && turn.modelCallInFlight()
+        && turn.modelCalls() == step;
   }
 }

@@ -57,11 +57,18 @@ final class EventBatch {
         && state.usage().totalTokens() >= limits.maxTokensPerSession()) {
       code = "token_limit_exceeded";
       breach =
-          "the session used " + state.usage().totalTokens() + " tokens of maxTokensPerSession "
+          "the session used "
+              + state.usage().totalTokens()
+              + " tokens of maxTokensPerSession "
               + limits.maxTokensPerSession();
-    } else if (limits.maxCostUsd() != null && state.usage().costUsd().compareTo(limits.maxCostUsd()) >= 0) {
+    } else if (limits.maxCostUsd() != null
+        && state.usage().costUsd().compareTo(limits.maxCostUsd()) >= 0) {
       code = "cost_limit_exceeded";
-      breach = "the session spent " + state.usage().costUsd() + " USD of maxCostUsd " + limits.maxCostUsd();
+      breach =
+          "the session spent "
+              + state.usage().costUsd()
+              + " USD of maxCostUsd "
+              + limits.maxCostUsd();
     }
     if (code != null) {
       add(new TurnFailed(meta("runtime"), turn.turnId(), code, breach));
@@ -71,7 +78,9 @@ final class EventBatch {
     }
   }
 
-  /** Marks a model call that is already recorded as started (after a restart) to be issued again. */
+  /**
+   * Marks a model call that is already recorded as started (after a restart) to be issued again.
+   */
   void reissueModelCall() {
     callsModel = true;
   }

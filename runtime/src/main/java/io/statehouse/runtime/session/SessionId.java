@@ -6,8 +6,8 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
  * A session's identity. The entity id (and so the persistence id) includes the tenant: a request is
- * always routed to {@code <caller's tenant>:<id>}, so another tenant's session simply does not exist
- * for the caller, and the read side knows each event's tenant from its persistence id.
+ * always routed to {@code <caller's tenant>:<id>}, so another tenant's session simply does not
+ * exist for the caller, and the read side knows each event's tenant from its persistence id.
  */
 public record SessionId(String tenant, String id) {
   public static final String ENTITY_TYPE = "session";

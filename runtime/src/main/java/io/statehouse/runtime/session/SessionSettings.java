@@ -7,7 +7,6 @@ import java.time.Duration;
  * Tunables of sessions, from {@code statehouse.session}.
  *
  * @param passivateAfter an idle session (no turn in flight) leaves memory after this long
- * @param tagSlices read-side tags are {@code session-0 … session-(n-1)}; 0 turns tagging off
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -15,8 +14,7 @@ public record SessionSettings(
     Duration passivateAfter,
     Duration modelCallTimeout,
     int modelMaxAttempts,
-    Duration modelRetryBackoff,
-    int tagSlices) {
+    Duration modelRetryBackoff) {
 
   public static SessionSettings fromConfig(Config root) {
     Config c = root.getConfig("statehouse.session");
@@ -26,11 +24,6 @@ public record SessionSettings(
         c.getDuration("passivate-after"),
         c.getDuration("model.call-timeout"),
         c.getInt("model.max-attempts"),
-        c.getDuration("model.retry-backoff"),
-        c.getInt("read-side.tag-slices"));
-  }
-
-  public String tagFor(SessionId id) {
-    return "session-" + Math.floorMod(id.entityId().hashCode(), tagSlices);
+        c.getDuration("model.retry-backoff"));
   }
 }

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.pcollections.PVector;
+import org.pcollections.TreePVector;
 
 /**
  * Everything a session knows, rebuilt from its events. Immutable: {@link #apply} returns the next
@@ -57,7 +59,13 @@ public record SessionState(
   public SessionState {
     tools = tools == null ? List.of() : List.copyOf(tools);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
-    messages = messages == null ? List.of() : List.copyOf(messages);
+    // a persistent vector: appending a message shares the rest instead of copying the conversation
+    messages =
+        messages == null
+            ? TreePVector.empty()
+            : messages instanceof TreePVector<ChatMessage> shared
+                ? shared
+                : TreePVector.from(messages);
     recentTurns = recentTurns == null ? List.of() : List.copyOf(recentTurns);
     usage = usage == null ? Usage.ZERO : usage;
     auditHead = auditHead == null ? AuditChain.GENESIS : auditHead;
@@ -65,7 +73,19 @@ public record SessionState(
 
   public static SessionState empty() {
     return new SessionState(
-        null, null, null, List.of(), Map.of(), null, null, false, List.of(), null, List.of(), Usage.ZERO, 0,
+        null,
+        null,
+        null,
+        List.of(),
+        Map.of(),
+        null,
+        null,
+        false,
+        List.of(),
+        null,
+        List.of(),
+        Usage.ZERO,
+        0,
         AuditChain.GENESIS);
   }
 
@@ -119,8 +139,20 @@ public record SessionState(
   private SessionState applyPayload(SessionEvent event) {
     if (event instanceof SessionCreated e) {
       return new SessionState(
-          e.sessionId(), e.owner(), e.agent(), e.tools(), e.metadata(), e.meta().at(), e.meta().at(), false,
-          List.of(), null, List.of(), Usage.ZERO, 0, auditHead);
+          e.sessionId(),
+          e.owner(),
+          e.agent(),
+          e.tools(),
+          e.metadata(),
+          e.meta().at(),
+          e.meta().at(),
+          false,
+          List.of(),
+          null,
+          List.of(),
+          Usage.ZERO,
+          0,
+          auditHead);
     }
     if (event instanceof UserMessageAdded e) {
       Turn started = Turn.start(e.turnId(), e.idempotencyKey(), e.meta().actor(), e.meta().at());
@@ -133,7 +165,9 @@ public record SessionState(
     }
     if (event instanceof ModelReplied e) {
       List<ToolCallState> calls =
-          e.toolUses().stream().map(u -> ToolCallState.requested(u.id(), u.name(), u.input())).toList();
+          e.toolUses().stream()
+              .map(u -> ToolCallState.requested(u.id(), u.name(), u.input()))
+              .toList();
       return withMessages(append(messages, ChatMessage.assistant(e.text(), e.toolUses())))
           .withTurn(turn.withModelReplied(calls, e.usage()))
           .withUsage(usage.plus(e.usage()));
@@ -155,19 +189,48 @@ public record SessionState(
     }
     if (event instanceof TurnCompleted e) {
       TurnRecord done =
-          new TurnRecord(e.turnId(), turn.idempotencyKey(), true, e.output(), null, null, e.usage(), e.meta().at());
+          new TurnRecord(
+              e.turnId(),
+              turn.idempotencyKey(),
+              true,
+              e.output(),
+              null,
+              null,
+              e.usage(),
+              e.meta().at());
       return withTurn(null).withRecentTurns(remember(done));
     }
     if (event instanceof TurnFailed e) {
       TurnRecord failed =
           new TurnRecord(
-              e.turnId(), turn.idempotencyKey(), false, null, e.code(), e.message(), turn.usage(), e.meta().at());
-      return withMessages(closeOpenToolUses(e.message())).withTurn(null).withRecentTurns(remember(failed));
+              e.turnId(),
+              turn.idempotencyKey(),
+              false,
+              null,
+              e.code(),
+              e.message(),
+              turn.usage(),
+              e.meta().at());
+      return withMessages(closeOpenToolUses(e.message()))
+          .withTurn(null)
+          .withRecentTurns(remember(failed));
     }
     if (event instanceof SessionClosed) {
       return new SessionState(
-          sessionId, owner, agent, tools, metadata, createdAt, updatedAt, true, messages, null, recentTurns, usage,
-          turnsStarted, auditHead);
+          sessionId,
+          owner,
+          agent,
+          tools,
+          metadata,
+          createdAt,
+          updatedAt,
+          true,
+          messages,
+          null,
+          recentTurns,
+          usage,
+          turnsStarted,
+          auditHead);
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }
@@ -181,7 +244,8 @@ public record SessionState(
     if (!updated.allCallsResolved()) {
       return next;
     }
-    return next.withMessages(append(messages, ChatMessage.toolResults(resultBlocks(updated.calls()))));
+    return next.withMessages(
+        append(messages, ChatMessage.toolResults(resultBlocks(updated.calls()))));
   }
 
   private static List<ToolResultBlock> resultBlocks(List<ToolCallState> calls) {
@@ -190,7 +254,8 @@ public record SessionState(
             c ->
                 c.status() == ToolCallState.Status.SUCCEEDED
                     ? new ToolResultBlock(c.callId(), c.output(), false)
-                    : new ToolResultBlock(c.callId(), c.errorCode() + ": " + c.errorMessage(), true))
+                    : new ToolResultBlock(
+                        c.callId(), c.errorCode() + ": " + c.errorMessage(), true))
         .toList();
   }
 
@@ -222,46 +287,115 @@ public record SessionState(
     return kept;
   }
 
-  private static <T> List<T> append(List<T> list, T item) {
-    List<T> out = new ArrayList<>(list.size() + 1);
-    out.addAll(list);
-    out.add(item);
-    return out;
+  private static List<ChatMessage> append(List<ChatMessage> messages, ChatMessage message) {
+    return ((PVector<ChatMessage>) messages).plus(message);
   }
 
   private SessionState stamped(Instant at, String hash) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, at, closed, messages, turn, recentTurns, usage,
-        turnsStarted, hash);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        at,
+        closed,
+        messages,
+        turn,
+        recentTurns,
+        usage,
+        turnsStarted,
+        hash);
   }
 
   private SessionState withMessages(List<ChatMessage> m) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, updatedAt, closed, m, turn, recentTurns, usage,
-        turnsStarted, auditHead);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        updatedAt,
+        closed,
+        m,
+        turn,
+        recentTurns,
+        usage,
+        turnsStarted,
+        auditHead);
   }
 
   private SessionState withTurn(Turn t) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, updatedAt, closed, messages, t, recentTurns, usage,
-        turnsStarted, auditHead);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        updatedAt,
+        closed,
+        messages,
+        t,
+        recentTurns,
+        usage,
+        turnsStarted,
+        auditHead);
   }
 
   private SessionState withRecentTurns(List<TurnRecord> r) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, updatedAt, closed, messages, turn, r, usage,
-        turnsStarted, auditHead);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        updatedAt,
+        closed,
+        messages,
+        turn,
+        r,
+        usage,
+        turnsStarted,
+        auditHead);
   }
 
   private SessionState withUsage(Usage u) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, updatedAt, closed, messages, turn, recentTurns, u,
-        turnsStarted, auditHead);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        updatedAt,
+        closed,
+        messages,
+        turn,
+        recentTurns,
+        u,
+        turnsStarted,
+        auditHead);
   }
 
   private SessionState withTurnsStarted(long n) {
     return new SessionState(
-        sessionId, owner, agent, tools, metadata, createdAt, updatedAt, closed, messages, turn, recentTurns, usage,
-        n, auditHead);
+        sessionId,
+        owner,
+        agent,
+        tools,
+        metadata,
+        createdAt,
+        updatedAt,
+        closed,
+        messages,
+        turn,
+        recentTurns,
+        usage,
+        n,
+        auditHead);
   }
 }

@@ -38,15 +38,25 @@ public record ToolCallState(
   }
 
   ToolCallState succeeded(String out) {
-    return new ToolCallState(callId, tool, input, idempotencyKey, round, Status.SUCCEEDED, out, null, null);
+    return new ToolCallState(
+        callId, tool, input, idempotencyKey, round, Status.SUCCEEDED, out, null, null);
   }
 
   ToolCallState failed(String code, String message) {
-    return new ToolCallState(callId, tool, input, idempotencyKey, round, Status.FAILED, null, code, message);
+    return new ToolCallState(
+        callId, tool, input, idempotencyKey, round, Status.FAILED, null, code, message);
   }
 
   ToolCallState unknown(String reason) {
     return new ToolCallState(
-        callId, tool, input, idempotencyKey, round, Status.UNKNOWN, null, "outcome_unknown", reason);
+        callId,
+        tool,
+        input,
+        idempotencyKey,
+        round,
+        Status.UNKNOWN,
+        null,
+        "outcome_unknown",
+        reason);
   }
 }

@@ -58,12 +58,27 @@ public record Turn(
 
   Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage) {
     return new Turn(
-        turnId, idempotencyKey, startedBy, startedAt, modelCalls, false, newCalls, usage.plus(callUsage));
+        turnId,
+        idempotencyKey,
+        startedBy,
+        startedAt,
+        modelCalls,
+        false,
+        newCalls,
+        usage.plus(callUsage));
   }
 
   Turn withCall(String callId, UnaryOperator<ToolCallState> change) {
     List<ToolCallState> updated =
         calls.stream().map(c -> c.callId().equals(callId) ? change.apply(c) : c).toList();
-    return new Turn(turnId, idempotencyKey, startedBy, startedAt, modelCalls, modelCallInFlight, updated, usage);
+    return new Turn(
+        turnId,
+        idempotencyKey,
+        startedBy,
+        startedAt,
+        modelCalls,
+        modelCallInFlight,
+        updated,
+        usage);
   }
 }

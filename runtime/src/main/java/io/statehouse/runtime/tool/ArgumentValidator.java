@@ -25,7 +25,8 @@ public final class ArgumentValidator {
   /** The problems with {@code input}, empty when it is valid. */
   public List<String> problems(ToolSpec spec, JsonNode input) {
     JsonSchema schema =
-        compiled.computeIfAbsent(spec.name() + "@" + spec.version(), k -> compile(spec.inputSchema()));
+        compiled.computeIfAbsent(
+            spec.name() + "@" + spec.version(), k -> compile(spec.inputSchema()));
     return messages(schema, input);
   }
 
@@ -69,7 +70,9 @@ public final class ArgumentValidator {
   }
 
   private static SpecVersion.VersionFlag versionOf(JsonNode schema) {
-    return schema.has("$schema") ? SpecVersionDetector.detect(schema) : SpecVersion.VersionFlag.V202012;
+    return schema.has("$schema")
+        ? SpecVersionDetector.detect(schema)
+        : SpecVersion.VersionFlag.V202012;
   }
 
   private static void collectRemoteRefs(JsonNode node, List<String> out) {

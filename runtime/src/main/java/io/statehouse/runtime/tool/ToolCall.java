@@ -16,8 +16,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * parent and stops.
  *
  * <p>It never writes state: the session persisted {@code ToolCallStarted} before spawning it and
- * persists the outcome when {@link Finished} arrives. If the node dies meanwhile, the session decides
- * on recovery whether the call may run again. Every attempt uses the same idempotency key.
+ * persists the outcome when {@link Finished} arrives. If the node dies meanwhile, the session
+ * decides on recovery whether the call may run again. Every attempt uses the same idempotency key.
  */
 public final class ToolCall {
 
@@ -31,7 +31,8 @@ public final class ToolCall {
   record StartNextAttempt() implements Command {}
 
   /** Sent to the parent once: the final result and how many attempts it took. */
-  public record Finished(String turnId, String callId, ToolResult result, int attempts, long durationMs)
+  public record Finished(
+      String turnId, String callId, ToolResult result, int attempts, long durationMs)
       implements CborSerializable {}
 
   private final ActorContext<Command> context;
@@ -94,7 +95,11 @@ public final class ToolCall {
     long ms = (System.nanoTime() - startedNanos) / 1_000_000;
     replyTo.tell(
         new Finished(
-            invocation.context().turnId(), invocation.context().callId(), result, invocation.attempt(), ms));
+            invocation.context().turnId(),
+            invocation.context().callId(),
+            result,
+            invocation.attempt(),
+            ms));
     return Behaviors.stopped();
   }
 

@@ -12,7 +12,12 @@ public record ToolInvocation(
 
   /** Who and what a tool call is made for; sent to tools as headers. */
   public record CallContext(
-      String tenant, String subject, String sessionId, String agent, String turnId, String callId) {}
+      String tenant,
+      String subject,
+      String sessionId,
+      String agent,
+      String turnId,
+      String callId) {}
 
   public ToolInvocation nextAttempt() {
     return new ToolInvocation(spec, input, idempotencyKey, attempt + 1, context);

@@ -16,7 +16,8 @@ import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.Test;
 
 class AuditChainTest {
-  private static final EventMeta META = new EventMeta(Instant.parse("2026-11-22T10:00:00Z"), "runtime", AuditChain.GENESIS);
+  private static final EventMeta META =
+      new EventMeta(Instant.parse("2026-11-22T10:00:00Z"), "runtime", AuditChain.GENESIS);
 
   private static ToolCallStarted started(String inputJson) {
     return new ToolCallStarted(META, "t1", "c1", "search", json(inputJson), "k", 1);
@@ -35,7 +36,15 @@ class AuditChainTest {
     assertNotEquals(original, AuditChain.hash(started("{\"a\":2}")));
     assertNotEquals(
         original,
-        AuditChain.hash(new ToolCallStarted(new EventMeta(META.at(), "runtime", "f".repeat(64)), "t1", "c1", "search", json("{\"a\":1}"), "k", 1)));
+        AuditChain.hash(
+            new ToolCallStarted(
+                new EventMeta(META.at(), "runtime", "f".repeat(64)),
+                "t1",
+                "c1",
+                "search",
+                json("{\"a\":1}"),
+                "k",
+                1)));
   }
 
   @Test
@@ -47,7 +56,9 @@ class AuditChainTest {
       byte[] bytes = serialization.serialize(event).get();
       String manifest = Serializers.manifestFor(serialization.findSerializerFor(event), event);
       Object back =
-          serialization.deserialize(bytes, serialization.findSerializerFor(event).identifier(), manifest).get();
+          serialization
+              .deserialize(bytes, serialization.findSerializerFor(event).identifier(), manifest)
+              .get();
       assertEquals(event, back);
       assertEquals(AuditChain.hash(event), AuditChain.hash(back));
     } finally {

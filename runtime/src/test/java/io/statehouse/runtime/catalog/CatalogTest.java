@@ -28,15 +28,23 @@ class CatalogTest {
 
   @BeforeEach
   void fresh() {
-    catalog = EventSourcedBehaviorTestKit.create(testKit.system(), Catalog.create("acme", Clock.systemUTC()));
+    catalog =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), Catalog.create("acme", Clock.systemUTC()));
   }
 
   private StatusReply<Catalog.ToolRegistration> putTool(ToolSpec spec) {
-    return catalog.<StatusReply<Catalog.ToolRegistration>>runCommand(r -> new Catalog.PutTool(spec, "user:alice", r)).reply();
+    return catalog
+        .<StatusReply<Catalog.ToolRegistration>>runCommand(
+            r -> new Catalog.PutTool(spec, "user:alice", r))
+        .reply();
   }
 
   private StatusReply<Catalog.AgentRegistration> putAgent(AgentSpec spec) {
-    return catalog.<StatusReply<Catalog.AgentRegistration>>runCommand(r -> new Catalog.PutAgent(spec, "user:alice", r)).reply();
+    return catalog
+        .<StatusReply<Catalog.AgentRegistration>>runCommand(
+            r -> new Catalog.PutAgent(spec, "user:alice", r))
+        .reply();
   }
 
   @Test
@@ -64,10 +72,16 @@ class CatalogTest {
     putTool(Specs.tool("search", true));
     putAgent(Specs.agent(List.of("search"), 3, false));
     var resolved =
-        catalog.<StatusReply<Catalog.ResolvedAgent>>runCommand(r -> new Catalog.Resolve("helper", r)).reply().getValue();
+        catalog
+            .<StatusReply<Catalog.ResolvedAgent>>runCommand(r -> new Catalog.Resolve("helper", r))
+            .reply()
+            .getValue();
     assertEquals("helper", resolved.agent().name());
     assertEquals(List.of("search"), resolved.tools().stream().map(ToolSpec::name).toList());
-    var missing = catalog.<StatusReply<Catalog.ResolvedAgent>>runCommand(r -> new Catalog.Resolve("nobody", r)).reply();
+    var missing =
+        catalog
+            .<StatusReply<Catalog.ResolvedAgent>>runCommand(r -> new Catalog.Resolve("nobody", r))
+            .reply();
     assertEquals("agent_not_found", ((Rejection) missing.getError()).code());
   }
 

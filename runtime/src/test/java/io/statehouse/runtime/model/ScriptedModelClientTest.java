@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Test;
 class ScriptedModelClientTest {
   private final ScriptedModelClient model = new ScriptedModelClient();
 
-  private static ModelRequest request(boolean loop, Long latency, List<ChatMessage> messages, ScriptStep... script) {
-    return new ModelRequest(new ModelSpec("scripted", null, latency, loop, List.of(script)), "", messages, List.of());
+  private static ModelRequest request(
+      boolean loop, Long latency, List<ChatMessage> messages, ScriptStep... script) {
+    return new ModelRequest(
+        new ModelSpec("scripted", null, latency, loop, List.of(script)), "", messages, List.of());
   }
 
   private static ChatMessage assistant() {
@@ -30,9 +32,11 @@ class ScriptedModelClientTest {
   @Test
   void picksTheStepFromTheNumberOfAssistantMessages() {
     ScriptStep[] script = {calls(call("search", "{\"q\":\"a\"}")), text("second"), text("third")};
-    ModelReply first = ScriptedModelClient.replyFor(request(false, null, List.of(ChatMessage.user("hi")), script));
+    ModelReply first =
+        ScriptedModelClient.replyFor(request(false, null, List.of(ChatMessage.user("hi")), script));
     ModelReply second =
-        ScriptedModelClient.replyFor(request(false, null, List.of(ChatMessage.user("hi"), assistant()), script));
+        ScriptedModelClient.replyFor(
+            request(false, null, List.of(ChatMessage.user("hi"), assistant()), script));
 
     assertTrue(first.wantsTools());
     assertEquals("search", first.toolUses().get(0).name());
@@ -44,7 +48,8 @@ class ScriptedModelClientTest {
 
   @Test
   void sameConversationGetsTheSameReply() {
-    List<ChatMessage> conversation = List.of(ChatMessage.user("hi"), assistant(), ChatMessage.user("again"));
+    List<ChatMessage> conversation =
+        List.of(ChatMessage.user("hi"), assistant(), ChatMessage.user("again"));
     ScriptStep[] script = {text("a"), calls(call("t", "{\"q\":\"z\"}"))};
     assertEquals(
         ScriptedModelClient.replyFor(request(false, null, conversation, script)),
@@ -55,15 +60,19 @@ class ScriptedModelClientTest {
   void pastTheLastStepItEchoesTheLastUserMessage() {
     List<ChatMessage> conversation =
         List.of(ChatMessage.user("one"), assistant(), ChatMessage.user("echo me please"));
-    ModelReply reply = ScriptedModelClient.replyFor(request(false, null, conversation, text("only step")));
+    ModelReply reply =
+        ScriptedModelClient.replyFor(request(false, null, conversation, text("only step")));
     assertEquals("echo me please", reply.text());
   }
 
   @Test
   void loopCyclesTheScriptModuloItsLength() {
     List<ChatMessage> threeAssistants =
-        List.of(ChatMessage.user("u"), assistant(), assistant(), assistant(), ChatMessage.user("v"));
-    ModelReply reply = ScriptedModelClient.replyFor(request(true, null, threeAssistants, text("even"), text("odd")));
+        List.of(
+            ChatMessage.user("u"), assistant(), assistant(), assistant(), ChatMessage.user("v"));
+    ModelReply reply =
+        ScriptedModelClient.replyFor(
+            request(true, null, threeAssistants, text("even"), text("odd")));
     assertEquals("odd", reply.text(), "step 3 modulo 2 is step 1");
   }
 
@@ -71,7 +80,10 @@ class ScriptedModelClientTest {
   void streamsTheTextWordByWordAsDeltas() throws Exception {
     List<String> deltas = new ArrayList<>();
     ModelReply reply =
-        model.converse(request(false, null, List.of(ChatMessage.user("hi")), text("three little words")), deltas::add)
+        model
+            .converse(
+                request(false, null, List.of(ChatMessage.user("hi")), text("three little words")),
+                deltas::add)
             .toCompletableFuture()
             .get(1, TimeUnit.SECONDS);
     assertEquals(List.of("three ", "little ", "words"), deltas);
@@ -82,7 +94,9 @@ class ScriptedModelClientTest {
   void answersAfterTheConfiguredLatency() throws Exception {
     long start = System.nanoTime();
     CompletableFuture<ModelReply> reply =
-        model.converse(request(false, 300L, List.of(ChatMessage.user("hi")), text("slow")), d -> {}).toCompletableFuture();
+        model
+            .converse(request(false, 300L, List.of(ChatMessage.user("hi")), text("slow")), d -> {})
+            .toCompletableFuture();
     assertFalse(reply.isDone());
     assertEquals("slow", reply.get(2, TimeUnit.SECONDS).text());
     assertTrue((System.nanoTime() - start) / 1_000_000 >= 300);
@@ -91,7 +105,9 @@ class ScriptedModelClientTest {
   @Test
   void countsWordsAsTokens() {
     ModelReply reply =
-        ScriptedModelClient.replyFor(request(false, null, List.of(ChatMessage.user("four words in here")), text("two words")));
+        ScriptedModelClient.replyFor(
+            request(
+                false, null, List.of(ChatMessage.user("four words in here")), text("two words")));
     assertEquals(4, reply.usage().inputTokens());
     assertEquals(2, reply.usage().outputTokens());
   }

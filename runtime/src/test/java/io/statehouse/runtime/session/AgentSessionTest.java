@@ -12,8 +12,11 @@ import com.typesafe.config.ConfigFactory;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelClients;
+import io.statehouse.runtime.model.ModelReply;
+import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.session.AgentSession.AwaitTurn;
 import io.statehouse.runtime.session.AgentSession.Close;
@@ -23,6 +26,7 @@ import io.statehouse.runtime.session.AgentSession.Get;
 import io.statehouse.runtime.session.AgentSession.SendMessage;
 import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
+import io.statehouse.runtime.testing.RecordingDirectory;
 import io.statehouse.runtime.testing.ScriptedTools;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.tool.ArgumentValidator;
@@ -32,6 +36,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
@@ -46,6 +51,7 @@ class AgentSessionTest {
 
   private final ScriptedTools tools = new ScriptedTools();
   private final AtomicInteger modelCalls = new AtomicInteger();
+  private final RecordingDirectory directory = new RecordingDirectory();
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
   private final SessionId id = new SessionId("acme", "ses_test");
 
@@ -71,14 +77,22 @@ class AgentSessionTest {
   }
 
   private void open(AgentSpec agent, ToolSpec... toolSpecs) {
-    SessionSettings settings = new SessionSettings(100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10), 4);
+    SessionSettings settings =
+        new SessionSettings(
+            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
     SessionDeps deps =
         new SessionDeps(
-            new ModelClients(Map.of("scripted", countingModel())), tools, new ArgumentValidator(),
-            settings, Clock.systemUTC());
+            new ModelClients(Map.of("scripted", countingModel())),
+            tools,
+            new ArgumentValidator(),
+            directory,
+            settings,
+            Clock.systemUTC());
     session =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(), AgentSession.create(id, deps, null), EventSourcedBehaviorTestKit.enabledSerializationSettings());
+            testKit.system(),
+            AgentSession.create(id, deps, null),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
     var created =
         session.<StatusReply<SessionState>>runCommand(
             r -> new Create(ALICE, agent, List.of(toolSpecs), Map.of(), r));
@@ -94,12 +108,16 @@ class AgentSessionTest {
   }
 
   private String send(String content, String key) {
-    var result = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, content, key, r));
+    var result =
+        session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, content, key, r));
     return result.reply().getValue().turnId();
   }
 
   private TurnOutcome await(String turnId) {
-    return session.<StatusReply<TurnOutcome>>runCommand(r -> new AwaitTurn(turnId, r)).reply().getValue();
+    return session
+        .<StatusReply<TurnOutcome>>runCommand(r -> new AwaitTurn(turnId, r))
+        .reply()
+        .getValue();
   }
 
   private List<String> eventTypes() {
@@ -112,10 +130,13 @@ class AgentSessionTest {
   void answersWithTextAfterCallingTwoToolsAndFeedingBackTheirResults() {
     open(
         Specs.agent(
-            List.of("search", "lookup"), 5, false,
+            List.of("search", "lookup"),
+            5,
+            false,
             calls(call("search", "{\"q\":\"pekko\"}"), call("lookup", "{\"q\":\"cassandra\"}")),
             text("Both found.")),
-        Specs.tool("search", true), Specs.tool("lookup", true));
+        Specs.tool("search", true),
+        Specs.tool("lookup", true));
 
     String turn = send("find things", null);
     TurnOutcome outcome = await(turn);
@@ -125,19 +146,85 @@ class AgentSessionTest {
     assertEquals(2, tools.invocations().size());
     assertEquals(
         List.of(
-            "SessionCreated", "UserMessageAdded", "ModelCallStarted", "ModelReplied", "ToolCallStarted",
-            "ToolCallStarted", "ToolCallSucceeded", "ToolCallSucceeded", "ModelCallStarted", "ModelReplied",
+            "SessionCreated",
+            "UserMessageAdded",
+            "ModelCallStarted",
+            "ModelReplied",
+            "ToolCallStarted",
+            "ToolCallStarted",
+            "ToolCallSucceeded",
+            "ToolCallSucceeded",
+            "ModelCallStarted",
+            "ModelReplied",
             "TurnCompleted"),
         eventTypes());
     SessionState state = session.getState();
     assertEquals(SessionStatus.IDLE, state.status());
     assertTrue(state.messages().get(2).toolResults().get(1).content().contains("cassandra"));
-    assertEquals("ses_test/call_0_0", tools.invocationsOf("search").get(0).idempotencyKey());
+    assertEquals(
+        "ses_test/" + turn + "/1/call_0_0", tools.invocationsOf("search").get(0).idempotencyKey());
+  }
+
+  @Test
+  void aModelThatReusesToolUseIdsStillGetsADistinctIdempotencyKeyPerCall() {
+    ModelClient reusesIds =
+        (request, sink) -> {
+          long assistants =
+              request.messages().stream()
+                  .filter(m -> m.role() == ChatMessage.Role.ASSISTANT)
+                  .count();
+          ModelReply reply =
+              assistants < 2
+                  ? new ModelReply(
+                      null,
+                      List.of(
+                          new ToolUse("call_0", "search", Specs.json("{\"q\":\"x\"}")),
+                          new ToolUse("call_0", "search", Specs.json("{\"q\":\"y\"}"))),
+                      "tool_use",
+                      null)
+                  : new ModelReply("done", List.of(), "end_turn", null);
+          return CompletableFuture.completedFuture(reply);
+        };
+    SessionSettings settings =
+        new SessionSettings(
+            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+    session =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            AgentSession.create(
+                id,
+                new SessionDeps(
+                    new ModelClients(Map.of("scripted", reusesIds)),
+                    tools,
+                    new ArgumentValidator(),
+                    directory,
+                    settings,
+                    Clock.systemUTC()),
+                null));
+    session.<StatusReply<SessionState>>runCommand(
+        r ->
+            new Create(
+                ALICE,
+                Specs.agent(List.of("search"), 5, false, text("unused")),
+                List.of(Specs.tool("search", true)),
+                Map.of(),
+                r));
+
+    assertEquals("completed", await(send("go", null)).status());
+
+    List<String> keys = tools.invocations().stream().map(ToolInvocation::idempotencyKey).toList();
+    assertEquals(4, keys.size());
+    assertEquals(4, keys.stream().distinct().count(), "every call has its own key: " + keys);
+    List<String> ids =
+        session.getState().messages().get(1).toolUses().stream().map(ToolUse::id).toList();
+    assertEquals(List.of("call_0", "call_0_2"), ids, "ids are made unique within a reply");
   }
 
   @Test
   void sendsToolCallsTheIdentityOfTheSubjectWhoStartedTheTurn() {
-    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
         Specs.tool("search", true));
     await(send("go", null));
     ToolInvocation.CallContext ctx = tools.invocations().get(0).context();
@@ -150,12 +237,16 @@ class AgentSessionTest {
   @Test
   void rejectsASecondMessageWhileATurnRunsAndNamesTheRunningTurn() {
     tools.hold("search");
-    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
         Specs.tool("search", true));
     String running = send("first", null);
     waitUntil(() -> tools.invocations().size() == 1);
 
-    var second = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "second", null, r));
+    var second =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "second", null, r));
 
     assertTrue(second.reply().isError());
     Rejection why = (Rejection) second.reply().getError();
@@ -173,7 +264,9 @@ class AgentSessionTest {
     await(first);
     int events = eventTypes().size();
 
-    var again = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", "client-key-1", r));
+    var again =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "hi", "client-key-1", r));
 
     assertEquals(first, again.reply().getValue().turnId());
     assertTrue(again.reply().getValue().replayed());
@@ -185,10 +278,13 @@ class AgentSessionTest {
   void toolsNotOnTheAgentsListAndInvalidInputNeverRunAndTheModelHearsWhy() {
     open(
         Specs.agent(
-            List.of("search"), 5, false,
+            List.of("search"),
+            5,
+            false,
             calls(call("delete_everything", "{}"), call("search", "{\"wrong\":1}")),
             text("understood")),
-        Specs.tool("search", true), Specs.tool("delete_everything", false));
+        Specs.tool("search", true),
+        Specs.tool("delete_everything", false));
 
     TurnOutcome outcome = await(send("go", null));
 
@@ -202,7 +298,8 @@ class AgentSessionTest {
 
   @Test
   void aModelThatKeepsAskingForToolsIsStoppedByMaxStepsPerTurn() {
-    open(Specs.agent(List.of("search"), 3, true, calls(call("search", "{\"q\":\"again\"}"))),
+    open(
+        Specs.agent(List.of("search"), 3, true, calls(call("search", "{\"q\":\"again\"}"))),
         Specs.tool("search", true));
 
     TurnOutcome outcome = await(send("loop", null));
@@ -224,8 +321,14 @@ class AgentSessionTest {
     waitUntil(() -> eventTypes().contains("TurnCompleted"));
     assertEquals(2, modelCalls.get(), "the call in flight was issued again by the new incarnation");
     List<String> types = eventTypes();
-    assertEquals(1L, types.stream().filter("ModelCallStarted"::equals).count(), "the step is not re-recorded");
-    assertEquals(1L, types.stream().filter("ModelReplied"::equals).count(), "one reply is kept, the other ignored");
+    assertEquals(
+        1L,
+        types.stream().filter("ModelCallStarted"::equals).count(),
+        "the step is not re-recorded");
+    assertEquals(
+        1L,
+        types.stream().filter("ModelReplied"::equals).count(),
+        "one reply is kept, the other ignored");
     assertTrue(types.contains("TurnResumed"));
     assertEquals("late answer", await(turn).output());
   }
@@ -233,7 +336,9 @@ class AgentSessionTest {
   @Test
   void reRunsAnInFlightIdempotentToolWithTheSameKeyAfterARestart() {
     tools.hold("search");
-    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("found it")),
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("found it")),
         Specs.tool("search", true));
     String turn = send("go", null);
     waitUntil(() -> tools.invocations().size() == 1);
@@ -254,7 +359,9 @@ class AgentSessionTest {
   @Test
   void neverReRunsAnInFlightNonIdempotentToolAndAsksForADecisionInstead() {
     tools.hold("pay");
-    open(Specs.agent(List.of("pay"), 5, false, calls(call("pay", "{\"q\":\"100 EUR\"}")), text("paid")),
+    open(
+        Specs.agent(
+            List.of("pay"), 5, false, calls(call("pay", "{\"q\":\"100 EUR\"}")), text("paid")),
         Specs.tool("pay", false));
     String turn = send("pay", null);
     waitUntil(() -> tools.invocations().size() == 1);
@@ -268,37 +375,53 @@ class AgentSessionTest {
     TurnOutcome outcome = await(turn);
     assertEquals("needs_decision", outcome.status());
     assertEquals("pay", outcome.decisions().get(0).tool());
-    var busy = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hello?", null, r));
+    var busy =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "hello?", null, r));
     assertEquals("needs_decision", ((Rejection) busy.reply().getError()).code());
   }
 
   @Test
   void closingARunningSessionFailsItsTurnAndRefusesLaterMessages() {
     tools.hold("search");
-    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
         Specs.tool("search", true));
     String turn = send("go", null);
     waitUntil(() -> tools.invocations().size() == 1);
 
-    var closed = session.<StatusReply<SessionState>>runCommand(r -> new Close(ALICE, "user left", r));
+    var closed =
+        session.<StatusReply<SessionState>>runCommand(r -> new Close(ALICE, "user left", r));
 
     assertEquals(SessionStatus.CLOSED, closed.reply().getValue().status());
     TurnOutcome outcome = await(turn);
     assertEquals("failed", outcome.status());
     assertEquals("session_closed", outcome.errorCode());
-    var after = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
+    var after =
+        session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
     assertEquals("session_closed", ((Rejection) after.reply().getError()).code());
   }
 
   @Test
   void aSessionNobodyOpenedAnswersNotFoundAndWritesNothing() {
-    SessionSettings settings = new SessionSettings(100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10), 4);
+    SessionSettings settings =
+        new SessionSettings(
+            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
     SessionDeps deps =
-        new SessionDeps(new ModelClients(Map.of()), tools, new ArgumentValidator(), settings, Clock.systemUTC());
-    session = EventSourcedBehaviorTestKit.create(testKit.system(), AgentSession.create(id, deps, null));
+        new SessionDeps(
+            new ModelClients(Map.of()),
+            tools,
+            new ArgumentValidator(),
+            directory,
+            settings,
+            Clock.systemUTC());
+    session =
+        EventSourcedBehaviorTestKit.create(testKit.system(), AgentSession.create(id, deps, null));
 
     var get = session.<StatusReply<SessionState>>runCommand(Get::new);
-    var send = session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
+    var send =
+        session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
 
     assertEquals("session_not_found", ((Rejection) get.reply().getError()).code());
     assertEquals("session_not_found", ((Rejection) send.reply().getError()).code());
@@ -306,8 +429,47 @@ class AgentSessionTest {
   }
 
   @Test
+  void recordsItsListEntryOnEveryStatusChangeWithTheLatestSequenceNumber() {
+    tools.hold("search");
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    assertEquals(List.of(SessionStatus.IDLE), directory.statuses(), "recorded when opened");
+
+    String turn = send("go", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+    assertEquals(List.of(SessionStatus.IDLE, SessionStatus.RUNNING), directory.statuses());
+    assertEquals(turn, directory.last().entry().lastTurnId());
+
+    tools.release("search", new ToolResult.Success("{}"));
+    await(turn);
+    waitUntil(() -> directory.statuses().size() == 3);
+    RecordingDirectory.Recorded last = directory.last();
+    assertEquals(SessionStatus.IDLE, last.entry().status());
+    assertEquals(
+        eventTypes().size(), last.sequenceNr(), "stamped with the last event's sequence number");
+    assertTrue(directory.records().stream().allMatch(r -> r.id().equals(id)));
+  }
+
+  @Test
+  void recordsItsListEntryAgainWhenItRecovers() {
+    open(Specs.agent(List.of(), 5, false, text("hello")));
+    await(send("hi", null));
+    int before = directory.records().size();
+
+    session.restart();
+
+    waitUntil(() -> directory.records().size() == before + 1);
+    assertEquals(SessionStatus.IDLE, directory.last().entry().status());
+    assertEquals(eventTypes().size(), directory.last().sequenceNr());
+  }
+
+  @Test
   void recoversTheSameStateFromTheJournal() {
-    open(Specs.agent(List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
         Specs.tool("search", true));
     await(send("one", "k1"));
     SessionState before = session.getState();

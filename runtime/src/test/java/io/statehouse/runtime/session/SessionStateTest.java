@@ -40,7 +40,9 @@ class SessionStateTest {
     int n;
 
     Journal add(Function<EventMeta, SessionEvent> event) {
-      state = state.apply(event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())));
+      state =
+          state.apply(
+              event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())));
       return this;
     }
   }
@@ -50,8 +52,11 @@ class SessionStateTest {
         .add(
             m ->
                 new SessionCreated(
-                    m, "ses_1", ALICE, Specs.agent(List.of("search", "pay"), 5, false), List.of(
-                        Specs.tool("search", true), Specs.tool("pay", false)),
+                    m,
+                    "ses_1",
+                    ALICE,
+                    Specs.agent(List.of("search", "pay"), 5, false),
+                    List.of(Specs.tool("search", true), Specs.tool("pay", false)),
                     Map.of("channel", "test")));
   }
 
@@ -61,12 +66,17 @@ class SessionStateTest {
         .add(
             m ->
                 new ModelReplied(
-                    m, "t1", 1, null,
+                    m,
+                    "t1",
+                    1,
+                    null,
                     List.of(
                         new ToolUse("c1", "search", json("{\"q\":\"a\"}")),
                         new ToolUse("c2", "pay", json("{\"q\":\"b\"}"))),
-                    "tool_use", new Usage(10, 2, BigDecimal.ZERO)))
-        .add(m -> new ToolCallStarted(m, "t1", "c1", "search", json("{\"q\":\"a\"}"), "ses_1/c1", 1))
+                    "tool_use",
+                    new Usage(10, 2, BigDecimal.ZERO)))
+        .add(
+            m -> new ToolCallStarted(m, "t1", "c1", "search", json("{\"q\":\"a\"}"), "ses_1/c1", 1))
         .add(m -> new ToolCallStarted(m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "ses_1/c2", 1));
   }
 
@@ -79,14 +89,23 @@ class SessionStateTest {
     assertEquals(2, j.state.messages().size(), "no tool message until every call is resolved");
     j.add(m -> new ToolCallSucceeded(m, "t1", "c1", "found", 1, 5))
         .add(m -> new ModelCallStarted(m, "t1", 2))
-        .add(m -> new ModelReplied(m, "t1", 2, "done", List.of(), "end_turn", new Usage(20, 1, BigDecimal.ZERO)))
+        .add(
+            m ->
+                new ModelReplied(
+                    m, "t1", 2, "done", List.of(), "end_turn", new Usage(20, 1, BigDecimal.ZERO)))
         .add(m -> new TurnCompleted(m, "t1", "done", new Usage(30, 3, BigDecimal.ZERO)));
 
     List<ChatMessage> messages = j.state.messages();
     assertEquals(
-        List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.TOOL, ChatMessage.Role.ASSISTANT),
+        List.of(
+            ChatMessage.Role.USER,
+            ChatMessage.Role.ASSISTANT,
+            ChatMessage.Role.TOOL,
+            ChatMessage.Role.ASSISTANT),
         messages.stream().map(ChatMessage::role).toList());
-    assertEquals(List.of("c1", "c2"), messages.get(2).toolResults().stream().map(r -> r.toolUseId()).toList());
+    assertEquals(
+        List.of("c1", "c2"),
+        messages.get(2).toolResults().stream().map(r -> r.toolUseId()).toList());
     assertEquals("found", messages.get(2).toolResults().get(0).content());
     assertEquals(SessionStatus.IDLE, j.state.status());
     assertNull(j.state.turn());
@@ -100,7 +119,10 @@ class SessionStateTest {
   void anUnknownToolOutcomeMakesTheSessionNeedADecision() {
     Journal j = withToolStep(opened());
     j.add(m -> new ToolCallSucceeded(m, "t1", "c1", "found", 2, 5))
-        .add(m -> new ToolCallOutcomeUnknown(m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "node stopped"));
+        .add(
+            m ->
+                new ToolCallOutcomeUnknown(
+                    m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "node stopped"));
 
     assertEquals(SessionStatus.NEEDS_DECISION, j.state.status());
     assertFalse(j.state.hasWorkInFlight(), "nothing to drive: a human must decide");
@@ -111,7 +133,8 @@ class SessionStateTest {
   void workIsInFlightWhileAModelCallOrToolCallIsOutstanding() {
     Journal j = opened();
     assertFalse(j.state.hasWorkInFlight());
-    j.add(m -> new UserMessageAdded(m, "t1", "hi", null)).add(m -> new ModelCallStarted(m, "t1", 1));
+    j.add(m -> new UserMessageAdded(m, "t1", "hi", null))
+        .add(m -> new ModelCallStarted(m, "t1", 1));
     assertTrue(j.state.hasWorkInFlight(), "model call in flight");
     Journal tools = withToolStep(opened());
     assertTrue(tools.state.hasWorkInFlight(), "tool calls in flight");
@@ -167,11 +190,16 @@ class SessionStateTest {
     assertEquals(AuditChain.GENESIS, s.auditHead());
     SessionEvent first =
         new SessionCreated(
-            new EventMeta(T0, "user:alice", s.auditHead()), "ses_1", ALICE, Specs.agent(List.of(), 3, false),
-            List.of(), Map.of());
+            new EventMeta(T0, "user:alice", s.auditHead()),
+            "ses_1",
+            ALICE,
+            Specs.agent(List.of(), 3, false),
+            List.of(),
+            Map.of());
     s = s.apply(first);
     assertEquals(AuditChain.hash(first), s.auditHead());
-    SessionEvent second = new UserMessageAdded(new EventMeta(T0, "user:alice", s.auditHead()), "t1", "x", null);
+    SessionEvent second =
+        new UserMessageAdded(new EventMeta(T0, "user:alice", s.auditHead()), "t1", "x", null);
     SessionState after = s.apply(second);
     assertEquals(AuditChain.hash(second), after.auditHead());
     assertNotEquals(s.auditHead(), after.auditHead());

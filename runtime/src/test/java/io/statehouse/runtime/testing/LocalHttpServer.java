@@ -13,11 +13,22 @@ import java.util.concurrent.Executors;
 /** A real HTTP server on loopback that records requests and answers by a per-path handler. */
 public final class LocalHttpServer implements AutoCloseable {
   /** A request as the server saw it. */
-  public record Seen(String method, String path, String query, String body, com.sun.net.httpserver.Headers headers) {}
+  public record Seen(
+      String method,
+      String path,
+      String query,
+      String body,
+      com.sun.net.httpserver.Headers headers) {}
 
   /** Answers one exchange. */
   public interface Handler {
     void handle(HttpExchange exchange, String body) throws IOException;
+  }
+
+  static {
+    // the JDK server leaves Nagle on by default, which adds ~40 ms delayed-ACK stalls to small
+    // answers
+    System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
   private final HttpServer server;
@@ -33,11 +44,15 @@ public final class LocalHttpServer implements AutoCloseable {
     server.createContext(
         path,
         exchange -> {
-          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           seen.add(
               new Seen(
-                  exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                  exchange.getRequestURI().getRawQuery(), body, exchange.getRequestHeaders()));
+                  exchange.getRequestMethod(),
+                  exchange.getRequestURI().getPath(),
+                  exchange.getRequestURI().getRawQuery(),
+                  body,
+                  exchange.getRequestHeaders()));
           handler.handle(exchange, body);
         });
     return this;

@@ -32,7 +32,8 @@ public final class ScriptedTools implements ToolExecutor {
     ToolResult result =
         rule != null
             ? rule.apply(invocation)
-            : new ToolResult.Success("{\"tool\":\"" + tool + "\",\"input\":" + invocation.input() + "}");
+            : new ToolResult.Success(
+                "{\"tool\":\"" + tool + "\",\"input\":" + invocation.input() + "}");
     return CompletableFuture.completedFuture(result);
   }
 

@@ -34,7 +34,8 @@ public final class Specs {
         name,
         1,
         "test tool " + name,
-        json("{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"]}"),
+        json(
+            "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"]}"),
         idempotent,
         Duration.ofSeconds(5),
         new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(40)),
@@ -57,7 +58,8 @@ public final class Specs {
     return new ScriptStep.Call(tool, json(inputJson));
   }
 
-  public static AgentSpec agent(List<String> tools, int maxSteps, boolean loop, ScriptStep... script) {
+  public static AgentSpec agent(
+      List<String> tools, int maxSteps, boolean loop, ScriptStep... script) {
     return agent(tools, maxSteps, loop, null, script);
   }
 

@@ -14,7 +14,8 @@ class ArgumentValidatorTest {
 
   @Test
   void acceptsInputThatMatchesTheSchema() {
-    assertEquals(List.of(), validator.problems(Specs.tool("search", true), json("{\"q\":\"pekko\"}")));
+    assertEquals(
+        List.of(), validator.problems(Specs.tool("search", true), json("{\"q\":\"pekko\"}")));
   }
 
   @Test
@@ -22,7 +23,8 @@ class ArgumentValidatorTest {
     List<String> problems = validator.problems(Specs.tool("search", true), json("{\"q\":5}"));
     assertEquals(1, problems.size());
     assertTrue(problems.get(0).contains("q"), problems.toString());
-    assertFalse(validator.problems(Specs.tool("search", true), json("{}")).isEmpty(), "q is required");
+    assertFalse(
+        validator.problems(Specs.tool("search", true), json("{}")).isEmpty(), "q is required");
   }
 
   @Test
@@ -30,7 +32,8 @@ class ArgumentValidatorTest {
     assertEquals(
         List.of(),
         ArgumentValidator.schemaProblems(
-            json("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":1}}}")));
+            json(
+                "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":1}}}")));
   }
 
   @Test
@@ -48,6 +51,7 @@ class ArgumentValidatorTest {
     assertEquals(
         List.of(),
         ArgumentValidator.schemaProblems(
-            json("{\"$defs\":{\"s\":{\"type\":\"string\"}},\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/$defs/s\"}}}")));
+            json(
+                "{\"$defs\":{\"s\":{\"type\":\"string\"}},\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/$defs/s\"}}}")));
   }
 }

@@ -26,11 +26,20 @@ class ToolCallTest {
   private static ToolInvocation invocation(boolean idempotent, int maxAttempts) {
     ToolSpec spec =
         new ToolSpec(
-            "flaky", 1, "", json("{}"), idempotent, Duration.ofSeconds(1),
+            "flaky",
+            1,
+            "",
+            json("{}"),
+            idempotent,
+            Duration.ofSeconds(1),
             new RetryPolicy(maxAttempts, Duration.ofMillis(20), Duration.ofMillis(50)),
             new HttpTarget("POST", "http://unused", null));
     return new ToolInvocation(
-        spec, json("{}"), "ses_1/call_0_0", 1, new ToolInvocation.CallContext("acme", "alice", "ses_1", "a", "t1", "call_0_0"));
+        spec,
+        json("{}"),
+        "ses_1/call_0_0",
+        1,
+        new ToolInvocation.CallContext("acme", "alice", "ses_1", "a", "t1", "call_0_0"));
   }
 
   private static ScriptedTools failingTimes(int failures, boolean retryable) {
@@ -56,7 +65,9 @@ class ToolCallTest {
     assertEquals(3, finished.attempts());
     assertEquals(3, tools.invocations().size());
     tools.invocations().forEach(i -> assertEquals("ses_1/call_0_0", i.idempotencyKey()));
-    assertEquals(java.util.List.of(1, 2, 3), tools.invocations().stream().map(ToolInvocation::attempt).toList());
+    assertEquals(
+        java.util.List.of(1, 2, 3),
+        tools.invocations().stream().map(ToolInvocation::attempt).toList());
   }
 
   @Test
@@ -78,7 +89,8 @@ class ToolCallTest {
 
     testKit.spawn(ToolCall.create(invocation(false, 5), tools, parent.getRef()));
 
-    assertInstanceOf(ToolResult.Failure.class, parent.receiveMessage(Duration.ofSeconds(3)).result());
+    assertInstanceOf(
+        ToolResult.Failure.class, parent.receiveMessage(Duration.ofSeconds(3)).result());
     assertEquals(1, tools.invocations().size());
   }
 

@@ -12,10 +12,10 @@ import java.util.stream.Collectors;
  * The command line of the Cassandra child JVM.
  *
  * <p>The flags are Cassandra's own conf/jvm-server.options and conf/jvm17-server.options (the JPMS
- * section), as proven in docs/operations.md: without the --add-exports/--add-opens
- * list Cassandra exits with "unable to access required classes". The command starts with setsid so
- * the server runs in its own session: a Ctrl-C at the node's terminal reaches the node, whose
- * shutdown then stops Cassandra in order, instead of hitting both at once.
+ * section), as proven in docs/operations.md: without the --add-exports/--add-opens list Cassandra
+ * exits with "unable to access required classes". The command starts with setsid so the server runs
+ * in its own session: a Ctrl-C at the node's terminal reaches the node, whose shutdown then stops
+ * Cassandra in order, instead of hitting both at once.
  */
 final class ServerCommand {
 

@@ -10,9 +10,9 @@ import java.nio.file.Path;
  * Renders cassandra.yaml and logback.xml for a single node on 127.0.0.1.
  *
  * <p>The cassandra-all jar ships neither file. Values follow the proven recipe in
- * docs/operations.md: one token at 0 and the node as its own seed, so it goes
- * straight to NORMAL without waiting for peers; small memtables and thread pools for a dev box.
- * Both files are rewritten on every fresh start so a port or path change always takes effect.
+ * docs/operations.md: one token at 0 and the node as its own seed, so it goes straight to NORMAL
+ * without waiting for peers; small memtables and thread pools for a dev box. Both files are
+ * rewritten on every fresh start so a port or path change always takes effect.
  */
 final class ServerConfigFiles {
 

@@ -17,22 +17,19 @@ public final class ReadSideSchema {
 
   public static CompletionStage<Done> create(CassandraSession session, ReadSideSettings settings) {
     String ks = settings.keyspace();
-    return ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + settings.replication())
+    return ddl(
+            session,
+            "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + settings.replication())
         .thenCompose(
             d ->
                 ddl(
                     session,
-                    "CREATE TABLE IF NOT EXISTS " + ks + ".sessions_by_tenant ("
+                    "CREATE TABLE IF NOT EXISTS "
+                        + ks
+                        + ".sessions_by_tenant ("
                         + "tenant text, session_id text, agent text, agent_version int, status text, "
                         + "last_turn_id text, created_at timestamp, updated_at timestamp, "
-                        + "PRIMARY KEY ((tenant), session_id))"))
-        .thenCompose(
-            d ->
-                ddl(
-                    session,
-                    "CREATE TABLE IF NOT EXISTS " + ks + ".projection_offsets ("
-                        + "projection text, tag text, offset timeuuid, updated_at timestamp, "
-                        + "PRIMARY KEY ((projection), tag))"));
+                        + "PRIMARY KEY ((tenant), session_id))"));
   }
 
   private static CompletionStage<Done> ddl(CassandraSession session, String cql) {

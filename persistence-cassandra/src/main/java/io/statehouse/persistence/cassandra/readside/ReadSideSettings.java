@@ -7,18 +7,15 @@ import java.time.Duration;
  * Where and how the read side lives, from {@code statehouse.cassandra.read-side}. The keyspace is
  * created with the journal's replication settings, so both have the same durability.
  *
- * @param saveOffsetAfter the projection saves its offset after this many events…
- * @param saveOffsetInterval …or after this long, whichever comes first (re-delivery is harmless: the
- *     projection's writes are idempotent upserts)
- * @param initialLookback where a projection with no saved offset starts: this long before now
+ * @param recordAttempts how often a session's list entry is written before giving up (the next
+ *     status change or recovery of the session writes it again)
  */
 public record ReadSideSettings(
     String keyspace,
     boolean createSchema,
     String replication,
-    int saveOffsetAfter,
-    Duration saveOffsetInterval,
-    Duration initialLookback) {
+    int recordAttempts,
+    Duration recordBackoff) {
 
   public static ReadSideSettings fromConfig(Config root) {
     Config c = root.getConfig("statehouse.cassandra.read-side");
@@ -27,9 +24,8 @@ public record ReadSideSettings(
         c.getString("keyspace"),
         c.getBoolean("create-schema"),
         replicationOf(journal),
-        c.getInt("save-offset-after-events"),
-        c.getDuration("save-offset-interval"),
-        c.getDuration("initial-lookback"));
+        c.getInt("record-attempts"),
+        c.getDuration("record-backoff"));
   }
 
   private static String replicationOf(Config journal) {
@@ -41,6 +37,8 @@ public record ReadSideSettings(
       }
       return sb.append('}').toString();
     }
-    return "{'class': 'SimpleStrategy', 'replication_factor': " + journal.getInt("replication-factor") + "}";
+    return "{'class': 'SimpleStrategy', 'replication_factor': "
+        + journal.getInt("replication-factor")
+        + "}";
   }
 }

@@ -48,7 +48,9 @@ public final class ScriptedModelClient implements ModelClient {
   public static ModelReply replyFor(ModelRequest request) {
     ModelSpec model = request.model();
     List<ScriptStep> script = model.script();
-    int step = (int) request.messages().stream().filter(m -> m.role() == ChatMessage.Role.ASSISTANT).count();
+    int step =
+        (int)
+            request.messages().stream().filter(m -> m.role() == ChatMessage.Role.ASSISTANT).count();
     long inputTokens =
         words(request.instructions())
             + request.messages().stream().mapToLong(ScriptedModelClient::words).sum();
@@ -69,7 +71,8 @@ public final class ScriptedModelClient implements ModelClient {
       uses.add(new ToolUse("call_" + step + "_" + i, call.name(), call.input()));
     }
     String stop = uses.isEmpty() ? "end_turn" : "tool_use";
-    return new ModelReply(chosen.text(), uses, stop, usage(inputTokens, words(chosen.text()) + uses.size()));
+    return new ModelReply(
+        chosen.text(), uses, stop, usage(inputTokens, words(chosen.text()) + uses.size()));
   }
 
   private static Usage usage(long in, long out) {
@@ -97,11 +100,21 @@ public final class ScriptedModelClient implements ModelClient {
     return n;
   }
 
+  /** Whitespace-separated words; called for the whole conversation on every call, so no regex. */
   private static long words(String text) {
-    if (text == null || text.isBlank()) {
+    if (text == null) {
       return 0;
     }
-    return text.trim().split("\\s+").length;
+    long count = 0;
+    boolean inWord = false;
+    for (int i = 0; i < text.length(); i++) {
+      boolean space = Character.isWhitespace(text.charAt(i));
+      if (!space && !inWord) {
+        count++;
+      }
+      inWord = !space;
+    }
+    return count;
   }
 
   private static void streamWords(String text, Consumer<String> sink) {

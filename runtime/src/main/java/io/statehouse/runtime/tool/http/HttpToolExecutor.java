@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs HTTP tools with the JDK's asynchronous client. The tool's input is the JSON body (query
- * parameters for GET and DELETE). Every call carries {@code Idempotency-Key} and the identity it runs
- * under as {@code X-Statehouse-*} headers, so a tool can de-duplicate and authorize.
+ * parameters for GET and DELETE). Every call carries {@code Idempotency-Key} and the identity it
+ * runs under as {@code X-Statehouse-*} headers, so a tool can de-duplicate and authorize.
  *
  * <p>Responses larger than the configured cap are cut off while streaming, never buffered whole.
  * 2xx is success; 408, 429 and 5xx are retryable failures; other statuses are final failures the
@@ -63,7 +63,9 @@ public final class HttpToolExecutor implements ToolExecutor {
         .toCompletableFuture()
         // the request timeout covers the response head only; this covers a slow body too
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((response, error) -> error == null ? fromResponse(response) : fromError(error, timeout));
+        .handle(
+            (response, error) ->
+                error == null ? fromResponse(response) : fromError(error, timeout));
   }
 
   private HttpRequest buildRequest(ToolInvocation invocation) {
@@ -125,12 +127,15 @@ public final class HttpToolExecutor implements ToolExecutor {
       return new ToolResult.Success(body);
     }
     boolean retryable = status == 408 || status == 429 || status >= 500;
-    String snippet = body.length() > ERROR_SNIPPET_CHARS ? body.substring(0, ERROR_SNIPPET_CHARS) + "…" : body;
-    return new ToolResult.Failure("http_" + status, "tool answered HTTP " + status + ": " + snippet, retryable);
+    String snippet =
+        body.length() > ERROR_SNIPPET_CHARS ? body.substring(0, ERROR_SNIPPET_CHARS) + "…" : body;
+    return new ToolResult.Failure(
+        "http_" + status, "tool answered HTTP " + status + ": " + snippet, retryable);
   }
 
   private ToolResult fromError(Throwable error, Duration timeout) {
-    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable e =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (e instanceof LimitedBodySubscriber.TooLarge) {
       return new ToolResult.Failure(
           "result_too_large", "tool result exceeds the cap of " + maxResultBytes + " bytes", false);
@@ -141,6 +146,7 @@ public final class HttpToolExecutor implements ToolExecutor {
     if (e instanceof ConnectException) {
       return new ToolResult.Failure("connection_failed", "cannot connect: " + e.getMessage(), true);
     }
-    return new ToolResult.Failure("io_error", e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+    return new ToolResult.Failure(
+        "io_error", e.getClass().getSimpleName() + ": " + e.getMessage(), true);
   }
 }

@@ -38,15 +38,26 @@ class HttpToolExecutorTest {
     server.close();
   }
 
-  private ToolResult run(String method, String path, String input, Duration timeout) throws Exception {
+  private ToolResult run(String method, String path, String input, Duration timeout)
+      throws Exception {
     ToolSpec spec =
         new ToolSpec(
-            "t", 1, "", Specs.json("{}"), true, timeout, new RetryPolicy(1, Duration.ZERO, null),
+            "t",
+            1,
+            "",
+            Specs.json("{}"),
+            true,
+            timeout,
+            new RetryPolicy(1, Duration.ZERO, null),
             new HttpTarget(method, server.url(path), Map.of("X-Api-Key", "secret")));
     ToolInvocation invocation =
         new ToolInvocation(
-            spec, json(input), "ses_1/call_0_0", 1,
-            new ToolInvocation.CallContext("acme", "alice", "ses_1", "helper", "turn_1", "call_0_0"));
+            spec,
+            json(input),
+            "ses_1/call_0_0",
+            1,
+            new ToolInvocation.CallContext(
+                "acme", "alice", "ses_1", "helper", "turn_1", "call_0_0"));
     return executor.execute(invocation).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -79,10 +90,13 @@ class HttpToolExecutorTest {
   void serverErrorsAndThrottlingAreRetryableClientErrorsAreNot() throws Exception {
     server.on("/down", (ex, body) -> LocalHttpServer.respond(ex, 503, "busy"));
     server.on("/slowdown", (ex, body) -> LocalHttpServer.respond(ex, 429, "later"));
-    server.on("/bad", (ex, body) -> LocalHttpServer.respond(ex, 422, "{\"error\":\"no such order\"}"));
+    server.on(
+        "/bad", (ex, body) -> LocalHttpServer.respond(ex, 422, "{\"error\":\"no such order\"}"));
 
-    ToolResult.Failure down = (ToolResult.Failure) run("POST", "/down", "{}", Duration.ofSeconds(2));
-    ToolResult.Failure throttled = (ToolResult.Failure) run("POST", "/slowdown", "{}", Duration.ofSeconds(2));
+    ToolResult.Failure down =
+        (ToolResult.Failure) run("POST", "/down", "{}", Duration.ofSeconds(2));
+    ToolResult.Failure throttled =
+        (ToolResult.Failure) run("POST", "/slowdown", "{}", Duration.ofSeconds(2));
     ToolResult.Failure bad = (ToolResult.Failure) run("POST", "/bad", "{}", Duration.ofSeconds(2));
 
     assertEquals("http_503", down.code());
@@ -107,7 +121,8 @@ class HttpToolExecutorTest {
             // expected: the executor cancels the stream once the cap is crossed
           }
         });
-    ToolResult.Failure failure = (ToolResult.Failure) run("POST", "/huge", "{}", Duration.ofSeconds(5));
+    ToolResult.Failure failure =
+        (ToolResult.Failure) run("POST", "/huge", "{}", Duration.ofSeconds(5));
     assertEquals("result_too_large", failure.code());
     assertFalse(failure.retryable());
   }
@@ -124,7 +139,8 @@ class HttpToolExecutorTest {
           }
           LocalHttpServer.respond(ex, 200, "late");
         });
-    ToolResult.Failure failure = (ToolResult.Failure) run("POST", "/slow", "{}", Duration.ofMillis(200));
+    ToolResult.Failure failure =
+        (ToolResult.Failure) run("POST", "/slow", "{}", Duration.ofMillis(200));
     assertEquals("timeout", failure.code());
     assertTrue(failure.retryable());
   }
@@ -137,13 +153,23 @@ class HttpToolExecutorTest {
     }
     ToolSpec spec =
         new ToolSpec(
-            "t", 1, "", json("{}"), true, Duration.ofSeconds(1), new RetryPolicy(1, Duration.ZERO, null),
+            "t",
+            1,
+            "",
+            json("{}"),
+            true,
+            Duration.ofSeconds(1),
+            new RetryPolicy(1, Duration.ZERO, null),
             new HttpTarget("POST", "http://127.0.0.1:" + closedPort + "/x", null));
     ToolResult result =
         executor
             .execute(
                 new ToolInvocation(
-                    spec, json("{}"), "k", 1, new ToolInvocation.CallContext("a", "b", "c", "d", "e", "f")))
+                    spec,
+                    json("{}"),
+                    "k",
+                    1,
+                    new ToolInvocation.CallContext("a", "b", "c", "d", "e", "f")))
             .toCompletableFuture()
             .get(5, TimeUnit.SECONDS);
     ToolResult.Failure failure = assertInstanceOf(ToolResult.Failure.class, result);
