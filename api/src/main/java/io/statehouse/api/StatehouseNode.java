@@ -82,6 +82,7 @@ public final class StatehouseNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "statehouse", cfg);
     try {
       joinCluster(system, cfg);
+      JournalReady.await(system, STARTUP_TIMEOUT);
       // the read side has its own driver session: the registry caches a session per config path
       // together with the first caller's init, and the journal's init is what creates its keyspaces
       CassandraSession session =

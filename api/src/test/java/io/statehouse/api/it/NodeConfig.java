@@ -19,7 +19,10 @@ public final class NodeConfig {
                     + "\n"
                     + "pekko.remote.artery.canonical.port = 0\n"
                     + "statehouse.demo.enabled = off\n"
-                    + "statehouse.cassandra.embedded.enabled = off\n"))
+                    + "statehouse.cassandra.embedded.enabled = off\n"
+                    // CI machines have 2 busy cores; a request may wait longer there than in
+                    // production
+                    + "statehouse.http.ask-timeout = 30s\n"))
         .withFallback(ItKeys.config())
         .withFallback(keyspaces.config());
   }

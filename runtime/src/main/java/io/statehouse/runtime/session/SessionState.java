@@ -132,120 +132,77 @@ public record SessionState(
 
   /** The next state after {@code event}. */
   public SessionState apply(SessionEvent event) {
-    SessionState next = applyPayload(event);
-    return next.stamped(event.meta().at(), AuditChain.hash(event));
+    return change(event).updatedAt(event.meta().at()).auditHead(AuditChain.hash(event)).build();
   }
 
-  private SessionState applyPayload(SessionEvent event) {
+  private Next change(SessionEvent event) {
+    Next next = new Next(this);
     if (event instanceof SessionCreated e) {
-      return new SessionState(
-          e.sessionId(),
-          e.owner(),
-          e.agent(),
-          e.tools(),
-          e.metadata(),
-          e.meta().at(),
-          e.meta().at(),
-          false,
-          List.of(),
-          null,
-          List.of(),
-          Usage.ZERO,
-          0,
-          auditHead);
+      return next.created(e);
     }
     if (event instanceof UserMessageAdded e) {
-      Turn started = Turn.start(e.turnId(), e.idempotencyKey(), e.meta().actor(), e.meta().at());
-      return withMessages(append(messages, ChatMessage.user(e.content())))
-          .withTurn(started)
-          .withTurnsStarted(turnsStarted + 1);
+      return next.message(ChatMessage.user(e.content()))
+          .turn(Turn.start(e.turnId(), e.idempotencyKey(), e.meta().actor(), e.meta().at()))
+          .turnsStarted(turnsStarted + 1);
     }
     if (event instanceof ModelCallStarted e) {
-      return withTurn(turn.withModelCallStarted(e.step()));
+      return next.turn(turn.withModelCallStarted(e.step()));
     }
     if (event instanceof ModelReplied e) {
       List<ToolCallState> calls =
           e.toolUses().stream()
               .map(u -> ToolCallState.requested(u.id(), u.name(), u.input()))
               .toList();
-      return withMessages(append(messages, ChatMessage.assistant(e.text(), e.toolUses())))
-          .withTurn(turn.withModelReplied(calls, e.usage()))
-          .withUsage(usage.plus(e.usage()));
+      return next.message(ChatMessage.assistant(e.text(), e.toolUses()))
+          .turn(turn.withModelReplied(calls, e.usage()))
+          .usage(usage.plus(e.usage()));
     }
     if (event instanceof ToolCallStarted e) {
-      return withTurn(turn.withCall(e.callId(), c -> c.running(e.idempotencyKey(), e.round())));
+      return next.turn(turn.withCall(e.callId(), c -> c.running(e.idempotencyKey(), e.round())));
     }
     if (event instanceof ToolCallSucceeded e) {
-      return withCallOutcome(turn.withCall(e.callId(), c -> c.succeeded(e.output())));
+      return next.callOutcome(turn.withCall(e.callId(), c -> c.succeeded(e.output())));
     }
     if (event instanceof ToolCallFailed e) {
-      return withCallOutcome(turn.withCall(e.callId(), c -> c.failed(e.code(), e.message())));
+      return next.callOutcome(turn.withCall(e.callId(), c -> c.failed(e.code(), e.message())));
     }
     if (event instanceof ToolCallOutcomeUnknown e) {
-      return withTurn(turn.withCall(e.callId(), c -> c.unknown(e.reason())));
+      return next.turn(turn.withCall(e.callId(), c -> c.unknown(e.reason())));
     }
     if (event instanceof TurnResumed) {
-      return this;
-    }
-    if (event instanceof TurnCompleted e) {
-      TurnRecord done =
-          new TurnRecord(
-              e.turnId(),
-              turn.idempotencyKey(),
-              true,
-              e.output(),
-              null,
-              null,
-              e.usage(),
-              e.meta().at());
-      return withTurn(null).withRecentTurns(remember(done));
-    }
-    if (event instanceof TurnFailed e) {
-      TurnRecord failed =
-          new TurnRecord(
-              e.turnId(),
-              turn.idempotencyKey(),
-              false,
-              null,
-              e.code(),
-              e.message(),
-              turn.usage(),
-              e.meta().at());
-      return withMessages(closeOpenToolUses(e.message()))
-          .withTurn(null)
-          .withRecentTurns(remember(failed));
-    }
-    if (event instanceof SessionClosed) {
-      return new SessionState(
-          sessionId,
-          owner,
-          agent,
-          tools,
-          metadata,
-          createdAt,
-          updatedAt,
-          true,
-          messages,
-          null,
-          recentTurns,
-          usage,
-          turnsStarted,
-          auditHead);
-    }
-    throw new IllegalArgumentException("unknown event " + event.getClass().getName());
-  }
-
-  /**
-   * Records a tool outcome; when it was the last outstanding call of the step, the results join the
-   * conversation as one tool message, in the order the model asked for them.
-   */
-  private SessionState withCallOutcome(Turn updated) {
-    SessionState next = withTurn(updated);
-    if (!updated.allCallsResolved()) {
       return next;
     }
-    return next.withMessages(
-        append(messages, ChatMessage.toolResults(resultBlocks(updated.calls()))));
+    if (event instanceof TurnCompleted e) {
+      return next.turn(null)
+          .remember(
+              new TurnRecord(
+                  e.turnId(),
+                  turn.idempotencyKey(),
+                  true,
+                  e.output(),
+                  null,
+                  null,
+                  e.usage(),
+                  e.meta().at()));
+    }
+    if (event instanceof TurnFailed e) {
+      return next.answerOpenToolUses(e.message())
+          .turn(null)
+          .remember(
+              new TurnRecord(
+                  e.turnId(),
+                  turn.idempotencyKey(),
+                  false,
+                  null,
+                  e.code(),
+                  e.message(),
+                  turn.usage(),
+                  e.meta().at()));
+    }
+    if (event instanceof SessionClosed) {
+      return next.closed();
+    }
+    throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }
 
   private static List<ToolResultBlock> resultBlocks(List<ToolCallState> calls) {
@@ -259,143 +216,144 @@ public record SessionState(
         .toList();
   }
 
-  /**
-   * A turn that fails while tool uses are unanswered would leave the conversation in a shape models
-   * reject; answer each open use with the failure so the next turn starts clean.
-   */
-  private List<ChatMessage> closeOpenToolUses(String reason) {
-    if (turn == null || turn.calls().isEmpty() || turn.allCallsResolved()) {
-      return messages;
+  /** The state being built from this one by one event: one record per event, not one per change. */
+  private static final class Next {
+    private String sessionId;
+    private Principal owner;
+    private AgentSpec agent;
+    private List<ToolSpec> tools;
+    private Map<String, String> metadata;
+    private Instant createdAt;
+    private Instant updatedAt;
+    private boolean closed;
+    private List<ChatMessage> messages;
+    private Turn turn;
+    private List<TurnRecord> recentTurns;
+    private Usage usage;
+    private long turnsStarted;
+    private String auditHead;
+
+    Next(SessionState s) {
+      sessionId = s.sessionId;
+      owner = s.owner;
+      agent = s.agent;
+      tools = s.tools;
+      metadata = s.metadata;
+      createdAt = s.createdAt;
+      updatedAt = s.updatedAt;
+      closed = s.closed;
+      messages = s.messages;
+      turn = s.turn;
+      recentTurns = s.recentTurns;
+      usage = s.usage;
+      turnsStarted = s.turnsStarted;
+      auditHead = s.auditHead;
     }
-    List<ToolResultBlock> blocks =
-        turn.calls().stream()
-            .map(
-                c ->
-                    c.resolved()
-                        ? resultBlocks(List.of(c)).get(0)
-                        : new ToolResultBlock(c.callId(), "turn_failed: " + reason, true))
-            .toList();
-    return append(messages, ChatMessage.toolResults(blocks));
-  }
 
-  private List<TurnRecord> remember(TurnRecord record) {
-    List<TurnRecord> kept = new ArrayList<>(recentTurns);
-    kept.add(record);
-    while (kept.size() > RECENT_TURNS_KEPT) {
-      kept.remove(0);
+    Next created(SessionCreated e) {
+      sessionId = e.sessionId();
+      owner = e.owner();
+      agent = e.agent();
+      tools = e.tools();
+      metadata = e.metadata();
+      createdAt = e.meta().at();
+      return this;
     }
-    return kept;
-  }
 
-  private static List<ChatMessage> append(List<ChatMessage> messages, ChatMessage message) {
-    return ((PVector<ChatMessage>) messages).plus(message);
-  }
+    /** Appends to the conversation; a persistent vector shares the rest instead of copying it. */
+    Next message(ChatMessage message) {
+      messages = ((PVector<ChatMessage>) messages).plus(message);
+      return this;
+    }
 
-  private SessionState stamped(Instant at, String hash) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        at,
-        closed,
-        messages,
-        turn,
-        recentTurns,
-        usage,
-        turnsStarted,
-        hash);
-  }
+    Next turn(Turn t) {
+      turn = t;
+      return this;
+    }
 
-  private SessionState withMessages(List<ChatMessage> m) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        updatedAt,
-        closed,
-        m,
-        turn,
-        recentTurns,
-        usage,
-        turnsStarted,
-        auditHead);
-  }
+    Next usage(Usage u) {
+      usage = u;
+      return this;
+    }
 
-  private SessionState withTurn(Turn t) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        updatedAt,
-        closed,
-        messages,
-        t,
-        recentTurns,
-        usage,
-        turnsStarted,
-        auditHead);
-  }
+    Next turnsStarted(long n) {
+      turnsStarted = n;
+      return this;
+    }
 
-  private SessionState withRecentTurns(List<TurnRecord> r) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        updatedAt,
-        closed,
-        messages,
-        turn,
-        r,
-        usage,
-        turnsStarted,
-        auditHead);
-  }
+    Next closed() {
+      closed = true;
+      turn = null;
+      return this;
+    }
 
-  private SessionState withUsage(Usage u) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        updatedAt,
-        closed,
-        messages,
-        turn,
-        recentTurns,
-        u,
-        turnsStarted,
-        auditHead);
-  }
+    Next updatedAt(Instant at) {
+      updatedAt = at;
+      return this;
+    }
 
-  private SessionState withTurnsStarted(long n) {
-    return new SessionState(
-        sessionId,
-        owner,
-        agent,
-        tools,
-        metadata,
-        createdAt,
-        updatedAt,
-        closed,
-        messages,
-        turn,
-        recentTurns,
-        usage,
-        n,
-        auditHead);
+    Next auditHead(String hash) {
+      auditHead = hash;
+      return this;
+    }
+
+    /**
+     * Records a tool outcome; when it was the last outstanding call of the step, the results join
+     * the conversation as one tool message, in the order the model asked for them.
+     */
+    Next callOutcome(Turn updated) {
+      turn = updated;
+      return updated.allCallsResolved()
+          ? message(ChatMessage.toolResults(resultBlocks(updated.calls())))
+          : this;
+    }
+
+    /**
+     * A turn that fails while tool uses are unanswered would leave the conversation in a shape
+     * models reject; answer each open use with the failure so the next turn starts clean.
+     */
+    Next answerOpenToolUses(String reason) {
+      if (turn == null || turn.calls().isEmpty() || turn.allCallsResolved()) {
+        return this;
+      }
+      List<ToolResultBlock> blocks =
+          turn.calls().stream()
+              .map(
+                  c ->
+                      c.resolved()
+                          ? resultBlocks(List.of(c)).get(0)
+                          : new ToolResultBlock(c.callId(), "turn_failed: " + reason, true))
+              .toList();
+      return message(ChatMessage.toolResults(blocks));
+    }
+
+    /** Keeps the last {@value SessionState#RECENT_TURNS_KEPT} finished turns. */
+    Next remember(TurnRecord record) {
+      List<TurnRecord> kept = new ArrayList<>(recentTurns);
+      kept.add(record);
+      while (kept.size() > RECENT_TURNS_KEPT) {
+        kept.remove(0);
+      }
+      recentTurns = kept;
+      return this;
+    }
+
+    SessionState build() {
+      return new SessionState(
+          sessionId,
+          owner,
+          agent,
+          tools,
+          metadata,
+          createdAt,
+          updatedAt,
+          closed,
+          messages,
+          turn,
+          recentTurns,
+          usage,
+          turnsStarted,
+          auditHead);
+    }
   }
 }

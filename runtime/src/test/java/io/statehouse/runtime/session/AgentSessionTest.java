@@ -77,17 +77,7 @@ class AgentSessionTest {
   }
 
   private void open(AgentSpec agent, ToolSpec... toolSpecs) {
-    SessionSettings settings =
-        new SessionSettings(
-            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
-    SessionDeps deps =
-        new SessionDeps(
-            new ModelClients(Map.of("scripted", countingModel())),
-            tools,
-            new ArgumentValidator(),
-            directory,
-            settings,
-            Clock.systemUTC());
+    SessionDeps deps = deps(new ModelClients(Map.of("scripted", countingModel())));
     session =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
@@ -97,6 +87,18 @@ class AgentSessionTest {
         session.<StatusReply<SessionState>>runCommand(
             r -> new Create(ALICE, agent, List.of(toolSpecs), Map.of(), r));
     assertTrue(created.reply().isSuccess());
+  }
+
+  /**
+   * What the sessions under test run on: the given models, the scripted tools, a recording
+   * directory.
+   */
+  private SessionDeps deps(ModelClients models) {
+    SessionSettings settings =
+        new SessionSettings(
+            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+    return new SessionDeps(
+        models, tools, new ArgumentValidator(), directory, settings, Clock.systemUTC());
   }
 
   private ModelClient countingModel() {
@@ -185,22 +187,10 @@ class AgentSessionTest {
                   : new ModelReply("done", List.of(), "end_turn", null);
           return CompletableFuture.completedFuture(reply);
         };
-    SessionSettings settings =
-        new SessionSettings(
-            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
     session =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
-            AgentSession.create(
-                id,
-                new SessionDeps(
-                    new ModelClients(Map.of("scripted", reusesIds)),
-                    tools,
-                    new ArgumentValidator(),
-                    directory,
-                    settings,
-                    Clock.systemUTC()),
-                null));
+            AgentSession.create(id, deps(new ModelClients(Map.of("scripted", reusesIds))), null));
     session.<StatusReply<SessionState>>runCommand(
         r ->
             new Create(
@@ -405,17 +395,7 @@ class AgentSessionTest {
 
   @Test
   void aSessionNobodyOpenedAnswersNotFoundAndWritesNothing() {
-    SessionSettings settings =
-        new SessionSettings(
-            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
-    SessionDeps deps =
-        new SessionDeps(
-            new ModelClients(Map.of()),
-            tools,
-            new ArgumentValidator(),
-            directory,
-            settings,
-            Clock.systemUTC());
+    SessionDeps deps = deps(new ModelClients(Map.of()));
     session =
         EventSourcedBehaviorTestKit.create(testKit.system(), AgentSession.create(id, deps, null));
 
