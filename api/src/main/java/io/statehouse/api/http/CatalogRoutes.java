@@ -9,9 +9,16 @@ import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.ToolSpec;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
 
 /**
  * {@code /v1/tools} and {@code /v1/agents}: register (PUT, JSON or YAML), read, list. A PUT answers
@@ -66,77 +73,65 @@ final class CatalogRoutes extends RouteSupport {
     ToolSpec spec = definitions.tool(name, d);
     return respond(
         ask(
-                runtime.catalog(p.tenant()),
+                catalog(p),
                 Catalog.ToolRegistration.class,
-                r -> new Catalog.PutTool(spec, p.actor(), r),
-                settings.askTimeout())
+                r -> new Catalog.PutTool(spec, p.actor(), r))
             .thenApply(
-                reg ->
-                    ApiJson.response(
-                        reg.changed() && reg.spec().version() == 1
-                            ? StatusCodes.CREATED
-                            : StatusCodes.OK,
-                        Views.tool(reg.spec()))));
+                reg -> registered(reg.changed(), reg.spec().version(), Views.tool(reg.spec()))));
   }
 
   private Route putAgent(Principal p, String name, AgentDefinition d) {
     AgentSpec spec = definitions.agent(name, d);
     return respond(
         ask(
-                runtime.catalog(p.tenant()),
+                catalog(p),
                 Catalog.AgentRegistration.class,
-                r -> new Catalog.PutAgent(spec, p.actor(), r),
-                settings.askTimeout())
+                r -> new Catalog.PutAgent(spec, p.actor(), r))
             .thenApply(
-                reg ->
-                    ApiJson.response(
-                        reg.changed() && reg.spec().version() == 1
-                            ? StatusCodes.CREATED
-                            : StatusCodes.OK,
-                        Views.agent(reg.spec()))));
+                reg -> registered(reg.changed(), reg.spec().version(), Views.agent(reg.spec()))));
+  }
+
+  /** 201 when the definition was created just now, 200 when it changed or was already current. */
+  private static HttpResponse registered(boolean changed, int version, Object view) {
+    return ApiJson.response(changed && version == 1 ? StatusCodes.CREATED : StatusCodes.OK, view);
   }
 
   private Route getTool(Principal p, String name) {
     return respond(
-        ask(
-                runtime.catalog(p.tenant()),
-                ToolSpec.class,
-                r -> new Catalog.GetTool(name, r),
-                settings.askTimeout())
+        ask(catalog(p), ToolSpec.class, r -> new Catalog.GetTool(name, r))
             .thenApply(t -> ApiJson.response(StatusCodes.OK, Views.tool(t))));
   }
 
   private Route getAgent(Principal p, String name) {
     return respond(
-        ask(
-                runtime.catalog(p.tenant()),
-                AgentSpec.class,
-                r -> new Catalog.GetAgent(name, r),
-                settings.askTimeout())
+        ask(catalog(p), AgentSpec.class, r -> new Catalog.GetAgent(name, r))
             .thenApply(a -> ApiJson.response(StatusCodes.OK, Views.agent(a))));
   }
 
   private Route listTools(Principal p) {
-    return respond(
-        runtime
-            .catalog(p.tenant())
-            .<Catalog.CatalogListing>ask(Catalog.ListAll::new, settings.askTimeout())
-            .thenApply(
-                l ->
-                    ApiJson.response(
-                        StatusCodes.OK,
-                        new Views.CatalogView<>(l.tools().stream().map(Views::tool).toList()))));
+    return list(p, l -> l.tools().stream().map(Views::tool).toList());
   }
 
   private Route listAgents(Principal p) {
+    return list(p, l -> l.agents().stream().map(Views::agent).toList());
+  }
+
+  private Route list(Principal p, Function<Catalog.CatalogListing, List<?>> items) {
     return respond(
-        runtime
-            .catalog(p.tenant())
+        catalog(p)
             .<Catalog.CatalogListing>ask(Catalog.ListAll::new, settings.askTimeout())
             .thenApply(
-                l ->
-                    ApiJson.response(
-                        StatusCodes.OK,
-                        new Views.CatalogView<>(l.agents().stream().map(Views::agent).toList()))));
+                l -> ApiJson.response(StatusCodes.OK, new Views.CatalogView<>(items.apply(l)))));
+  }
+
+  private EntityRef<Catalog.Command> catalog(Principal p) {
+    return runtime.catalog(p.tenant());
+  }
+
+  private <R> CompletionStage<R> ask(
+      EntityRef<Catalog.Command> catalog,
+      Class<R> replyType,
+      Function<ActorRef<StatusReply<R>>, Catalog.Command> message) {
+    return ask(catalog, replyType, message, settings.askTimeout());
   }
 }
