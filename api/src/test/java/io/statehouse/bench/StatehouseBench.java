@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.config.OptionsMap;
 import com.datastax.oss.driver.api.core.config.TypedDriverOption;
+import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.StatehouseNode;
 import io.statehouse.api.it.Api;
 import io.statehouse.api.it.Defs;
@@ -80,7 +81,8 @@ public final class StatehouseBench {
                     Duration.ofSeconds(5),
                     "bench",
                     Optional.empty(),
-                    true));
+                    true,
+                    CassandraSettings.fromConfig(ConfigFactory.load()).commitLog()));
         LocalHttpServer tools =
             new LocalHttpServer()
                 .on("/echo", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"ok\":true}"));

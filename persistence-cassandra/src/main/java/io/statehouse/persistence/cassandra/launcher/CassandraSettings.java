@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param clusterName cluster_name in cassandra.yaml; fixed once data exists
  * @param javaHome a JDK 11 or 17, used only when the current JVM is neither
  * @param stopWithParent whether Cassandra exits by itself when this JVM dies
+ * @param commitLog when a write is acknowledged relative to its commit-log sync; durable by default
  */
 public record CassandraSettings(
     Path baseDir,
@@ -32,7 +33,8 @@ public record CassandraSettings(
     Duration adoptTimeout,
     String clusterName,
     Optional<Path> javaHome,
-    boolean stopWithParent) {
+    boolean stopWithParent,
+    CommitLogSync commitLog) {
 
   public static final String CONFIG_PATH = "statehouse.cassandra.embedded";
 
@@ -69,7 +71,8 @@ public record CassandraSettings(
         c.getDuration("adopt-timeout"),
         c.getString("cluster-name"),
         javaHome.isBlank() ? Optional.empty() : Optional.of(Path.of(javaHome)),
-        c.getBoolean("stop-with-parent"));
+        c.getBoolean("stop-with-parent"),
+        CommitLogSync.of(c.getString("commitlog-sync"), c.getDuration("commitlog-sync-window")));
   }
 
   /** Whether the node should start its own Cassandra at boot (dev mode). */
@@ -78,59 +81,39 @@ public record CassandraSettings(
   }
 
   public CassandraSettings withBaseDir(Path dir) {
-    return new CassandraSettings(
-        dir,
-        cqlPort,
-        storagePort,
-        heap,
-        startTimeout,
-        stopTimeout,
-        adoptTimeout,
-        clusterName,
-        javaHome,
-        stopWithParent);
+    return copy(dir, cqlPort, storagePort, heap, stopWithParent, commitLog);
   }
 
   public CassandraSettings withPorts(int cql, int storage) {
-    return new CassandraSettings(
-        baseDir,
-        cql,
-        storage,
-        heap,
-        startTimeout,
-        stopTimeout,
-        adoptTimeout,
-        clusterName,
-        javaHome,
-        stopWithParent);
+    return copy(baseDir, cql, storage, heap, stopWithParent, commitLog);
   }
 
   public CassandraSettings withHeap(String size) {
+    return copy(baseDir, cqlPort, storagePort, size, stopWithParent, commitLog);
+  }
+
+  public CassandraSettings withStopWithParent(boolean stop) {
+    return copy(baseDir, cqlPort, storagePort, heap, stop, commitLog);
+  }
+
+  public CassandraSettings withCommitLog(CommitLogSync sync) {
+    return copy(baseDir, cqlPort, storagePort, heap, stopWithParent, sync);
+  }
+
+  private CassandraSettings copy(
+      Path dir, int cql, int storage, String size, boolean stop, CommitLogSync sync) {
     return new CassandraSettings(
-        baseDir,
-        cqlPort,
-        storagePort,
+        dir,
+        cql,
+        storage,
         size,
         startTimeout,
         stopTimeout,
         adoptTimeout,
         clusterName,
         javaHome,
-        stopWithParent);
-  }
-
-  public CassandraSettings withStopWithParent(boolean stop) {
-    return new CassandraSettings(
-        baseDir,
-        cqlPort,
-        storagePort,
-        heap,
-        startTimeout,
-        stopTimeout,
-        adoptTimeout,
-        clusterName,
-        javaHome,
-        stop);
+        stop,
+        sync);
   }
 
   private static void requirePort(String name, int port) {

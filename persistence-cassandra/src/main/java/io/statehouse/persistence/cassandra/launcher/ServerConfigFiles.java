@@ -43,8 +43,8 @@ final class ServerConfigFiles {
         "saved_caches_directory: " + quoted(data.resolve("saved_caches").toString()),
         "hints_directory: " + quoted(data.resolve("hints").toString()),
         "cdc_raw_directory: " + quoted(data.resolve("cdc_raw").toString()),
-        "commitlog_sync: periodic",
-        "commitlog_sync_period: 10000ms",
+        // an acknowledged journal write must survive a crash of this process: see CommitLogSync
+        settings.commitLog().yamlLines(),
         "commitlog_segment_size: 32MiB",
         "seed_provider:",
         "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",

@@ -29,6 +29,8 @@ class CassandraSettingsTest {
     assertEquals("statehouse", settings.clusterName());
     assertEquals(Optional.empty(), settings.javaHome());
     assertTrue(settings.stopWithParent());
+    assertEquals(CommitLogSync.Mode.BATCH, settings.commitLog().mode());
+    assertTrue(settings.commitLog().durable(), "an acknowledged write is synced by default");
   }
 
   @Test
@@ -51,6 +53,18 @@ class CassandraSettingsTest {
   void rejectsOnePortForBothListeners() {
     CassandraSettings defaults = CassandraSettings.fromConfig(ConfigFactory.defaultReference());
     assertThrows(IllegalArgumentException.class, () -> defaults.withPorts(9042, 9042));
+  }
+
+  @Test
+  void namesTheAllowedCommitLogModesWhenGivenAnotherAndOnlyPeriodicIsNotDurable() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CommitLogSync.of("fsync-sometimes", Duration.ofMillis(2)));
+    assertTrue(e.getMessage().contains("batch, group or periodic"), e.getMessage());
+    assertFalse(CommitLogSync.of("periodic", Duration.ofSeconds(10)).durable());
+    assertTrue(CommitLogSync.of("group", Duration.ofMillis(2)).durable());
+    assertThrows(IllegalArgumentException.class, () -> CommitLogSync.of("group", Duration.ZERO));
   }
 
   @Test

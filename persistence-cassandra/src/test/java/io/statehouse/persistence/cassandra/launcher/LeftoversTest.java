@@ -40,7 +40,8 @@ class LeftoversTest {
             Duration.ofMillis(500),
             "statehouse",
             Optional.empty(),
-            true);
+            true,
+            new CommitLogSync(CommitLogSync.Mode.BATCH, Duration.ofMillis(2)));
   }
 
   @AfterEach

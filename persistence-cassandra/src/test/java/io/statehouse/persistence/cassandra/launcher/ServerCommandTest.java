@@ -26,7 +26,8 @@ class ServerCommandTest {
           Duration.ofSeconds(5),
           "statehouse",
           Optional.empty(),
-          true);
+          true,
+          new CommitLogSync(CommitLogSync.Mode.BATCH, Duration.ofMillis(2)));
   private final Path java = Path.of("/jdk17/bin/java");
 
   @Test

@@ -1,6 +1,7 @@
 package io.statehouse.persistence.cassandra.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ class ServerConfigFilesTest {
           Duration.ofSeconds(5),
           "dev cluster",
           Optional.empty(),
-          true);
+          true,
+          new CommitLogSync(CommitLogSync.Mode.BATCH, Duration.ofMillis(2)));
 
   @Test
   void bindsOnlyLoopbackOnTheChosenPortsAndSeedsItself() {
@@ -43,6 +45,30 @@ class ServerConfigFilesTest {
     assertTrue(yaml.contains("commitlog_directory: '/srv/it''s here/data/commitlog'"), yaml);
     assertTrue(yaml.contains("  - '/srv/it''s here/data/data'"), yaml);
     assertTrue(yaml.contains("hints_directory: '/srv/it''s here/data/hints'"), yaml);
+  }
+
+  @Test
+  void acknowledgesAWriteOnlyAfterItsCommitLogIsSynced() {
+    String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
+
+    assertTrue(yaml.contains("\ncommitlog_sync: batch\n"), yaml);
+    assertFalse(yaml.contains("periodic"), yaml);
+  }
+
+  @Test
+  void groupModeWaitsAtMostItsWindowAndPeriodicModeStaysAvailableForComparison() {
+    String group =
+        ServerConfigFiles.cassandraYaml(
+            settings.withCommitLog(CommitLogSync.of("group", Duration.ofMillis(3))), layout);
+    String periodic =
+        ServerConfigFiles.cassandraYaml(
+            settings.withCommitLog(CommitLogSync.of("periodic", Duration.ofSeconds(10))), layout);
+
+    assertTrue(
+        group.contains("\ncommitlog_sync: group\ncommitlog_sync_group_window: 3ms\n"), group);
+    assertTrue(
+        periodic.contains("\ncommitlog_sync: periodic\ncommitlog_sync_period: 10000ms\n"),
+        periodic);
   }
 
   @Test
