@@ -2,12 +2,14 @@ package io.statehouse.runtime.catalog;
 
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.journal.JournalLoss;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -56,6 +58,12 @@ public final class Catalog
   public record ListAll(ActorRef<CatalogListing> replyTo) implements Command {}
 
   /**
+   * Internal: the node lost its journal. The catalog stops; the next request starts it again from
+   * what the journal holds.
+   */
+  record JournalLost() implements Command {}
+
+  /**
    * A tool registration's result; {@code changed} is false when the definition was already current.
    */
   public record ToolRegistration(ToolSpec spec, boolean changed) implements CborSerializable {}
@@ -79,7 +87,11 @@ public final class Catalog
   }
 
   public static Behavior<Command> create(String tenant, Clock clock) {
-    return new Catalog(tenant, clock);
+    return Behaviors.setup(
+        ctx -> {
+          JournalLoss.subscribe(ctx, lost -> new JournalLost());
+          return new Catalog(tenant, clock);
+        });
   }
 
   @Override
@@ -112,6 +124,7 @@ public final class Catalog
                         c.replyTo(),
                         found(s.agent(c.name()), "agent_not_found", "agent " + c.name())))
         .onCommand(Resolve.class, this::onResolve)
+        .onCommand(JournalLost.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(
             ListAll.class,
             (s, c) ->

@@ -6,6 +6,8 @@ import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.journal.JournalHealth;
+import io.statehouse.runtime.journal.JournalLoss;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
@@ -21,6 +23,7 @@ import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolResult;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,6 +64,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>One writer. A message for a session that is busy is rejected with the running turn's id, never
  * interleaved. Idle sessions passivate after {@code statehouse.session.passivate-after}.
+ *
+ * <p>Nothing is written past a journal the session has not read. A failed write or recovery
+ * restarts the session, which reads its journal again (with backoff while it is unreachable). When
+ * the node loses its journal ({@link JournalHealth}), a live session stops at once: its next
+ * incarnation, started by sharding (remembered entity) or by the next message, recovers from what
+ * the journal really holds before it takes a command. A journal whose events do not link ({@link
+ * JournalBreak}) leaves the session {@code broken}: readable, refusing every change.
  */
 public final class AgentSession
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -132,6 +142,9 @@ public final class AgentSession
   /** Sent by sharding to stop the entity (passivation, rebalance, shutdown). */
   public record Stop() implements Command {}
 
+  /** Internal: the node lost its journal at {@code since}; stop and recover when it is back. */
+  record JournalLost(String reason, Instant since) implements Command {}
+
   /** Reply to {@link SendMessage}. {@code replayed}: an earlier message with the same key. */
   public record TurnAccepted(String turnId, boolean replayed) implements CborSerializable {}
 
@@ -162,6 +175,8 @@ public final class AgentSession
   // callers waiting for a turn to stop running; lives only as long as this incarnation
   private final Map<String, List<ActorRef<StatusReply<TurnOutcome>>>> waiters = new HashMap<>();
   private int modelFailuresThisStep;
+  // when this incarnation finished reading its journal; a loss reported before then is stale
+  private Instant recoveredAt = Instant.MAX;
 
   private AgentSession(
       ActorContext<Command> context,
@@ -172,7 +187,8 @@ public final class AgentSession
     // a failed journal write restarts the session, which then recovers and resumes from the journal
     super(
         id.persistenceId(),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        SupervisorStrategy.restartWithBackoff(
+            deps.settings().journalRetryMin(), deps.settings().journalRetryMax(), 0.2));
     this.context = context;
     this.timers = timers;
     this.id = id;
@@ -194,6 +210,7 @@ public final class AgentSession
             Behaviors.withTimers(
                 timers -> {
                   ctx.setReceiveTimeout(deps.settings().passivateAfter(), new IdleTimeout());
+                  JournalLoss.subscribe(ctx, lost -> new JournalLost(lost.reason(), lost.since()));
                   return new AgentSession(ctx, timers, id, deps, shard);
                 }));
   }
@@ -225,6 +242,17 @@ public final class AgentSession
         .onSignal(
             RecoveryCompleted.class,
             (state, signal) -> {
+              recoveredAt = Instant.now();
+              if (state.broken()) {
+                context
+                    .getLog()
+                    .error(
+                        "Session {} is broken: its journal has an event of type {} that does not"
+                            + " link to the event before it (a gap or an edit; see"
+                            + " docs/operations.md). It is readable and accepts no change.",
+                        id.id(),
+                        state.journalBreak().eventType());
+              }
               if (state.exists()) {
                 // repairs an entry a crash may have left behind its journal
                 effects.recordListing(state, lastSequenceNumber(context));
@@ -245,6 +273,11 @@ public final class AgentSession
   public CommandHandlerWithReply<Command, SessionEvent, SessionState> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, SessionEvent, SessionState> b =
         newCommandHandlerWithReplyBuilder();
+
+    b.forState(SessionState::broken)
+        .onCommand(SendMessage.class, this::rejectBroken)
+        .onCommand(Close.class, this::rejectBroken)
+        .onCommand(AwaitTurn.class, this::rejectBroken);
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
 
@@ -273,6 +306,7 @@ public final class AgentSession
         .onCommand(Close.class, this::onClose);
 
     b.forAnyState()
+        .onCommand(JournalLost.class, this::onJournalLost)
         .onCommand(IdleTimeout.class, this::onIdle)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(Command.class, this::onNotApplicable);
@@ -529,6 +563,40 @@ public final class AgentSession
       passivate();
     }
     return Effect().noReply();
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> rejectBroken(SessionState s, Request<?> c) {
+    return reject(
+        c,
+        new Rejection(
+            "journal_broken",
+            "session "
+                + id.id()
+                + " is broken: its journal has a gap or an edited event; GET its audit/verify"
+                + " names where"));
+  }
+
+  /**
+   * The journal went away: whatever this incarnation holds may be ahead of what the journal keeps.
+   * Waiting callers hear it now; children (tool calls) stop with the session; the next incarnation
+   * recovers from the journal before it takes a command.
+   */
+  private ReplyEffect<SessionEvent, SessionState> onJournalLost(SessionState s, JournalLost c) {
+    if (c.since().isBefore(recoveredAt)) {
+      // this incarnation read its journal after the loss began: nothing it holds is stale
+      return Effect().noReply();
+    }
+    StatusReply<TurnOutcome> unavailable =
+        StatusReply.error(
+            new Rejection(
+                "journal_unavailable",
+                "the journal became unavailable ("
+                    + c.reason()
+                    + "); the turn goes on once it is"
+                    + " back"));
+    waiters.values().forEach(list -> list.forEach(w -> w.tell(unavailable)));
+    waiters.clear();
+    return Effect().stop().thenNoReply();
   }
 
   /** A request for a session that does not exist (or a stale internal message). */

@@ -7,6 +7,8 @@ import java.time.Duration;
  * Tunables of sessions, from {@code statehouse.session}.
  *
  * @param passivateAfter an idle session (no turn in flight) leaves memory after this long
+ * @param journalRetryMin after a failed journal write or recovery the session restarts and reads
+ *     its journal again, first after this long, then backing off up to {@code journalRetryMax}
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -14,7 +16,9 @@ public record SessionSettings(
     Duration passivateAfter,
     Duration modelCallTimeout,
     int modelMaxAttempts,
-    Duration modelRetryBackoff) {
+    Duration modelRetryBackoff,
+    Duration journalRetryMin,
+    Duration journalRetryMax) {
 
   public static SessionSettings fromConfig(Config root) {
     Config c = root.getConfig("statehouse.session");
@@ -24,6 +28,8 @@ public record SessionSettings(
         c.getDuration("passivate-after"),
         c.getDuration("model.call-timeout"),
         c.getInt("model.max-attempts"),
-        c.getDuration("model.retry-backoff"));
+        c.getDuration("model.retry-backoff"),
+        c.getDuration("journal-retry.min-backoff"),
+        c.getDuration("journal-retry.max-backoff"));
   }
 }

@@ -35,6 +35,8 @@ import org.pcollections.TreePVector;
  * @param turn the turn in progress, or null
  * @param recentTurns the last {@value #RECENT_TURNS_KEPT} finished turns, oldest first
  * @param auditHead the hash of the last applied event ({@link AuditChain#GENESIS} before any)
+ * @param journalBreak set when an event did not link to the one before it; nothing after it is
+ *     applied (null in every sound journal)
  */
 public record SessionState(
     String sessionId,
@@ -50,7 +52,8 @@ public record SessionState(
     List<TurnRecord> recentTurns,
     Usage usage,
     long turnsStarted,
-    String auditHead)
+    String auditHead,
+    JournalBreak journalBreak)
     implements CborSerializable {
 
   /** How many finished turns are remembered for idempotent replays and late waits. */
@@ -86,7 +89,8 @@ public record SessionState(
         List.of(),
         Usage.ZERO,
         0,
-        AuditChain.GENESIS);
+        AuditChain.GENESIS,
+        null);
   }
 
   public boolean exists() {
@@ -94,6 +98,9 @@ public record SessionState(
   }
 
   public SessionStatus status() {
+    if (journalBreak != null) {
+      return SessionStatus.BROKEN;
+    }
     if (closed) {
       return SessionStatus.CLOSED;
     }
@@ -105,7 +112,7 @@ public record SessionState(
 
   /** After a restart, something of the current turn was in flight and must be driven again. */
   public boolean hasWorkInFlight() {
-    return !closed && turn != null && !turn.quiescent();
+    return journalBreak == null && !closed && turn != null && !turn.quiescent();
   }
 
   public Optional<ToolSpec> tool(String name) {
@@ -130,8 +137,29 @@ public record SessionState(
     return recentTurns.stream().filter(t -> t.turnId().equals(turnId)).findFirst();
   }
 
-  /** The next state after {@code event}. */
+  /** Whether an event failed to link to the one before it (see {@link JournalBreak}). */
+  public boolean broken() {
+    return journalBreak != null;
+  }
+
+  /**
+   * The next state after {@code event}. An event that does not link to the last applied one (its
+   * {@code prevHash} differs) breaks the session instead: the state stays as it was before it.
+   */
   public SessionState apply(SessionEvent event) {
+    if (journalBreak != null) {
+      return this;
+    }
+    if (!auditHead.equals(event.meta().prevHash())) {
+      return new Next(this)
+          .journalBreak(
+              new JournalBreak(
+                  auditHead,
+                  event.getClass().getSimpleName(),
+                  event.meta().prevHash(),
+                  event.meta().at()))
+          .build();
+    }
     return change(event).updatedAt(event.meta().at()).auditHead(AuditChain.hash(event)).build();
   }
 
@@ -232,6 +260,7 @@ public record SessionState(
     private Usage usage;
     private long turnsStarted;
     private String auditHead;
+    private JournalBreak journalBreak;
 
     Next(SessionState s) {
       sessionId = s.sessionId;
@@ -248,6 +277,7 @@ public record SessionState(
       usage = s.usage;
       turnsStarted = s.turnsStarted;
       auditHead = s.auditHead;
+      journalBreak = s.journalBreak;
     }
 
     Next created(SessionCreated e) {
@@ -289,6 +319,11 @@ public record SessionState(
 
     Next updatedAt(Instant at) {
       updatedAt = at;
+      return this;
+    }
+
+    Next journalBreak(JournalBreak b) {
+      journalBreak = b;
       return this;
     }
 
@@ -353,7 +388,8 @@ public record SessionState(
           recentTurns,
           usage,
           turnsStarted,
-          auditHead);
+          auditHead,
+          journalBreak);
     }
   }
 }

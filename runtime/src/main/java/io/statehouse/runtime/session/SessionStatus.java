@@ -13,7 +13,12 @@ public enum SessionStatus {
   /** A tool's outcome is unknown after a crash; a human must decide. */
   NEEDS_DECISION,
   /** Closed; accepts nothing more. */
-  CLOSED;
+  CLOSED,
+  /**
+   * Its journal has a gap or an edited event ({@link JournalBreak}): readable up to there, accepts
+   * nothing more until an operator repairs it (docs/operations.md, "A session reports broken").
+   */
+  BROKEN;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

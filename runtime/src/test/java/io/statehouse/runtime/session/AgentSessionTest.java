@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelClients;
@@ -34,13 +35,18 @@ import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +69,8 @@ class AgentSessionTest {
                 .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
                 .withFallback(ConfigFactory.load()));
   }
+
+  private final PersistenceTestKit persistence = PersistenceTestKit.create(testKit.system());
 
   @AfterAll
   static void stop() {
@@ -96,7 +104,14 @@ class AgentSessionTest {
   private SessionDeps deps(ModelClients models) {
     SessionSettings settings =
         new SessionSettings(
-            100, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+            100,
+            2,
+            Duration.ofMinutes(2),
+            Duration.ofSeconds(5),
+            2,
+            Duration.ofMillis(10),
+            Duration.ofMillis(50),
+            Duration.ofSeconds(1));
     return new SessionDeps(
         models, tools, new ArgumentValidator(), directory, settings, Clock.systemUTC());
   }
@@ -457,6 +472,64 @@ class AgentSessionTest {
     session.restart();
 
     assertEquals(before, session.getState());
+  }
+
+  @Test
+  void stopsWhenTheNodeLosesItsJournalAndTellsCallersWaitingForTheTurnWhy() {
+    CompletableFuture<ModelReply> never = new CompletableFuture<>();
+    SessionDeps deps = deps(new ModelClients(Map.of("scripted", (request, sink) -> never)));
+    var live = testKit.spawn(AgentSession.create(new SessionId("acme", "ses_lost"), deps, null));
+    TestProbe<StatusReply<SessionState>> created = testKit.createTestProbe();
+    live.tell(
+        new Create(ALICE, Specs.agent(List.of(), 5, false), List.of(), Map.of(), created.ref()));
+    assertTrue(created.receiveMessage().isSuccess());
+    TestProbe<StatusReply<TurnAccepted>> accepted = testKit.createTestProbe();
+    live.tell(new SendMessage(ALICE, "hi", null, accepted.ref()));
+    String turn = accepted.receiveMessage().getValue().turnId();
+    TestProbe<StatusReply<TurnOutcome>> waiter = testKit.createTestProbe();
+    live.tell(new AwaitTurn(turn, waiter.ref()));
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    // a loss that began before this incarnation read its journal changes nothing
+    testKit
+        .system()
+        .eventStream()
+        .tell(new EventStream.Publish<>(new Unavailable("stale", Instant.now().minusSeconds(60))));
+    waiter.expectNoMessage(Duration.ofMillis(200));
+
+    testKit
+        .system()
+        .eventStream()
+        .tell(new EventStream.Publish<>(new Unavailable("no connection", Instant.now())));
+
+    StatusReply<TurnOutcome> heard = waiter.receiveMessage();
+    assertEquals("journal_unavailable", ((Rejection) heard.getError()).code());
+    watcher.expectTerminated(live);
+  }
+
+  @Test
+  void aJournalWithAGapRecoversIntoABrokenSessionThatRefusesChangesButCanBeRead() {
+    open(Specs.agent(List.of(), 5, false, text("hello")));
+    await(send("hi", null));
+    await(send("again", null));
+    List<Object> events = persistence.persistedInStorage(id.persistenceId().id());
+    persistence.clearByPersistenceId(id.persistenceId().id());
+    // events 4 and 5 (of the first turn) are lost; the rest is intact
+    List<Object> withGap = new ArrayList<>(events.subList(0, 3));
+    withGap.addAll(events.subList(5, events.size()));
+    persistence.persistForRecovery(id.persistenceId().id(), withGap);
+
+    session.restart();
+
+    SessionState state = session.getState();
+    assertEquals(SessionStatus.BROKEN, state.status());
+    assertEquals(1, state.messages().size(), "readable up to the last linked event");
+    var send =
+        session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));
+    assertEquals("journal_broken", ((Rejection) send.reply().getError()).code());
+    assertTrue(send.hasNoEvents(), "nothing is written past a journal that does not link");
+    var get = session.<StatusReply<SessionState>>runCommand(Get::new);
+    assertEquals(SessionStatus.BROKEN, get.reply().getValue().status());
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition) {

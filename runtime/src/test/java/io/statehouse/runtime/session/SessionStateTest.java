@@ -211,4 +211,36 @@ class SessionStateTest {
     assertEquals(SessionStatus.CLOSED, j.state.status());
     assertTrue(j.state.closed());
   }
+
+  @Test
+  void anEventThatDoesNotLinkToTheOneBeforeBreaksTheSessionWhichStaysReadableUpToThere() {
+    Journal j = withToolStep(opened());
+    SessionState beforeGap = j.state;
+    // the next two events were lost: this one links to a hash the session never saw
+    SessionEvent afterGap =
+        new ToolCallSucceeded(
+            new EventMeta(T0.plusSeconds(99), "tool:pay", "f".repeat(64)), "t1", "c2", "{}", 1, 5);
+
+    SessionState broken = beforeGap.apply(afterGap);
+
+    assertEquals(SessionStatus.BROKEN, broken.status());
+    assertEquals(beforeGap.auditHead(), broken.journalBreak().lastLinkedHash());
+    assertEquals("ToolCallSucceeded", broken.journalBreak().eventType());
+    assertEquals(beforeGap.messages(), broken.messages(), "readable up to the last linked event");
+    assertFalse(broken.hasWorkInFlight(), "a broken session drives nothing");
+    SessionEvent later =
+        new TurnCompleted(
+            new EventMeta(T0.plusSeconds(100), "runtime", AuditChain.hash(afterGap)),
+            "t1",
+            "done",
+            Usage.ZERO);
+    assertEquals(broken, broken.apply(later), "nothing after the break is applied");
+  }
+
+  @Test
+  void aSoundJournalNeverBreaks() {
+    Journal j = withToolStep(opened());
+    assertNull(j.state.journalBreak());
+    assertEquals(SessionStatus.RUNNING, j.state.status());
+  }
 }
