@@ -3,6 +3,7 @@ package io.statehouse.api;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.demo.DemoContent;
+import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
 
 /**
  * Starts one node from {@code application.conf} (or the file named by {@code -Dconfig.resource}),
@@ -35,13 +36,12 @@ public final class Main {
         .append(node.port())
         .append("/health/ready\n");
     if (node.cassandra() != null) {
+      RunningCassandra cassandra = node.cassandra().current();
       b.append("  Cassandra  127.0.0.1:")
-          .append(node.cassandra().cqlPort())
+          .append(cassandra.cqlPort())
           .append(
-              node.cassandra().adopted()
-                  ? " (reused the server left running in "
-                  : " (started, data in ")
-          .append(node.cassandra().baseDir())
+              cassandra.adopted() ? " (reused the server left running in " : " (started, data in ")
+          .append(cassandra.baseDir())
           .append(")\n");
     }
     if (config.getBoolean("statehouse.demo.enabled")) {

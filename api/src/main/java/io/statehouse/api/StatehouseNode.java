@@ -1,5 +1,6 @@
 package io.statehouse.api;
 
+import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -9,13 +10,15 @@ import io.statehouse.api.dto.Definitions;
 import io.statehouse.api.http.ApiKeys;
 import io.statehouse.api.http.ApiRoutes;
 import io.statehouse.api.http.HttpSettings;
-import io.statehouse.persistence.cassandra.launcher.CassandraLauncher;
+import io.statehouse.persistence.cassandra.journal.JournalDurability;
+import io.statehouse.persistence.cassandra.journal.JournalMonitor;
 import io.statehouse.persistence.cassandra.launcher.CassandraSettings;
-import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
+import io.statehouse.persistence.cassandra.launcher.EmbeddedCassandra;
 import io.statehouse.persistence.cassandra.readside.CassandraSessionDirectory;
 import io.statehouse.persistence.cassandra.readside.ReadSideSchema;
 import io.statehouse.persistence.cassandra.readside.ReadSideSettings;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
 import java.time.Duration;
@@ -25,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -51,17 +55,19 @@ import scala.jdk.javaapi.FutureConverters;
 public final class StatehouseNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatehouseNode.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+  // the journal plugin's driver session: the registry keeps one per config path
+  private static final String JOURNAL_SESSION = "pekko.persistence.cassandra";
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
-  private final RunningCassandra cassandra;
+  private final EmbeddedCassandra cassandra;
   private final StatehouseRuntime runtime;
   private final ApiKeys keys;
 
   private StatehouseNode(
       ActorSystem<Void> system,
       ServerBinding binding,
-      RunningCassandra cassandra,
+      EmbeddedCassandra cassandra,
       StatehouseRuntime runtime,
       ApiKeys keys) {
     this.system = system;
@@ -72,17 +78,29 @@ public final class StatehouseNode implements AutoCloseable {
   }
 
   public static StatehouseNode start(Config config) throws Exception {
-    RunningCassandra cassandra = null;
+    EmbeddedCassandra cassandra = null;
     Config cfg = config;
     if (CassandraSettings.enabledIn(cfg)) {
-      cassandra = CassandraLauncher.start(CassandraSettings.fromConfig(cfg));
-      cfg = withContactPoint(cfg, "127.0.0.1:" + cassandra.cqlPort());
+      cassandra = EmbeddedCassandra.start(cfg.resolve());
+      cfg = withContactPoint(cfg, "127.0.0.1:" + cassandra.current().cqlPort());
     }
     cfg = withCredentials(cfg).resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "statehouse", cfg);
     try {
       joinCluster(system, cfg);
       JournalReady.await(system, STARTUP_TIMEOUT);
+      CqlSession journalCql =
+          CassandraSessionRegistry.get(system)
+              .sessionFor(CassandraSessionSettings.create(JOURNAL_SESSION))
+              .underlying()
+              .toCompletableFuture()
+              .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      logDurability(journalCql, cfg, cassandra);
+      system.systemActorOf(
+          JournalMonitor.create(
+              JournalMonitor.Settings.fromConfig(cfg), JournalHealth.get(system), journalCql),
+          "journal-monitor",
+          Props.empty());
       // the read side has its own driver session: the registry caches a session per config path
       // together with the first caller's init, and the journal's init is what creates its keyspaces
       CassandraSession session =
@@ -134,7 +152,7 @@ public final class StatehouseNode implements AutoCloseable {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
       if (cassandra != null) {
-        cassandra.stop();
+        cassandra.close();
       }
       throw e;
     }
@@ -149,12 +167,51 @@ public final class StatehouseNode implements AutoCloseable {
     }
   }
 
-  /** Ready: this node is an Up cluster member and the journal's Cassandra answers. */
+  /**
+   * Says, once at start, whether an acknowledged turn survives the loss of Cassandra with this
+   * setup: a warning for each reason it may not (docs/operations.md, "Durability").
+   */
+  private static void logDurability(CqlSession cql, Config cfg, EmbeddedCassandra embedded) {
+    if (embedded != null) {
+      CassandraSettings settings = embedded.current().settings();
+      if (settings.commitLog().durable()) {
+        log.info(
+            "Journal durability: embedded single-node Cassandra, commitlog_sync {}: an"
+                + " acknowledged turn survives a crash of Cassandra (one copy: for dev and tests)",
+            settings.commitLog());
+      } else {
+        log.warn(
+            "Journal durability: embedded Cassandra runs commitlog_sync {}: a crash of Cassandra"
+                + " loses the turns acknowledged in its last sync period",
+            settings.commitLog());
+      }
+      return;
+    }
+    JournalDurability.Facts facts = JournalDurability.read(cql, cfg);
+    List<String> warnings = JournalDurability.warnings(facts);
+    warnings.forEach(w -> log.warn("Journal durability: {}", w));
+    if (warnings.isEmpty()) {
+      log.info(
+          "Journal durability: keyspace {} replicated {} times, writes {}, reads {}, commitlog_sync"
+              + " {}",
+          facts.keyspace(),
+          facts.replicationFactor().orElse(0),
+          facts.writeConsistency(),
+          facts.readConsistency(),
+          facts.commitLogSync().orElse("unknown"));
+    }
+  }
+
+  /**
+   * Ready: this node is an Up cluster member, its journal monitor sees the journal, and Cassandra
+   * answers.
+   */
   private static java.util.function.Supplier<CompletionStage<Boolean>> readiness(
       ActorSystem<Void> system) {
     CassandraHealthCheck cassandraCheck = new CassandraHealthCheck(Adapter.toClassic(system));
+    JournalHealth journal = JournalHealth.get(system);
     return () -> {
-      if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      if (!journal.available() || Cluster.get(system).selfMember().status() != MemberStatus.up()) {
         return CompletableFuture.completedFuture(false);
       }
       return FutureConverters.asJava(cassandraCheck.apply()).thenApply(ok -> (Boolean) ok);
@@ -208,7 +265,8 @@ public final class StatehouseNode implements AutoCloseable {
     return keys;
   }
 
-  public RunningCassandra cassandra() {
+  /** The Cassandra this node started for itself, or null when it uses an external one. */
+  public EmbeddedCassandra cassandra() {
     return cassandra;
   }
 
@@ -230,7 +288,7 @@ public final class StatehouseNode implements AutoCloseable {
       log.warn("actor system did not terminate cleanly: {}", e.toString());
     }
     if (cassandra != null) {
-      cassandra.stop();
+      cassandra.close();
     }
   }
 }

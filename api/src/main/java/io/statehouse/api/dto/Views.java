@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
@@ -82,7 +83,8 @@ public final class Views {
       TurnView currentTurn,
       List<ApprovalView> approvals,
       UsageView usage,
-      long turns) {}
+      long turns,
+      @JsonInclude(JsonInclude.Include.NON_NULL) ErrorView error) {}
 
   public record AgentRef(String name, int version) {}
 
@@ -137,7 +139,27 @@ public final class Views {
       Instant createdAt,
       Instant updatedAt) {}
 
-  public record EventsView(List<EventView> events, Long next) {}
+  /**
+   * A page of the journal; {@code missing} names the sequence numbers the page skips, which a
+   * journal written by Statehouse never does (see docs/operations.md).
+   */
+  public record EventsView(
+      List<EventView> events,
+      Long next,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MissingView> missing) {}
+
+  /** Sequence numbers {@code from} to {@code to} (inclusive) are not in the journal. */
+  public record MissingView(long from, long to) {}
+
+  /** {@code GET …/audit/verify}: the whole chain recomputed. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record AuditVerifyView(
+      boolean valid,
+      long events,
+      String headHash,
+      Long firstMissingSeq,
+      Long firstInvalidSeq,
+      String reason) {}
 
   public record EventView(
       long seq,
@@ -246,7 +268,39 @@ public final class Views {
         current,
         approvals,
         usage(s.usage()),
-        s.turnsStarted());
+        s.turnsStarted(),
+        s.broken() ? brokenError(s) : null);
+  }
+
+  private static ErrorView brokenError(SessionState s) {
+    return new ErrorView(
+        "journal_broken",
+        "the journal holds an event ("
+            + s.journalBreak().eventType()
+            + ", written "
+            + s.journalBreak().eventAt()
+            + ") that does not link to the event before it: events are missing or were edited."
+            + " The session shows what it held up to there and accepts no change. GET"
+            + " audit/verify names the first missing sequence number; docs/operations.md says what"
+            + " to do.");
+  }
+
+  /** The gaps in a page of events that follows sequence number {@code after}. */
+  public static List<MissingView> missing(long after, List<EventView> page) {
+    List<MissingView> gaps = new java.util.ArrayList<>();
+    long expected = after + 1;
+    for (EventView e : page) {
+      if (e.seq() > expected) {
+        gaps.add(new MissingView(expected, e.seq() - 1));
+      }
+      expected = e.seq() + 1;
+    }
+    return gaps;
+  }
+
+  public static AuditVerifyView verification(ChainVerification.Result r) {
+    return new AuditVerifyView(
+        r.valid(), r.events(), r.headHash(), r.firstMissingSeq(), r.firstInvalidSeq(), r.reason());
   }
 
   private static MessageView message(ChatMessage m) {

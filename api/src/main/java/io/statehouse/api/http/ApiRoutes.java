@@ -1,7 +1,9 @@
 package io.statehouse.api.http;
 
 import io.statehouse.api.dto.Definitions;
+import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDirectory;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -44,9 +46,9 @@ public final class ApiRoutes extends RouteSupport {
       ActorSystem<?> system,
       Supplier<CompletionStage<Boolean>> ready,
       Route extra) {
-    super(settings, keys);
-    this.catalog = new CatalogRoutes(settings, keys, runtime, definitions);
-    this.sessions = new SessionRoutes(settings, keys, runtime, directory, events, system);
+    super(settings, keys, JournalHealth.get(system));
+    this.catalog = new CatalogRoutes(settings, keys, journal, runtime, definitions);
+    this.sessions = new SessionRoutes(settings, keys, journal, runtime, directory, events, system);
     this.ready = ready;
     this.extra = extra;
   }
@@ -106,6 +108,9 @@ public final class ApiRoutes extends RouteSupport {
     Throwable e = unwrap(error);
     if (e instanceof ApiError api) {
       return ApiJson.error(api);
+    }
+    if (e instanceof Rejection rejection) {
+      return ApiJson.error(ApiError.from(rejection));
     }
     if (e instanceof EntityStreamSizeException size) {
       return ApiJson.error(tooLarge(size.limit()));

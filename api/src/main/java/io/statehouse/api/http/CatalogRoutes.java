@@ -9,7 +9,9 @@ import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.journal.JournalHealth;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,8 +32,12 @@ final class CatalogRoutes extends RouteSupport {
   private final Definitions definitions;
 
   CatalogRoutes(
-      HttpSettings settings, ApiKeys keys, StatehouseRuntime runtime, Definitions definitions) {
-    super(settings, keys);
+      HttpSettings settings,
+      ApiKeys keys,
+      JournalHealth journal,
+      StatehouseRuntime runtime,
+      Definitions definitions) {
+    super(settings, keys, journal);
     this.runtime = runtime;
     this.definitions = definitions;
   }
@@ -117,9 +123,15 @@ final class CatalogRoutes extends RouteSupport {
   }
 
   private Route list(Principal p, Function<Catalog.CatalogListing, List<?>> items) {
+    CompletableFuture<Catalog.CatalogListing> listing =
+        journal.available()
+            ? catalog(p)
+                .<Catalog.CatalogListing>ask(Catalog.ListAll::new, settings.askTimeout())
+                .toCompletableFuture()
+            : new CompletableFuture<>();
     return respond(
-        catalog(p)
-            .<Catalog.CatalogListing>ask(Catalog.ListAll::new, settings.askTimeout())
+        journal
+            .failFastOnLoss(listing)
             .thenApply(
                 l -> ApiJson.response(StatusCodes.OK, new Views.CatalogView<>(items.apply(l)))));
   }

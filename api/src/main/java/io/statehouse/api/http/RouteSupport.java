@@ -3,6 +3,8 @@ package io.statehouse.api.http;
 import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.journal.JournalHealth;
+import io.statehouse.runtime.journal.JournalStatus;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,10 +30,12 @@ import org.apache.pekko.pattern.StatusReply;
 abstract class RouteSupport extends AllDirectives {
   protected final HttpSettings settings;
   private final ApiKeys keys;
+  protected final JournalHealth journal;
 
-  protected RouteSupport(HttpSettings settings, ApiKeys keys) {
+  protected RouteSupport(HttpSettings settings, ApiKeys keys, JournalHealth journal) {
     this.settings = settings;
     this.keys = keys;
+    this.journal = journal;
   }
 
   /** Runs {@code inner} for a caller with a valid API key; 401 otherwise. */
@@ -81,14 +85,21 @@ abstract class RouteSupport extends AllDirectives {
         (HttpEntity.Strict entity) -> inner.apply(ApiJson.read(entity, type, yamlAllowed)));
   }
 
-  /** Asks an entity; a rejection becomes its API error, no answer in time a 503. */
-  protected static <M, R> CompletionStage<R> ask(
+  /**
+   * Asks an entity; a rejection becomes its API error, no answer in time a 503. While the journal
+   * is unavailable the ask fails at once (and one in flight when it is lost fails then) with 503
+   * {@code journal_unavailable}: no entity can write, so none is asked.
+   */
+  protected <M, R> CompletionStage<R> ask(
       EntityRef<M> entity,
       Class<R> replyType,
       Function<ActorRef<StatusReply<R>>, M> message,
       Duration timeout) {
-    return Asks.askWithStatus(entity, replyType, message, timeout)
-        .exceptionallyCompose(RouteSupport::translate);
+    CompletableFuture<R> answer =
+        journal.available()
+            ? Asks.askWithStatus(entity, replyType, message, timeout).toCompletableFuture()
+            : new CompletableFuture<>();
+    return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
   }
 
   private static <R> CompletionStage<R> translate(Throwable error) {
@@ -114,8 +125,20 @@ abstract class RouteSupport extends AllDirectives {
     return e;
   }
 
+  /**
+   * Completes with {@code response}. A failure that is not already an API error while the journal
+   * is unavailable (a read of Cassandra that failed) is answered as 503 {@code
+   * journal_unavailable}, not as an internal error.
+   */
   protected Route respond(CompletionStage<HttpResponse> response) {
-    return completeWithFuture(response);
+    return completeWithFuture(
+        response.exceptionallyCompose(
+            e ->
+                unwrap(e) instanceof ApiError
+                        || !(journal.status() instanceof JournalStatus.Unavailable lost)
+                    ? CompletableFuture.failedFuture(e)
+                    : CompletableFuture.failedFuture(
+                        ApiError.from(JournalHealth.rejection(lost)))));
   }
 
   /** An integer query parameter within bounds, or a 400 naming it. */

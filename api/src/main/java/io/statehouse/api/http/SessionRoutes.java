@@ -6,7 +6,10 @@ import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.catalog.Catalog;
+import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionEvent;
@@ -47,11 +50,12 @@ final class SessionRoutes extends RouteSupport {
   SessionRoutes(
       HttpSettings settings,
       ApiKeys keys,
+      JournalHealth journal,
       StatehouseRuntime runtime,
       SessionDirectory directory,
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system) {
-    super(settings, keys);
+    super(settings, keys, journal);
     this.runtime = runtime;
     this.directory = directory;
     this.events = events;
@@ -113,7 +117,10 @@ final class SessionRoutes extends RouteSupport {
                                               after ->
                                                   parameterOptional(
                                                       "limit",
-                                                      limit -> eventTrail(id, after, limit))))));
+                                                      limit -> eventTrail(id, after, limit))))),
+                          path(
+                              PathMatchers.segment("audit").slash("verify"),
+                              () -> get(() -> verify(id))));
                     })));
   }
 
@@ -258,11 +265,14 @@ final class SessionRoutes extends RouteSupport {
     if (wait.isZero()) {
       return CompletableFuture.completedFuture(running);
     }
-    return Asks.askWithStatus(
-            runtime.session(id),
-            AgentSession.TurnOutcome.class,
-            r -> new AgentSession.AwaitTurn(turnId, r),
-            wait)
+    return journal
+        .failFastOnLoss(
+            Asks.askWithStatus(
+                    runtime.session(id),
+                    AgentSession.TurnOutcome.class,
+                    r -> new AgentSession.AwaitTurn(turnId, r),
+                    wait)
+                .toCompletableFuture())
         .handle(
             (outcome, error) -> {
               if (error == null) {
@@ -304,7 +314,34 @@ final class SessionRoutes extends RouteSupport {
                     ApiJson.response(
                         StatusCodes.OK,
                         new Views.EventsView(
-                            list, list.size() == limit ? list.get(list.size() - 1).seq() : null)));
+                            list,
+                            list.size() == limit ? list.get(list.size() - 1).seq() : null,
+                            Views.missing(after, list))));
     return respond(page);
+  }
+
+  /**
+   * Recomputes the session's whole hash chain from the journal in one pass: valid, or the first
+   * missing sequence number and the first event that does not link.
+   */
+  private Route verify(SessionId id) {
+    CompletionStage<HttpResponse> result =
+        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
+            .thenCompose(
+                exists ->
+                    events
+                        .currentEventsByPersistenceId(id.persistenceId().id(), 1, Long.MAX_VALUE)
+                        .runFold(
+                            new ChainVerification(),
+                            (chain, env) -> {
+                              SessionEvent e = (SessionEvent) env.event();
+                              chain.accept(
+                                  env.sequenceNr(), e.meta().prevHash(), AuditChain.hash(e));
+                              return chain;
+                            },
+                            system))
+            .thenApply(
+                chain -> ApiJson.response(StatusCodes.OK, Views.verification(chain.result())));
+    return respond(result);
   }
 }

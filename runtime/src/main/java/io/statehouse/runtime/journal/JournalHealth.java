@@ -1,11 +1,13 @@
 package io.statehouse.runtime.journal;
 
+import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.journal.JournalStatus.Available;
 import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -37,7 +39,8 @@ public final class JournalHealth implements Extension {
 
   private final ActorSystem<?> system;
   private JournalStatus status = new Available(Instant.now());
-  private CompletableFuture<Unavailable> nextLoss = new CompletableFuture<>();
+  // answers callers still wait for; failed at once when the journal is lost
+  private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
 
   private JournalHealth(ActorSystem<?> system) {
     this.system = system;
@@ -56,12 +59,35 @@ public final class JournalHealth implements Extension {
   }
 
   /**
-   * Completes when the journal is next lost: at once if it is unavailable now. A caller waiting for
-   * an entity races its answer against this, so a request in flight when the journal goes fails
-   * fast too.
+   * Fails {@code answer} with a {@code journal_unavailable} {@link Rejection} if the journal is
+   * unavailable now or is lost before {@code answer} completes, so that a caller never waits out
+   * its timeout for an entity that cannot write.
    */
-  public synchronized CompletionStage<Unavailable> nextLoss() {
-    return nextLoss.copy();
+  public <T> CompletableFuture<T> failFastOnLoss(CompletableFuture<T> answer) {
+    if (status() instanceof Unavailable lost) {
+      answer.completeExceptionally(rejection(lost));
+      return answer;
+    }
+    waiting.add(answer);
+    answer.whenComplete((r, e) -> waiting.remove(answer));
+    if (status() instanceof Unavailable lost) {
+      // lost between the check above and the registration
+      answer.completeExceptionally(rejection(lost));
+    }
+    return answer;
+  }
+
+  /** What a caller hears while the journal is unavailable. */
+  public static Rejection rejection(Unavailable lost) {
+    return new Rejection(
+        "journal_unavailable",
+        "the journal (Cassandra) is unavailable since "
+            + lost.since()
+            + " ("
+            + lost.reason()
+            + "). Nothing acknowledged is lost. A request sent at that moment may or may not"
+            + " have been recorded: retry with the same idempotencyKey once /health/ready answers"
+            + " 200.");
   }
 
   /** What the monitor saw; only a change of availability does anything. */
@@ -73,13 +99,10 @@ public final class JournalHealth implements Extension {
         return;
       }
       status = next;
-      if (next instanceof Unavailable lost) {
-        nextLoss.complete(lost);
-      } else {
-        nextLoss = new CompletableFuture<>();
-      }
     }
     if (next instanceof Unavailable lost) {
+      Rejection why = rejection(lost);
+      waiting.forEach(answer -> answer.completeExceptionally(why));
       log.error(
           "The journal is unavailable ({}). Session requests answer 503 journal_unavailable;"
               + " live sessions stop and recover from the journal when it is back.",

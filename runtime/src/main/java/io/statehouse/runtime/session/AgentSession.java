@@ -8,6 +8,7 @@ import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalLoss;
+import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
@@ -587,13 +588,7 @@ public final class AgentSession
       return Effect().noReply();
     }
     StatusReply<TurnOutcome> unavailable =
-        StatusReply.error(
-            new Rejection(
-                "journal_unavailable",
-                "the journal became unavailable ("
-                    + c.reason()
-                    + "); the turn goes on once it is"
-                    + " back"));
+        StatusReply.error(JournalHealth.rejection(new Unavailable(c.reason(), c.since())));
     waiters.values().forEach(list -> list.forEach(w -> w.tell(unavailable)));
     waiters.clear();
     return Effect().stop().thenNoReply();

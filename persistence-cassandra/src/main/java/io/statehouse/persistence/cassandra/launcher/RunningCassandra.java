@@ -29,6 +29,11 @@ public final class RunningCassandra implements AutoCloseable {
     this.adopted = adopted;
   }
 
+  /** How it was started. */
+  public CassandraSettings settings() {
+    return settings;
+  }
+
   public int cqlPort() {
     return settings.cqlPort();
   }
