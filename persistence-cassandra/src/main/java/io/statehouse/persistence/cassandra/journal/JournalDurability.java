@@ -106,8 +106,8 @@ public final class JournalDurability {
     return new Facts(
         keyspace,
         rf,
-        consistency(config, journal.getString("write-profile")),
-        consistency(config, journal.getString("read-profile")),
+        consistency(config, config.getString("pekko.persistence.cassandra.write-profile")),
+        consistency(config, config.getString("pekko.persistence.cassandra.read-profile")),
         sync);
   }
 

@@ -52,14 +52,13 @@ public final class JournalMonitor {
 
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("statehouse.journal.monitor");
-      Config journal = config.getConfig("pekko.persistence.cassandra.journal");
       return new Settings(
           c.getDuration("check-interval"),
           c.getDuration("probe-interval"),
           c.getDuration("probe-timeout"),
           c.getInt("failures-before-unavailable"),
-          journal.getString("keyspace"),
-          journal.getString("read-profile"));
+          config.getString("pekko.persistence.cassandra.journal.keyspace"),
+          config.getString("pekko.persistence.cassandra.read-profile"));
     }
   }
 
