@@ -24,4 +24,13 @@ if [ -z "${STATEHOUSE_SKIP_BUILD:-}" ]; then
 fi
 
 mkdir -p var
-exec "$JAVA" ${STATEHOUSE_JAVA_OPTS:-} -Dconfig.resource=dev.conf -jar api/target/statehouse-api.jar
+# Exit code 75: the node could not recover from a journal outage in place and asks to be started
+# afresh (docs/operations.md, "When Cassandra goes away"). Anything else ends the dev run.
+while true; do
+  status=0
+  "$JAVA" ${STATEHOUSE_JAVA_OPTS:-} -Dconfig.resource=dev.conf -jar api/target/statehouse-api.jar || status=$?
+  if [ "$status" -ne 75 ]; then
+    exit "$status"
+  fi
+  echo "The node left the cluster after a journal outage it could not recover from in place; starting it again" >&2
+done

@@ -50,6 +50,18 @@ public final class JournalProbe implements AutoCloseable {
     return eventTypes(id).stream().filter(type::equals).count();
   }
 
+  /** Removes events {@code from} to {@code to} of the session, as a bad restore or edit would. */
+  public void deleteEvents(SessionId id, long from, long to) {
+    cql.execute(
+        "DELETE FROM "
+            + keyspace
+            + ".messages WHERE persistence_id = ? AND partition_nr = 0"
+            + " AND sequence_nr >= ? AND sequence_nr <= ?",
+        id.persistenceId().id(),
+        from,
+        to);
+  }
+
   @Override
   public void close() {
     cql.close();

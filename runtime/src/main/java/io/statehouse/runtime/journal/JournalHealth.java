@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -38,12 +39,17 @@ public final class JournalHealth implements Extension {
       };
 
   private final ActorSystem<?> system;
+  private final Settings settings;
   private JournalStatus status = new Available(Instant.now());
+  private boolean recovering;
+  private long generation;
+  private Instant lostSince = Instant.now();
   // answers callers still wait for; failed at once when the journal is lost
   private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
 
   private JournalHealth(ActorSystem<?> system) {
     this.system = system;
+    this.settings = Settings.fromConfig(system.settings().config());
   }
 
   public static JournalHealth get(ActorSystem<?> system) {
@@ -90,30 +96,102 @@ public final class JournalHealth implements Extension {
             + " 200.");
   }
 
-  /** What the monitor saw; only a change of availability does anything. */
-  public void report(JournalStatus next) {
-    JournalStatus previous;
+  /**
+   * What the monitor saw. A loss takes effect at once. A return first resets sharding's stores and
+   * waits until every coordinator answers again (its store has read the journal); only then is the
+   * journal available to requests. If that does not happen within {@code recovery-timeout}, the
+   * node cannot recover in place: it leaves the cluster and exits with code {@value
+   * #RESTART_EXIT_CODE}, so that its supervisor (deploy/dev.sh, Kubernetes) starts it afresh.
+   */
+  public void report(JournalStatus seen) {
+    long recovery = 0;
     synchronized (this) {
-      previous = status;
-      if (previous.getClass() == next.getClass()) {
-        return;
+      if (seen instanceof Unavailable lost) {
+        boolean wasUnavailable = status instanceof Unavailable;
+        boolean wasRecovering = recovering;
+        recovering = false;
+        generation++;
+        if (wasUnavailable && !wasRecovering) {
+          return;
+        }
+        status = lost;
+      } else {
+        if (status instanceof Available || recovering) {
+          return;
+        }
+        recovering = true;
+        recovery = ++generation;
+        lostSince = status.since();
+        status =
+            new Unavailable("the journal is back; sharding is reading it again", status.since());
       }
-      status = next;
     }
-    if (next instanceof Unavailable lost) {
+    if (seen instanceof Unavailable lost) {
       Rejection why = rejection(lost);
       waiting.forEach(answer -> answer.completeExceptionally(why));
       log.error(
           "The journal is unavailable ({}). Session requests answer 503 journal_unavailable;"
               + " live sessions stop and recover from the journal when it is back.",
           lost.reason());
-    } else {
-      log.warn(
-          "The journal is available again after {} s; resetting sharding's remember-entities"
-              + " stores so they recover from what the journal holds",
-          Duration.between(previous.since(), next.since()).toSeconds());
-      ShardingStores.reset(system);
+      system.eventStream().tell(new EventStream.Publish<>(lost));
+      return;
     }
-    system.eventStream().tell(new EventStream.Publish<>(next));
+    long thisRecovery = recovery;
+    log.warn(
+        "The journal is reachable again after {} s; resetting sharding's remember-entities"
+            + " stores so they recover from what the journal holds",
+        Duration.between(lostSince, seen.since()).toSeconds());
+    ShardingStores.reset(system)
+        .thenCompose(
+            n ->
+                ShardingStores.awaitCoordinators(
+                    system, settings.recoveryCheckInterval(), settings.recoveryTimeout()))
+        .whenComplete((ok, failure) -> finishRecovery(thisRecovery, failure));
+  }
+
+  private void finishRecovery(long recovery, Throwable failure) {
+    Available back = new Available(Instant.now());
+    synchronized (this) {
+      if (generation != recovery) {
+        return; // lost again meanwhile
+      }
+      recovering = false;
+      if (failure == null) {
+        status = back;
+      }
+    }
+    if (failure != null) {
+      log.error(
+          "Sharding did not recover from the journal in place ({}). This node leaves the cluster"
+              + " and exits with code {} so that it is started afresh.",
+          failure.getMessage(),
+          RESTART_EXIT_CODE);
+      CoordinatedShutdown.get(system).run(JournalRecoveryFailed.INSTANCE);
+      return;
+    }
+    log.warn("The journal is available again; sessions recover from it before their next command");
+    system.eventStream().tell(new EventStream.Publish<>(back));
+  }
+
+  /** The process exit code of a node that could not recover from a journal outage in place. */
+  public static final int RESTART_EXIT_CODE = 75;
+
+  /**
+   * Why the node shut down; cluster.conf maps it to exit code {@value #RESTART_EXIT_CODE}
+   * (pekko.coordinated-shutdown.reason-overrides).
+   */
+  public static final class JournalRecoveryFailed implements CoordinatedShutdown.Reason {
+    public static final JournalRecoveryFailed INSTANCE = new JournalRecoveryFailed();
+
+    private JournalRecoveryFailed() {}
+  }
+
+  /** From {@code statehouse.journal}: how long recovery after an outage may take in place. */
+  record Settings(Duration recoveryCheckInterval, Duration recoveryTimeout) {
+    static Settings fromConfig(com.typesafe.config.Config config) {
+      return new Settings(
+          config.getDuration("statehouse.journal.recovery-check-interval"),
+          config.getDuration("statehouse.journal.recovery-timeout"));
+    }
   }
 }

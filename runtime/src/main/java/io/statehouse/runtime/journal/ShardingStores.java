@@ -17,6 +17,9 @@ import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.ReceiveTimeout;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +72,52 @@ public final class ShardingStores {
                   stores.size());
               return stores.size();
             });
+  }
+
+  /**
+   * Completes once the coordinator of every entity type this node runs answers again (its
+   * remember-entities store has read the journal and it allocates shards), checking every {@code
+   * every}; fails after {@code within}.
+   */
+  public static CompletionStage<Void> awaitCoordinators(
+      ActorSystem<?> system, Duration every, Duration within) {
+    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+    ClusterSharding sharding = ClusterSharding.get(classic);
+    long deadline = System.nanoTime() + within.toNanos();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable[] attempt = new Runnable[1];
+    attempt[0] =
+        () -> {
+          List<CompletableFuture<Boolean>> answers =
+              sharding.getShardTypeNames().stream()
+                  .map(
+                      type ->
+                          Patterns.ask(
+                                  sharding.shardRegion(type),
+                                  ShardRegion.getCurrentRegionsInstance(),
+                                  every.multipliedBy(4))
+                              .toCompletableFuture()
+                              // a region without a coordinator answers at once with no regions
+                              .thenApply(
+                                  r -> !((ShardRegion.CurrentRegions) r).getRegions().isEmpty())
+                              .exceptionally(e -> false))
+                  .toList();
+          CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+              .thenRun(
+                  () -> {
+                    if (answers.stream().allMatch(CompletableFuture::join)) {
+                      done.complete(null);
+                    } else if (System.nanoTime() > deadline) {
+                      done.completeExceptionally(
+                          new IllegalStateException(
+                              "sharding's coordinators did not answer within " + within));
+                    } else {
+                      classic.scheduler().scheduleOnce(every, attempt[0], classic.dispatcher());
+                    }
+                  });
+        };
+    attempt[0].run();
+    return done;
   }
 
   /** Sends Identify to each path pattern and collects who answers. */
