@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cassandra and the node both die right after a turn's 200 (a power-cut-like crash of the whole
- * dev run), and the next node starts its Cassandra again on the same data dir. Before the durable
+ * Cassandra and the node both die right after a turn's 200 (a power-cut-like crash of the whole dev
+ * run), and the next node starts its Cassandra again on the same data dir. Before the durable
  * commit log, about half of such crashes lost the turn's last events and the next node ran the
  * acknowledged turn again.
  */

@@ -255,8 +255,11 @@ public final class AgentSession
                         state.journalBreak().eventType());
               }
               if (state.exists()) {
-                // repairs an entry a crash may have left behind its journal
-                effects.recordListing(state, lastSequenceNumber(context));
+                // repairs an entry a crash may have left behind its journal. A broken session
+                // never writes again, so its entry is ordered just after its last event: it must
+                // win over the entry that event wrote
+                effects.recordListing(
+                    state, lastSequenceNumber(context) + (state.broken() ? 1 : 0));
               }
               if (state.hasWorkInFlight()) {
                 context.getSelf().tell(new Resume());
