@@ -58,7 +58,9 @@ final class RecoveryBench {
                 Duration.ofMinutes(30),
                 Duration.ofSeconds(30),
                 3,
-                Duration.ofSeconds(1)),
+                Duration.ofSeconds(1),
+                Duration.ofMillis(200),
+                Duration.ofSeconds(3)),
             Clock.systemUTC());
     SessionId id =
         new SessionId("bench", "ses_recovery_" + name + "_" + System.currentTimeMillis());
