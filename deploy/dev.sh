@@ -20,7 +20,7 @@ fi
 
 if [ -z "${STATEHOUSE_SKIP_BUILD:-}" ]; then
   echo "Building (the first build downloads dependencies from Maven Central)..."
-  mvn -B -q -DskipTests package
+  ./mvnw -B -q -DskipTests package
 fi
 
 mkdir -p var

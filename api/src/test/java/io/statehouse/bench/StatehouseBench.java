@@ -12,12 +12,14 @@ import io.statehouse.api.it.ItKeys;
 import io.statehouse.api.it.NodeConfig;
 import io.statehouse.persistence.cassandra.launcher.CassandraLauncher;
 import io.statehouse.persistence.cassandra.launcher.CassandraSettings;
+import io.statehouse.persistence.cassandra.launcher.CommitLogSync;
 import io.statehouse.persistence.cassandra.launcher.FreePorts;
 import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +27,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -37,10 +41,17 @@ import java.util.stream.Stream;
  * run, {@code sessions=1,16,64}, {@code heapSessions=1000} (0 skips recovery and heap), and {@code
  * jitWarmup=180}: seconds of load before anything is measured. On two cores the JIT compiler keeps
  * a core busy for minutes after start (Pekko, Jackson, the driver and HTTP make a large hot set); a
- * node that has run for a while is what the figures describe.
+ * node that has run for a while is what the figures describe. {@code commitlog=batch,group,periodic}
+ * {@code commitlogSessions=1,16} and {@code commitlogWarmup=60} drive the last section, {@link
+ * CommitLogComparison}.
+ *
+ * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
+ * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
+ * -Dbench.jvm=-Dstatehouse.cassandra.embedded.commitlog-sync=periodic}). Every figure is printed
+ * after the mode it was measured with.
  */
 public final class StatehouseBench {
-  private static final String AGENT = "bench";
+  static final String AGENT = "bench";
 
   private StatehouseBench() {}
 
@@ -53,10 +64,9 @@ public final class StatehouseBench {
       sessionCounts.add(Integer.parseInt(n.trim()));
     }
 
-    Path base = Path.of("target", "bench-cassandra").toAbsolutePath();
-    deleteRecursively(base);
-    int[] ports = FreePorts.pick(2);
+    CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
     List<String> report = new ArrayList<>();
+    report.add("command: " + commandLine(args));
     report.add(
         "cores "
             + Runtime.getRuntime().availableProcessors()
@@ -68,30 +78,18 @@ public final class StatehouseBench {
             + warmup.toSeconds()
             + " s warm-up, "
             + intArg(args, "jitWarmup", 180)
-            + " s of JIT warm-up first");
-    try (RunningCassandra cassandra =
-            CassandraLauncher.start(
-                new CassandraSettings(
-                    base,
-                    ports[0],
-                    ports[1],
-                    "1G",
-                    Duration.ofMinutes(3),
-                    Duration.ofSeconds(45),
-                    Duration.ofSeconds(5),
-                    "bench",
-                    Optional.empty(),
-                    true,
-                    CassandraSettings.fromConfig(ConfigFactory.load()).commitLog()));
-        LocalHttpServer tools =
-            new LocalHttpServer()
-                .on("/echo", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"ok\":true}"));
+            + " s of JIT warm-up first; each line starts with the Cassandra commit-log mode it"
+            + " was measured with");
+    // every figure of the sections below comes from this Cassandra
+    Consumer<String> figure = line -> report.add(withMode(commitLog, line));
+    double eventBytes;
+    int journalWritesSingle = 2000;
+    try (RunningCassandra cassandra = startCassandra("bench-cassandra", commitLog);
+        LocalHttpServer tools = echoTools();
         CqlSession cql = cql(cassandra)) {
 
       // (a) turns over HTTP with the default settings
       double p50Single = Double.NaN;
-      int journalWritesSingle = 2000;
-      double averageEventBytes;
       String samplePid;
       CassandraTestKeyspaces ksA = keyspaces(cassandra, "bench_a");
       try (StatehouseNode node = StatehouseNode.start(NodeConfig.full(ksA, 0, ""))) {
@@ -106,7 +104,7 @@ public final class StatehouseBench {
             cassandra.pid());
         for (int n : sessionCounts) {
           TurnLoad.Result r = TurnLoad.run(api, AGENT, n, warmup, duration, cassandra.pid());
-          report.add(turnLine("default (events-by-tag off)", r));
+          figure.accept(turnLine("default (events-by-tag off)", r));
           if (n == 1) {
             p50Single = r.latency().percentileMs(50);
             journalWritesSingle = r.turns() * 4;
@@ -116,24 +114,21 @@ public final class StatehouseBench {
         api.post(
             "/v1/sessions/" + id + "/messages", ItKeys.ACME_ALICE, "{\"content\":\"measure me\"}");
         samplePid = new SessionId("acme", id).persistenceId().id();
-        double eventBytes = PlainWrites.averageEventBytes(cql, ksA.journalKeyspace(), samplePid);
+        eventBytes = PlainWrites.averageEventBytes(cql, ksA.journalKeyspace(), samplePid);
         int writeBytes = (int) Math.round(eventBytes * 2);
-        report.add("-- what a turn is made of, each part alone (p50 / p99, sequential):");
-        report.add(
+        figure.accept("-- what a turn is made of, each part alone (p50 / p99, sequential):");
+        figure.accept(
             partLine(
                 "HTTP round trip to the node, no work", Decomposition.httpNoop(api, 200, 1000)));
-        report.add(
+        figure.accept(
             partLine(
                 "tool call (HTTP, tool answers at once)",
                 Decomposition.toolCall(tools.url("/echo"), 200, 1000)));
-        report.add(
+        figure.accept(
             partLine(
                 "Pekko persist of one " + writeBytes + " B event",
                 Decomposition.persist(node.system(), writeBytes, 100, 1000)));
-
-        averageEventBytes = eventBytes;
       }
-      double eventBytes = averageEventBytes;
 
       // the plugin's default (events-by-tag on), and what a tagged write costs, measured on one
       // node
@@ -143,21 +138,21 @@ public final class StatehouseBench {
                   keyspaces(cassandra, "bench_tags"),
                   0,
                   "pekko.persistence.cassandra.events-by-tag.enabled = on"))) {
-        report.add(
+        figure.accept(
             turnLine(
                 "events-by-tag on (plugin default)",
                 TurnLoad.run(prepare(node, tools), AGENT, 1, warmup, duration, cassandra.pid())));
         Stats[] ab =
             Decomposition.persistTaggedVersusUntagged(
-                node.system(), (int) Math.round(averageEventBytes * 2), 11, 200);
-        report.add(partLine("  persist, events-by-tag on, untagged event", ab[0]));
-        report.add(partLine("  persist, events-by-tag on, tagged event", ab[1]));
+                node.system(), (int) Math.round(eventBytes * 2), 11, 200);
+        figure.accept(partLine("  persist, events-by-tag on, untagged event", ab[0]));
+        figure.accept(partLine("  persist, events-by-tag on, tagged event", ab[1]));
       }
       // the default once more, last: how much of a difference between runs is run order (JIT,
       // compaction)
       try (StatehouseNode node =
           StatehouseNode.start(NodeConfig.full(keyspaces(cassandra, "bench_again"), 0, ""))) {
-        report.add(
+        figure.accept(
             turnLine(
                 "default again, run last",
                 TurnLoad.run(prepare(node, tools), AGENT, 1, warmup, duration, cassandra.pid())));
@@ -168,19 +163,19 @@ public final class StatehouseBench {
       // as many plain writes as the journal made in the single-session run
       Stats plain = PlainWrites.run(cql, writeBytes, 200, journalWritesSingle, false);
       Stats lwt = PlainWrites.run(cql, writeBytes, 50, 500, true);
-      report.add(
+      figure.accept(
           String.format(
               "plain write (%d B, QUORUM, %d sequential): p50 %.2f ms, p99 %.2f ms",
               writeBytes, plain.count(), plain.percentileMs(50), plain.percentileMs(99)));
-      report.add(
+      figure.accept(
           String.format(
               "lightweight-transaction write, for comparison (500): p50 %.2f ms (%.1fx plain)",
               lwt.percentileMs(50), lwt.percentileMs(50) / plain.percentileMs(50)));
-      report.add(
+      figure.accept(
           String.format(
               "average event %.0f B; a turn = 8 events in 4 journal writes (+2 list-entry writes, not awaited)",
               eventBytes));
-      report.add(
+      figure.accept(
           String.format(
               "overhead ratio = p50 turn %.2f ms / (4 writes x p50 plain write %.2f ms) = %.2f",
               p50Single, plain.percentileMs(50), p50Single / (4 * plain.percentileMs(50))));
@@ -195,28 +190,80 @@ public final class StatehouseBench {
                     "statehouse.session.passivate-after = 30m"))) {
           RecoveryBench.Result snap = RecoveryBench.run(node.system(), "snap", 100, 125, 5);
           RecoveryBench.Result none = RecoveryBench.run(node.system(), "nosnap", 1_000_000, 125, 5);
-          report.add(
+          figure.accept(
               String.format(
                   "recovery of %d events, snapshot every 100: median %.0f ms (min %.0f)",
                   snap.events(), snap.medianMs(), snap.minMs()));
-          report.add(
+          figure.accept(
               String.format(
                   "recovery of %d events, no snapshot: median %.0f ms (min %.0f)",
                   none.events(), none.medianMs(), none.minMs()));
           HeapBench.Result heap = HeapBench.run(prepare(node, tools), AGENT, heapSessions);
-          report.add(
+          figure.accept(
               String.format(
                   "heap per idle in-memory session (one turn of history, %d sessions): %.1f KiB",
                   heap.sessions(), heap.bytesPerSession() / 1024));
         }
     }
+    // after the main Cassandra has stopped, so that it does not compete for the cores
+    report.addAll(
+        CommitLogComparison.run(
+            args, warmup, duration, (int) Math.round(eventBytes * 2), journalWritesSingle));
     System.out.println("\n==== Statehouse benchmark ====");
     report.forEach(line -> System.out.println("  " + line));
     System.out.println();
     System.exit(0);
   }
 
-  private static Api prepare(StatehouseNode node, LocalHttpServer tools) {
+  /**
+   * A Cassandra as the harness runs it: a fresh base dir under target, its own free ports, 1 GiB of
+   * heap, the given commit-log mode.
+   */
+  static RunningCassandra startCassandra(String dirName, CommitLogSync commitLog)
+      throws IOException {
+    Path base = Path.of("target", dirName).toAbsolutePath();
+    deleteRecursively(base);
+    int[] ports = FreePorts.pick(2);
+    return CassandraLauncher.start(
+        new CassandraSettings(
+            base,
+            ports[0],
+            ports[1],
+            "1G",
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(45),
+            Duration.ofSeconds(5),
+            "bench",
+            Optional.empty(),
+            true,
+            commitLog));
+  }
+
+  /** The tool every benchmark agent calls: answers at once. */
+  static LocalHttpServer echoTools() throws IOException {
+    return new LocalHttpServer()
+        .on("/echo", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"ok\":true}"));
+  }
+
+  /** The line prefixed with the commit-log mode its figures were measured with. */
+  static String withMode(CommitLogSync commitLog, String line) {
+    return String.format("%-18s %s", "[" + commitLog + "]", line);
+  }
+
+  /** The Maven command that repeats this run: its JVM options and its arguments as received. */
+  private static String commandLine(String[] args) {
+    String jvm =
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(a -> !a.startsWith("-Xms") && !a.startsWith("-Xmx"))
+            .collect(Collectors.joining(" "));
+    return "mvn -B -Pbench -DskipTests verify -pl api -am"
+        + (jvm.isEmpty() ? "" : " -Dbench.jvm=\"" + jvm + "\"")
+        + " -Dbench.args=\""
+        + String.join(" ", args)
+        + "\"";
+  }
+
+  static Api prepare(StatehouseNode node, LocalHttpServer tools) {
     Api api = new Api("127.0.0.1", node.port());
     api.putTool(ItKeys.ACME_ALICE, "echo", Defs.tool(tools.url("/echo"), true, "5s"));
     api.putAgent(
@@ -232,7 +279,7 @@ public final class StatehouseBench {
         "   %-48s %6.2f ms / %6.2f ms", what, s.percentileMs(50), s.percentileMs(99));
   }
 
-  private static String turnLine(String variant, TurnLoad.Result r) {
+  static String turnLine(String variant, TurnLoad.Result r) {
     return String.format(
         "%-36s N=%-3d %7.1f turns/s  p50 %6.2f ms  p99 %7.2f ms  CPU/turn node %5.2f ms, Cassandra %5.2f ms  (%d turns%s)",
         variant,
@@ -246,12 +293,12 @@ public final class StatehouseBench {
         r.errors() == 0 ? "" : ", " + r.errors() + " errors");
   }
 
-  private static CassandraTestKeyspaces keyspaces(RunningCassandra cassandra, String prefix) {
+  static CassandraTestKeyspaces keyspaces(RunningCassandra cassandra, String prefix) {
     return new CassandraTestKeyspaces(
         cassandra.contactPoint(), prefix + "_journal", prefix + "_snapshot", prefix + "_readside");
   }
 
-  private static CqlSession cql(RunningCassandra cassandra) {
+  static CqlSession cql(RunningCassandra cassandra) {
     OptionsMap options = OptionsMap.driverDefaults();
     options.put(TypedDriverOption.CONTACT_POINTS, List.of("127.0.0.1:" + cassandra.cqlPort()));
     options.put(
@@ -260,11 +307,11 @@ public final class StatehouseBench {
     return CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
   }
 
-  private static int intArg(String[] args, String name, int fallback) {
+  static int intArg(String[] args, String name, int fallback) {
     return Integer.parseInt(stringArg(args, name, Integer.toString(fallback)));
   }
 
-  private static String stringArg(String[] args, String name, String fallback) {
+  static String stringArg(String[] args, String name, String fallback) {
     for (String a : args) {
       for (String part : a.split("\\s+")) {
         if (part.startsWith(name + "=")) {
