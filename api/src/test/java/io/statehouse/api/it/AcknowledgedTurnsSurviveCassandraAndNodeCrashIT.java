@@ -4,7 +4,6 @@ import static io.statehouse.api.it.ItKeys.ACME_ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.launcher.FreePorts;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import java.nio.file.Files;
@@ -44,30 +43,9 @@ class AcknowledgedTurnsSurviveCassandraAndNodeCrashIT {
     dir =
         Path.of("target", "cassandra-crash", UUID.randomUUID().toString().substring(0, 8))
             .toAbsolutePath();
+    // as in the dev run: Cassandra outlives its node, so the test kills it itself
     overrides =
-        ConfigFactory.parseString(
-                "statehouse.http.port = "
-                    + httpPort
-                    + "\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    + "statehouse.demo.enabled = off\n"
-                    + "statehouse.http.ask-timeout = 30s\n"
-                    + "statehouse.cassandra.embedded {\n"
-                    + "  enabled = on\n"
-                    + "  data-dir = \""
-                    + dir
-                    + "\"\n"
-                    + "  cql-port = "
-                    + ports[0]
-                    + "\n"
-                    + "  storage-port = "
-                    + ports[1]
-                    + "\n"
-                    + "  heap = 512M\n"
-                    // as in the dev run: Cassandra outlives its node, so the test kills it itself
-                    + "  stop-with-parent = off\n"
-                    + "}\n")
-            .withFallback(ItKeys.config());
+        NodeConfig.withOwnCassandra(dir, ports[0], ports[1], httpPort, "stop-with-parent = off");
     api = new Api("127.0.0.1", httpPort);
   }
 

@@ -38,6 +38,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
   private static LocalHttpServer tools;
   private static StatehouseNode node;
   private static Api api;
+  private static int cqlPort;
 
   @BeforeAll
   static void start() throws Exception {
@@ -49,30 +50,15 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
         Path.of("target", "cassandra-crash", UUID.randomUUID().toString().substring(0, 8))
             .toAbsolutePath();
     Config config =
-        ConfigFactory.parseString(
-                "statehouse.http.port = 0\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    + "statehouse.demo.enabled = off\n"
-                    + "statehouse.http.ask-timeout = 30s\n"
-                    + "statehouse.cassandra.embedded {\n"
-                    + "  enabled = on\n"
-                    + "  data-dir = \""
-                    + dir
-                    + "\"\n"
-                    + "  cql-port = "
-                    + ports[0]
-                    + "\n"
-                    + "  storage-port = "
-                    + ports[1]
-                    + "\n"
-                    + "  heap = 512M\n"
-                    + "  stop-with-parent = on\n"
-                    + "  restart-on-exit = on\n"
-                    + "  restart-backoff = 200ms\n"
-                    + "}\n")
-            .withFallback(ItKeys.config())
+        NodeConfig.withOwnCassandra(
+                dir,
+                ports[0],
+                ports[1],
+                0,
+                "stop-with-parent = on\nrestart-on-exit = on\nrestart-backoff = 200ms")
             .withFallback(ConfigFactory.load())
             .resolve();
+    cqlPort = ports[0];
     node = StatehouseNode.start(config);
     api = new Api("127.0.0.1", node.port());
     api.putTool(ACME_ALICE, "lookup", Defs.tool(tools.url("/lookup"), false, "5s"));
@@ -153,6 +139,24 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
     Api.Response after = send(fresh, "still working?", null);
     assertEquals("completed", after.text("status"), "new sessions start: " + after.raw());
 
+    try (JournalProbe journal = JournalProbe.defaultKeyspaces("127.0.0.1", cqlPort)) {
+      journal
+          .persistenceIds()
+          .forEach(
+              pid -> {
+                List<Long> seqs = journal.sequenceNumbers(pid);
+                // sharding's stores may delete events before a snapshot: contiguous, not from 1
+                for (int i = 1; i < seqs.size(); i++) {
+                  assertEquals(
+                      seqs.get(i - 1) + 1,
+                      seqs.get(i),
+                      "no gap in the journal of " + pid + ": " + seqs);
+                }
+              });
+      assertTrue(
+          journal.persistenceIds().contains("/sharding/sessionCoordinator"),
+          "the coordinator's store is among them: " + journal.persistenceIds());
+    }
     Set<ActorRef> storesAfter =
         ShardingStores.find(node.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertFalse(storesAfter.isEmpty());

@@ -18,17 +18,49 @@ public final class JournalProbe implements AutoCloseable {
   private final String keyspace;
 
   public JournalProbe(CassandraTestKeyspaces keyspaces) {
+    this(
+        keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort(),
+        keyspaces.journalKeyspace());
+  }
+
+  private JournalProbe(String contactPoint, String keyspace) {
     // a programmatic config only: the default loader would also read application.conf from the
     // classpath and add its contact point (the dev server's 9042) to ours
     OptionsMap options = OptionsMap.driverDefaults();
-    options.put(
-        TypedDriverOption.CONTACT_POINTS,
-        List.of(
-            keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort()));
+    options.put(TypedDriverOption.CONTACT_POINTS, List.of(contactPoint));
     options.put(
         TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, CassandraTestKeyspaces.LOCAL_DATACENTER);
     this.cql = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
-    this.keyspace = keyspaces.journalKeyspace();
+    this.keyspace = keyspace;
+  }
+
+  /** The journal of a node that runs with the default keyspace names (its own Cassandra). */
+  public static JournalProbe defaultKeyspaces(String host, int port) {
+    return new JournalProbe(host + ":" + port, "statehouse_journal");
+  }
+
+  /** Every persistent actor that ever wrote: sessions, catalogs, sharding's stores. */
+  public List<String> persistenceIds() {
+    return cql
+        .execute("SELECT persistence_id FROM " + keyspace + ".all_persistence_ids")
+        .all()
+        .stream()
+        .map(r -> r.getString("persistence_id"))
+        .toList();
+  }
+
+  /** The sequence numbers stored for {@code persistenceId}, in order. */
+  public List<Long> sequenceNumbers(String persistenceId) {
+    return cql
+        .execute(
+            "SELECT sequence_nr FROM "
+                + keyspace
+                + ".messages WHERE persistence_id = ? AND partition_nr = 0",
+            persistenceId)
+        .all()
+        .stream()
+        .map(r -> r.getLong("sequence_nr"))
+        .toList();
   }
 
   /** The simple class names of the session's events, in order. */

@@ -3,6 +3,7 @@ package io.statehouse.api.it;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+import java.nio.file.Path;
 
 /** The configuration of a test node: the test class's keyspaces, test keys, its own ports. */
 public final class NodeConfig {
@@ -29,5 +30,35 @@ public final class NodeConfig {
 
   public static Config full(CassandraTestKeyspaces keyspaces, int httpPort, String extraHocon) {
     return overrides(keyspaces, httpPort, extraHocon).withFallback(ConfigFactory.load()).resolve();
+  }
+
+  /**
+   * A node that runs its own Cassandra in {@code dir} (the dev run's setup), on its own ports, with
+   * the test keys; unresolved overrides on top of application.conf.
+   */
+  public static Config withOwnCassandra(
+      Path dir, int cqlPort, int storagePort, int httpPort, String embeddedExtra) {
+    return ConfigFactory.parseString(
+            "statehouse.http.port = "
+                + httpPort
+                + "\n"
+                + "pekko.remote.artery.canonical.port = 0\n"
+                + "statehouse.demo.enabled = off\n"
+                + "statehouse.http.ask-timeout = 30s\n"
+                + "statehouse.cassandra.embedded {\n"
+                + "  enabled = on\n"
+                + "  data-dir = \""
+                + dir.toAbsolutePath()
+                + "\"\n"
+                + "  cql-port = "
+                + cqlPort
+                + "\n"
+                + "  storage-port = "
+                + storagePort
+                + "\n"
+                + "  heap = 512M\n"
+                + embeddedExtra
+                + "\n}\n")
+        .withFallback(ItKeys.config());
   }
 }
