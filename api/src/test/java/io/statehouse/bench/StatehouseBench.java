@@ -41,9 +41,9 @@ import java.util.stream.Stream;
  * run, {@code sessions=1,16,64}, {@code heapSessions=1000} (0 skips recovery and heap), and {@code
  * jitWarmup=180}: seconds of load before anything is measured. On two cores the JIT compiler keeps
  * a core busy for minutes after start (Pekko, Jackson, the driver and HTTP make a large hot set); a
- * node that has run for a while is what the figures describe. {@code commitlog=batch,group,periodic}
- * {@code commitlogSessions=1,16} and {@code commitlogWarmup=60} drive the last section, {@link
- * CommitLogComparison}.
+ * node that has run for a while is what the figures describe. The last section, {@link
+ * CommitLogComparison}, takes {@code commitlog=batch,group,periodic}, {@code
+ * commitlogSessions=1,16} and {@code commitlogWarmup=60}.
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -64,6 +64,7 @@ public final class StatehouseBench {
       sessionCounts.add(Integer.parseInt(n.trim()));
     }
 
+    CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
     CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
     List<String> report = new ArrayList<>();
     report.add("command: " + commandLine(args));
@@ -78,8 +79,8 @@ public final class StatehouseBench {
             + warmup.toSeconds()
             + " s warm-up, "
             + intArg(args, "jitWarmup", 180)
-            + " s of JIT warm-up first; each line starts with the Cassandra commit-log mode it"
-            + " was measured with");
+            + " s of JIT warm-up first; each figure is labelled with the Cassandra commit-log mode"
+            + " it was measured with");
     // every figure of the sections below comes from this Cassandra
     Consumer<String> figure = line -> report.add(withMode(commitLog, line));
     double eventBytes;
@@ -207,8 +208,7 @@ public final class StatehouseBench {
     }
     // after the main Cassandra has stopped, so that it does not compete for the cores
     report.addAll(
-        CommitLogComparison.run(
-            args, warmup, duration, (int) Math.round(eventBytes * 2), journalWritesSingle));
+        comparison.run(warmup, duration, (int) Math.round(eventBytes * 2), journalWritesSingle));
     System.out.println("\n==== Statehouse benchmark ====");
     report.forEach(line -> System.out.println("  " + line));
     System.out.println();
