@@ -278,10 +278,16 @@ public final class AgentSession
     CommandHandlerWithReplyBuilder<Command, SessionEvent, SessionState> b =
         newCommandHandlerWithReplyBuilder();
 
+    // a broken session writes nothing: requests are refused, late internal messages dropped
     b.forState(SessionState::broken)
         .onCommand(SendMessage.class, this::rejectBroken)
         .onCommand(Close.class, this::rejectBroken)
-        .onCommand(AwaitTurn.class, this::rejectBroken);
+        .onCommand(AwaitTurn.class, this::rejectBroken)
+        .onCommand(ModelResponded.class, (s, c) -> Effect().noReply())
+        .onCommand(ModelFailed.class, (s, c) -> Effect().noReply())
+        .onCommand(RetryModelCall.class, (s, c) -> Effect().noReply())
+        .onCommand(ToolFinished.class, (s, c) -> Effect().noReply())
+        .onCommand(Resume.class, (s, c) -> Effect().noReply());
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
 

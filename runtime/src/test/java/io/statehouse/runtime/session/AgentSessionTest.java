@@ -530,6 +530,9 @@ class AgentSessionTest {
     assertTrue(send.hasNoEvents(), "nothing is written past a journal that does not link");
     var get = session.<StatusReply<SessionState>>runCommand(Get::new);
     assertEquals(SessionStatus.BROKEN, get.reply().getValue().status());
+    assertTrue(
+        session.runCommand(new AgentSession.Resume()).hasNoEvents(),
+        "a broken session resumes nothing, even when told to");
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition) {
