@@ -23,6 +23,7 @@ public final class ApiError extends RuntimeException {
           Map.entry("session_exists", StatusCodes.CONFLICT),
           Map.entry("not_applicable", StatusCodes.CONFLICT),
           Map.entry("journal_broken", StatusCodes.CONFLICT),
+          Map.entry("idempotency_key_reused", StatusCodes.CONFLICT),
           Map.entry("journal_unavailable", StatusCodes.SERVICE_UNAVAILABLE),
           Map.entry("unknown_tool", StatusCodes.BAD_REQUEST));
 

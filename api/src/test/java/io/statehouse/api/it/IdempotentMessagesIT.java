@@ -59,6 +59,23 @@ class IdempotentMessagesIT {
   }
 
   @Test
+  void aKeyReusedForAnotherMessageIs409AndNeverAnswersWithTheOldTurn() {
+    String id = api.openSession(ACME_ALICE, "echo");
+    String path = "/v1/sessions/" + id + "/messages";
+    Api.Response first =
+        api.post(path, ACME_ALICE, "{\"content\":\"refund 10\",\"idempotencyKey\":\"k-5\"}");
+
+    Api.Response reused =
+        api.post(path, ACME_ALICE, "{\"content\":\"refund 900\",\"idempotencyKey\":\"k-5\"}");
+
+    assertEquals(200, first.status(), first.raw());
+    assertEquals(409, reused.status(), reused.raw());
+    assertEquals("idempotency_key_reused", reused.errorCode());
+    assertEquals(first.text("turnId"), reused.body().path("error").path("turnId").asText());
+    assertEquals(1, journal.count(new SessionId("acme", id), "UserMessageAdded"));
+  }
+
+  @Test
   void theIdempotencyKeyHeaderWorksLikeTheBodyField() {
     String id = api.openSession(ACME_ALICE, "echo");
     String path = "/v1/sessions/" + id + "/messages";

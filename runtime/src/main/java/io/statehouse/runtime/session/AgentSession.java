@@ -337,10 +337,9 @@ public final class AgentSession
   }
 
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenIdle(SessionState s, SendMessage c) {
-    Optional<String> earlier = s.turnIdForKey(c.idempotencyKey());
-    if (earlier.isPresent()) {
-      return Effect()
-          .reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c);
+    if (repeated.isPresent()) {
+      return repeated.get();
     }
     String turnId = "turn_" + UUID.randomUUID().toString().replace("-", "");
     EventBatch b = batch(s);
@@ -354,11 +353,36 @@ public final class AgentSession
         .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false)));
   }
 
+  /**
+   * A key this session remembers: the same message gets the turn it started (nothing is written);
+   * another message under the same key is refused, never answered with the old turn.
+   */
+  private Optional<ReplyEffect<SessionEvent, SessionState>> repeatedKey(
+      SessionState s, SendMessage c) {
+    return s.keyUse(c.idempotencyKey())
+        .map(
+            earlier ->
+                earlier.sameRequest(c.content())
+                    ? Effect()
+                        .reply(
+                            c.replyTo(),
+                            StatusReply.success(new TurnAccepted(earlier.turnId(), true)))
+                    : reject(
+                        c,
+                        new Rejection(
+                            "idempotency_key_reused",
+                            "idempotencyKey '"
+                                + c.idempotencyKey()
+                                + "' was used for a different message, which started turn "
+                                + earlier.turnId()
+                                + "; use a new key for a new message",
+                            earlier.turnId())));
+  }
+
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenBusy(SessionState s, SendMessage c) {
-    Optional<String> earlier = s.turnIdForKey(c.idempotencyKey());
-    if (earlier.isPresent()) {
-      return Effect()
-          .reply(c.replyTo(), StatusReply.success(new TurnAccepted(earlier.get(), true)));
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c);
+    if (repeated.isPresent()) {
+      return repeated.get();
     }
     String running = s.turn().turnId();
     Rejection why =

@@ -20,8 +20,12 @@ import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import io.statehouse.runtime.session.SessionEvent.TurnResumed;
 import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,18 +123,55 @@ public record SessionState(
     return tools.stream().filter(t -> t.name().equals(name)).findFirst();
   }
 
+  /**
+   * A turn a client idempotency key started: its id, and the hash of the message that started it
+   * (null when not known, for turns recorded before it was kept).
+   */
+  public record KeyUse(String turnId, String requestHash) {
+    /** Whether {@code content} is the message the key was first used for. */
+    public boolean sameRequest(String content) {
+      return requestHash == null || requestHash.equals(SessionState.requestHash(content));
+    }
+  }
+
   /** The finished or current turn that a client idempotency key started, if remembered. */
-  public Optional<String> turnIdForKey(String idempotencyKey) {
+  public Optional<KeyUse> keyUse(String idempotencyKey) {
     if (idempotencyKey == null) {
       return Optional.empty();
     }
     if (turn != null && idempotencyKey.equals(turn.idempotencyKey())) {
-      return Optional.of(turn.turnId());
+      return Optional.of(new KeyUse(turn.turnId(), requestHash(lastUserMessage())));
     }
     return recentTurns.stream()
         .filter(t -> idempotencyKey.equals(t.idempotencyKey()))
-        .map(TurnRecord::turnId)
+        .map(t -> new KeyUse(t.turnId(), t.requestHash()))
         .findFirst();
+  }
+
+  public Optional<String> turnIdForKey(String idempotencyKey) {
+    return keyUse(idempotencyKey).map(KeyUse::turnId);
+  }
+
+  /** SHA-256 of a user message, as idempotency keys remember it. */
+  public static String requestHash(String content) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(content.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** The text of the latest user message: during a turn, the one that started it. */
+  private String lastUserMessage() {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i).role() == ChatMessage.Role.USER) {
+        return messages.get(i).text();
+      }
+    }
+    return "";
   }
 
   public Optional<TurnRecord> finishedTurn(String turnId) {
@@ -211,7 +252,8 @@ public record SessionState(
                   null,
                   null,
                   e.usage(),
-                  e.meta().at()));
+                  e.meta().at(),
+                  requestHash(lastUserMessage())));
     }
     if (event instanceof TurnFailed e) {
       return next.answerOpenToolUses(e.message())
@@ -225,7 +267,8 @@ public record SessionState(
                   e.code(),
                   e.message(),
                   turn.usage(),
-                  e.meta().at()));
+                  e.meta().at(),
+                  requestHash(lastUserMessage())));
     }
     if (event instanceof SessionClosed) {
       return next.closed();

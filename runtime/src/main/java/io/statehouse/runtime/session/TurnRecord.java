@@ -7,6 +7,9 @@ import java.time.Instant;
 /**
  * A finished turn, kept (for the session's most recent turns) so that a repeated message with the
  * same idempotency key, or a late wait for the turn, gets the same answer.
+ *
+ * @param requestHash SHA-256 of the message that started the turn, so a key reused for another
+ *     message is refused; null in records written before it was kept
  */
 public record TurnRecord(
     String turnId,
@@ -16,5 +19,6 @@ public record TurnRecord(
     String errorCode,
     String errorMessage,
     Usage usage,
-    Instant endedAt)
+    Instant endedAt,
+    String requestHash)
     implements CborSerializable {}

@@ -263,6 +263,41 @@ class AgentSessionTest {
   }
 
   @Test
+  void aKeyReusedForADifferentMessageIsRefusedWhetherItsTurnRunsOrHasFinished() {
+    tools.hold("search");
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("ok")),
+        Specs.tool("search", true));
+    String first = send("refund order 1", "client-key-9");
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    var whileRunning =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 2", "client-key-9", r));
+    tools.release("search", new ToolResult.Success("{}"));
+    await(first);
+    var afterwards =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 2", "client-key-9", r));
+    session.restart();
+    var afterRecovery =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 2", "client-key-9", r));
+
+    for (var refused : List.of(whileRunning, afterwards, afterRecovery)) {
+      Rejection why = (Rejection) refused.reply().getError();
+      assertEquals("idempotency_key_reused", why.code());
+      assertEquals(first, why.turnId());
+      assertTrue(refused.hasNoEvents());
+    }
+    var same =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 1", "client-key-9", r));
+    assertEquals(first, same.reply().getValue().turnId(), "the same message still replays");
+  }
+
+  @Test
   void aRepeatedIdempotencyKeyReturnsTheSameTurnAndWritesNothing() {
     open(Specs.agent(List.of(), 5, false, text("hello")));
     String first = send("hi", "client-key-1");
