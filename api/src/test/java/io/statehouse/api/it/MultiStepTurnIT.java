@@ -31,7 +31,8 @@ class MultiStepTurnIT {
             .on(
                 "/search",
                 (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"hits\":[\"pekko.apache.org\"]}"))
-            .on("/lookup", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"stars\":1200}"));
+            .on("/lookup", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"stars\":1200}"))
+            .on("/charge", (ex, body) -> LocalHttpServer.respond(ex, 503, "upstream busy"));
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
     api.putTool(ACME_ALICE, "search", Defs.tool(tools.url("/search"), true, "5s"));
@@ -46,6 +47,35 @@ class MultiStepTurnIT {
                 + "]",
             false,
             null));
+  }
+
+  /**
+   * A 5xx from a non-idempotent tool: the charge may have gone through. Neither the runtime nor the
+   * model may send it again; the turn waits for a human.
+   */
+  @Test
+  void aNonIdempotentToolThatAnswers503IsNeverCalledAgainAndTheTurnNeedsADecision() {
+    api.putTool(ACME_ALICE, "charge", Defs.tool(tools.url("/charge"), false, "5s"));
+    api.putAgent(
+        ACME_ALICE,
+        "charger",
+        Defs.agent(
+            "[\"charge\"]",
+            "[" + Defs.call("charge", "42 EUR") + "," + Defs.call("charge", "42 EUR") + "]",
+            true,
+            null));
+    String id = api.openSession(ACME_ALICE, "charger");
+
+    Api.Response turn =
+        api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"charge me\"}");
+
+    assertEquals(200, turn.status(), turn.raw());
+    assertEquals("needs_decision", turn.text("status"), turn.raw());
+    assertEquals("charge", turn.body().path("approvals").get(0).path("tool").asText());
+    assertEquals(
+        1,
+        tools.seen().stream().filter(c -> c.path().equals("/charge")).count(),
+        "the charge endpoint was hit exactly once");
   }
 
   @AfterAll
@@ -67,7 +97,8 @@ class MultiStepTurnIT {
     assertEquals("Pekko has 1200 stars.", turn.text("output"));
     assertTrue(turn.body().path("usage").path("inputTokens").asLong() > 0);
 
-    List<LocalHttpServer.Seen> calls = tools.seen();
+    List<LocalHttpServer.Seen> calls =
+        tools.seen().stream().filter(c -> !c.path().equals("/charge")).toList();
     assertEquals(2, calls.size(), "each tool ran exactly once");
     LocalHttpServer.Seen search =
         calls.stream().filter(c -> c.path().equals("/search")).findFirst().orElseThrow();

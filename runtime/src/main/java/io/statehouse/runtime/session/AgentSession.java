@@ -487,6 +487,22 @@ public final class AgentSession
               ok.content(),
               f.attempts(),
               f.durationMs()));
+    } else if (mayHaveRunNonIdempotent(s, call, (ToolResult.Failure) f.result())) {
+      ToolResult.Failure failure = (ToolResult.Failure) f.result();
+      // the model would simply call again: a human decides instead, as after a crash
+      b.add(
+          new ToolCallOutcomeUnknown(
+              b.meta(actor),
+              turn.turnId(),
+              f.callId(),
+              call.tool(),
+              call.input(),
+              call.tool()
+                  + " is not idempotent and its call failed after the request may have reached it ("
+                  + failure.code()
+                  + ": "
+                  + failure.message()
+                  + "); it was not run again. Approve a retry or record the outcome."));
     } else {
       ToolResult.Failure failure = (ToolResult.Failure) f.result();
       b.add(
@@ -502,6 +518,11 @@ public final class AgentSession
       b.nextModelCallOrFail();
     }
     return persistAndDrive(b);
+  }
+
+  private static boolean mayHaveRunNonIdempotent(
+      SessionState s, ToolCallState call, ToolResult.Failure failure) {
+    return failure.mayHaveActed() && !s.tool(call.tool()).map(ToolSpec::idempotent).orElse(false);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onModelFailed(SessionState s, ModelFailed c) {

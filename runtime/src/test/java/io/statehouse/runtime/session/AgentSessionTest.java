@@ -422,6 +422,66 @@ class AgentSessionTest {
   }
 
   @Test
+  void aNonIdempotentCallThatFailsAfterItMayHaveReachedTheToolWaitsForAHumanNotTheModel() {
+    tools.hold("pay");
+    open(
+        Specs.agent(
+            List.of("pay"),
+            5,
+            true,
+            calls(call("pay", "{\"q\":\"100 EUR\"}")),
+            text("it failed, trying again")),
+        Specs.tool("pay", false));
+    String turn = send("pay", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    tools.release("pay", new ToolResult.Failure("timeout", "no answer within 5s", true));
+
+    TurnOutcome outcome = await(turn);
+    assertEquals("needs_decision", outcome.status());
+    assertEquals("pay", outcome.decisions().get(0).tool());
+    assertTrue(outcome.decisions().get(0).reason().contains("timeout"), outcome.toString());
+    assertEquals(1, tools.invocationsOf("pay").size(), "never sent twice, by us or by the model");
+    assertEquals(1, modelCalls.get(), "the model is not asked again, so it cannot retry");
+    assertFalse(eventTypes().contains("ToolCallFailed"));
+  }
+
+  @Test
+  void aNonIdempotentCallThatNeverReachedTheToolIsAPlainFailureTheModelHears() {
+    tools.hold("pay");
+    open(
+        Specs.agent(
+            List.of("pay"), 5, false, calls(call("pay", "{\"q\":\"100 EUR\"}")), text("sorry")),
+        Specs.tool("pay", false));
+    String turn = send("pay", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    tools.release(
+        "pay", ToolResult.Failure.notSent("connection_failed", "connection refused", true));
+
+    TurnOutcome outcome = await(turn);
+    assertEquals("completed", outcome.status());
+    assertTrue(eventTypes().contains("ToolCallFailed"));
+    assertFalse(eventTypes().contains("ToolCallOutcomeUnknown"));
+  }
+
+  @Test
+  void anIdempotentCallThatFailedStaysAPlainFailure() {
+    tools.hold("search");
+    open(
+        Specs.agent(
+            List.of("search"), 5, false, calls(call("search", "{\"q\":\"x\"}")), text("none")),
+        Specs.tool("search", true));
+    String turn = send("find", null);
+    waitUntil(() -> tools.invocations().size() == 1);
+
+    tools.release("search", new ToolResult.Failure("http_500", "boom", false));
+
+    assertEquals("completed", await(turn).status());
+    assertTrue(eventTypes().contains("ToolCallFailed"));
+  }
+
+  @Test
   void closingARunningSessionFailsItsTurnAndRefusesLaterMessages() {
     tools.hold("search");
     open(

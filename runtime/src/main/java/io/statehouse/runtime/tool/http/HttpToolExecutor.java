@@ -10,6 +10,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -55,7 +56,7 @@ public final class HttpToolExecutor implements ToolExecutor {
       request = buildRequest(invocation);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(
-          new ToolResult.Failure("invalid_request", e.getMessage(), false));
+          ToolResult.Failure.notSent("invalid_request", e.getMessage(), false));
     }
     Duration timeout = invocation.spec().timeout();
     return client
@@ -140,11 +141,13 @@ public final class HttpToolExecutor implements ToolExecutor {
       return new ToolResult.Failure(
           "result_too_large", "tool result exceeds the cap of " + maxResultBytes + " bytes", false);
     }
+    if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException) {
+      // no connection was made: the request never reached the tool
+      return ToolResult.Failure.notSent(
+          "connection_failed", "cannot connect: " + e.getMessage(), true);
+    }
     if (e instanceof HttpTimeoutException || e instanceof TimeoutException) {
       return new ToolResult.Failure("timeout", "no complete answer within " + timeout, true);
-    }
-    if (e instanceof ConnectException) {
-      return new ToolResult.Failure("connection_failed", "cannot connect: " + e.getMessage(), true);
     }
     return new ToolResult.Failure(
         "io_error", e.getClass().getSimpleName() + ": " + e.getMessage(), true);

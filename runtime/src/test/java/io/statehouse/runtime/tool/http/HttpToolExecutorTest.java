@@ -105,6 +105,10 @@ class HttpToolExecutorTest {
     assertEquals("http_422", bad.code());
     assertFalse(bad.retryable());
     assertTrue(bad.message().contains("no such order"), "the model is told what the tool said");
+    // every answer but 2xx came from a tool that received the request: it may have acted
+    assertTrue(down.mayHaveActed());
+    assertTrue(throttled.mayHaveActed());
+    assertTrue(bad.mayHaveActed());
   }
 
   @Test
@@ -143,6 +147,7 @@ class HttpToolExecutorTest {
         (ToolResult.Failure) run("POST", "/slow", "{}", Duration.ofMillis(200));
     assertEquals("timeout", failure.code());
     assertTrue(failure.retryable());
+    assertTrue(failure.mayHaveActed(), "the tool got the request and may still be working");
   }
 
   @Test
@@ -175,5 +180,6 @@ class HttpToolExecutorTest {
     ToolResult.Failure failure = assertInstanceOf(ToolResult.Failure.class, result);
     assertEquals("connection_failed", failure.code());
     assertTrue(failure.retryable());
+    assertFalse(failure.mayHaveActed(), "no connection, so the tool never saw the request");
   }
 }
