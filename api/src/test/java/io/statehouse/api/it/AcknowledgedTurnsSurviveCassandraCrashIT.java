@@ -42,9 +42,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
 
   @BeforeAll
   static void start() throws Exception {
-    tools =
-        new LocalHttpServer()
-            .on("/lookup", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"found\":true}"));
+    tools = CrashAgent.tools();
     int[] ports = FreePorts.pick(2);
     Path dir =
         Path.of("target", "cassandra-crash", UUID.randomUUID().toString().substring(0, 8))
@@ -61,15 +59,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
     cqlPort = ports[0];
     node = StatehouseNode.start(config);
     api = new Api("127.0.0.1", node.port());
-    api.putTool(ACME_ALICE, "lookup", Defs.tool(tools.url("/lookup"), false, "5s"));
-    api.putAgent(
-        ACME_ALICE,
-        "crash-agent",
-        Defs.agent(
-            "[\"lookup\"]",
-            "[" + Defs.call("lookup", "x") + "," + Defs.text("Found it.") + "]",
-            true,
-            null));
+    CrashAgent.register(api, tools);
   }
 
   @AfterAll
@@ -110,7 +100,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
 
   @Test
   void everyAcknowledgedTurnSurvivesCassandraKilledTheMomentItIsAcknowledged() throws Exception {
-    String warmUp = api.openSession(ACME_ALICE, "crash-agent");
+    String warmUp = api.openSession(ACME_ALICE, CrashAgent.NAME);
     assertEquals(200, send(warmUp, "warm up", null).status());
     Set<ActorRef> storesBefore =
         ShardingStores.find(node.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -118,7 +108,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
 
     for (int round = 0; round < ROUNDS; round++) {
       // a new session each round: its shard's and the coordinator's stores write just before too
-      String id = api.openSession(ACME_ALICE, "crash-agent");
+      String id = api.openSession(ACME_ALICE, CrashAgent.NAME);
       Api.Response turn = send(id, "round " + round, null);
       long dead = killCassandra();
       assertEquals(200, turn.status(), turn.raw());
@@ -135,7 +125,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
           9, trail.types().size(), "the session and all 8 events of its turn: " + trail.types());
       assertEquals("idle", api.get("/v1/sessions/" + acked[0], ACME_ALICE).text("status"));
     }
-    String fresh = api.openSession(ACME_ALICE, "crash-agent");
+    String fresh = api.openSession(ACME_ALICE, CrashAgent.NAME);
     Api.Response after = send(fresh, "still working?", null);
     assertEquals("completed", after.text("status"), "new sessions start: " + after.raw());
 
@@ -168,7 +158,7 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
   @Test
   void aMessageSentWhileCassandraIsDownIsRefusedAtOnceAndRunsExactlyOnceWhenItIsBack()
       throws Exception {
-    String id = api.openSession(ACME_ALICE, "crash-agent");
+    String id = api.openSession(ACME_ALICE, CrashAgent.NAME);
     Api.Response first = send(id, "before the outage", null);
     assertEquals(200, first.status(), first.raw());
     long dead = killCassandra();
@@ -178,6 +168,9 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertEquals(503, during.status(), during.raw());
     assertEquals("journal_unavailable", during.errorCode(), during.raw());
+    assertFalse(
+        during.raw().contains(Integer.toString(cqlPort)) || during.raw().contains("127.0.0.1"),
+        "no Cassandra address reaches a client: " + during.raw());
     assertTrue(tookMs < 5_000, "answered in " + tookMs + " ms, not after the 30 s ask timeout");
     Api.Response ready = api.get("/health/ready", null);
     assertEquals(503, ready.status(), "readiness is down while the journal is: " + ready.raw());

@@ -55,6 +55,7 @@ class TenantIsolationIT {
     assertEquals(404, api.get(path, GLOBEX_CAROL).status());
     assertEquals("session_not_found", api.get(path, GLOBEX_CAROL).errorCode());
     assertEquals(404, api.get(path + "/events", GLOBEX_CAROL).status());
+    assertEquals(404, api.get(path + "/audit/verify", GLOBEX_CAROL).status());
     assertEquals(
         404, api.post(path + "/messages", GLOBEX_CAROL, "{\"content\":\"let me in\"}").status());
     assertEquals(404, api.delete(path, GLOBEX_CAROL).status());

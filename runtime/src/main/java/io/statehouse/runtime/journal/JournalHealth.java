@@ -83,17 +83,17 @@ public final class JournalHealth implements Extension {
     return answer;
   }
 
-  /** What a caller hears while the journal is unavailable. */
+  /**
+   * What a caller hears while the journal is unavailable. The monitor's reason stays in the node's
+   * log: it can carry Cassandra's addresses, which are no business of an API client.
+   */
   public static Rejection rejection(Unavailable lost) {
     return new Rejection(
         "journal_unavailable",
-        "the journal (Cassandra) is unavailable since "
+        "the journal is unavailable since "
             + lost.since()
-            + " ("
-            + lost.reason()
-            + "). Nothing acknowledged is lost. A request sent at that moment may or may not"
-            + " have been recorded: retry with the same idempotencyKey once /health/ready answers"
-            + " 200.");
+            + ". Nothing acknowledged is lost. A request sent at that moment may or may not have"
+            + " been recorded: retry with the same idempotencyKey once /health/ready answers 200.");
   }
 
   /**

@@ -64,6 +64,22 @@ class JournalHealthTest {
   }
 
   @Test
+  void whatTheMonitorSawStaysInTheLogAndNeverReachesACaller() {
+    String driverMessage =
+        "reading the journal failed: All 1 node(s) tried failed: Node(endPoint=/10.0.4.17:9042)";
+    CompletableFuture<String> waiting = health.failFastOnLoss(new CompletableFuture<>());
+
+    health.report(new Unavailable(driverMessage, Instant.now()));
+
+    ExecutionException e =
+        org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, waiting::get);
+    String message = e.getCause().getMessage();
+    assertFalse(message.contains("10.0.4.17"), message);
+    assertFalse(message.contains("9042"), message);
+    assertTrue(message.contains("retry with the same idempotencyKey"), message);
+  }
+
+  @Test
   void anAnswerThatArrivesFirstIsKeptAndForgotten() throws Exception {
     CompletableFuture<String> answered = health.failFastOnLoss(new CompletableFuture<>());
     answered.complete("done");
