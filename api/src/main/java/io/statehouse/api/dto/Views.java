@@ -19,6 +19,7 @@ import io.statehouse.runtime.session.ToolCallState;
 import io.statehouse.runtime.session.Turn;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -287,7 +288,7 @@ public final class Views {
 
   /** The gaps in a page of events that follows sequence number {@code after}. */
   public static List<MissingView> missing(long after, List<EventView> page) {
-    List<MissingView> gaps = new java.util.ArrayList<>();
+    List<MissingView> gaps = new ArrayList<>();
     long expected = after + 1;
     for (EventView e : page) {
       if (e.seq() > expected) {

@@ -35,9 +35,7 @@ class AcknowledgedTurnsSurviveCassandraAndNodeCrashIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    tools =
-        new LocalHttpServer()
-            .on("/lookup", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"found\":true}"));
+    tools = CrashAgent.tools();
     int[] ports = FreePorts.pick(3);
     httpPort = ports[2];
     dir =
@@ -80,17 +78,9 @@ class AcknowledgedTurnsSurviveCassandraAndNodeCrashIT {
     for (int round = 0; round < ROUNDS; round++) {
       try (NodeProcess node = NodeProcess.start("both-" + round, overrides, httpPort, NODE_START)) {
         if (round == 0) {
-          api.putTool(ACME_ALICE, "lookup", Defs.tool(tools.url("/lookup"), false, "5s"));
-          api.putAgent(
-              ACME_ALICE,
-              "crash-agent",
-              Defs.agent(
-                  "[\"lookup\"]",
-                  "[" + Defs.call("lookup", "x") + "," + Defs.text("Found it.") + "]",
-                  true,
-                  null));
+          CrashAgent.register(api, tools);
         }
-        String id = api.openSession(ACME_ALICE, "crash-agent");
+        String id = api.openSession(ACME_ALICE, CrashAgent.NAME);
         Api.Response turn =
             api.post("/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"go\"}");
         killCassandra();
@@ -108,7 +98,7 @@ class AcknowledgedTurnsSurviveCassandraAndNodeCrashIT {
         trail.assertCompletedOnceNeverResumed(acked[1]);
         assertEquals(1, trail.count("ToolCallStarted"), "the tool ran once: " + trail.types());
       }
-      String fresh = api.openSession(ACME_ALICE, "crash-agent");
+      String fresh = api.openSession(ACME_ALICE, CrashAgent.NAME);
       Api.Response after =
           api.post("/v1/sessions/" + fresh + "/messages", ACME_ALICE, "{\"content\":\"and now\"}");
       assertEquals("completed", after.text("status"), "new sessions start: " + after.raw());
