@@ -35,6 +35,11 @@ public final class Main {
         .append(':')
         .append(node.port())
         .append("/health/ready\n");
+    b.append("  JWKS       http://")
+        .append(node.host())
+        .append(':')
+        .append(node.port())
+        .append("/.well-known/jwks.json\n");
     if (node.cassandra() != null) {
       RunningCassandra cassandra = node.cassandra().current();
       b.append("  Cassandra  127.0.0.1:")

@@ -10,17 +10,24 @@ import io.statehouse.api.dto.Definitions;
 import io.statehouse.api.http.ApiKeys;
 import io.statehouse.api.http.ApiRoutes;
 import io.statehouse.api.http.HttpSettings;
+import io.statehouse.api.http.JwksRoute;
+import io.statehouse.api.http.JwtAuthenticator;
 import io.statehouse.persistence.cassandra.journal.JournalDurability;
 import io.statehouse.persistence.cassandra.journal.JournalMonitor;
+import io.statehouse.persistence.cassandra.journal.JournalSessionExistence;
 import io.statehouse.persistence.cassandra.launcher.CassandraSettings;
 import io.statehouse.persistence.cassandra.launcher.EmbeddedCassandra;
+import io.statehouse.persistence.cassandra.readside.CassandraApprovalQueue;
 import io.statehouse.persistence.cassandra.readside.CassandraSessionDirectory;
 import io.statehouse.persistence.cassandra.readside.ReadSideSchema;
 import io.statehouse.persistence.cassandra.readside.ReadSideSettings;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.identity.IdentitySettings;
+import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -63,18 +71,24 @@ public final class StatehouseNode implements AutoCloseable {
   private final EmbeddedCassandra cassandra;
   private final StatehouseRuntime runtime;
   private final ApiKeys keys;
+  private final CassandraApprovalQueue approvalQueue;
+  private final JournalSessionExistence sessionExistence;
 
   private StatehouseNode(
       ActorSystem<Void> system,
       ServerBinding binding,
       EmbeddedCassandra cassandra,
       StatehouseRuntime runtime,
-      ApiKeys keys) {
+      ApiKeys keys,
+      CassandraApprovalQueue approvalQueue,
+      JournalSessionExistence sessionExistence) {
     this.system = system;
     this.binding = binding;
     this.cassandra = cassandra;
     this.runtime = runtime;
     this.keys = keys;
+    this.approvalQueue = approvalQueue;
+    this.sessionExistence = sessionExistence;
   }
 
   public static StatehouseNode start(Config config) throws Exception {
@@ -114,10 +128,27 @@ public final class StatehouseNode implements AutoCloseable {
             .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       }
       SessionDirectory directory = new CassandraSessionDirectory(session, readSide);
-      SessionDeps deps = StatehouseRuntime.defaultDeps(cfg, directory);
+      CassandraApprovalQueue approvalQueue = new CassandraApprovalQueue(session, readSide);
+      JournalSessionExistence sessionExistence =
+          new JournalSessionExistence(journalCql, JournalSessionExistence.Settings.fromConfig(cfg));
+      // the keys that sign tool calls' identity tokens and are published at /.well-known/jwks.json
+      NodeKeys nodeKeys = NodeKeys.fromConfig(cfg);
+      SessionDeps deps =
+          StatehouseRuntime.defaultDeps(cfg, directory, system).withApprovals(approvalQueue);
       StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
 
       ApiKeys keys = ApiKeys.fromConfig(cfg);
+      JwtAuthenticator jwts =
+          JwtAuthenticator.fromConfig(
+              cfg,
+              System::getenv,
+              system
+                  .dispatchers()
+                  .lookup(
+                      DispatcherSelector.fromConfig(
+                          cfg.getString("statehouse.api.jwt.dispatcher"))),
+              Clock.systemUTC());
+      system.getWhenTerminated().thenRun(jwts::close);
       HttpSettings http = HttpSettings.fromConfig(cfg);
       boolean demo = cfg.getBoolean("statehouse.demo.enabled");
       CurrentEventsByPersistenceIdQuery events =
@@ -129,11 +160,17 @@ public final class StatehouseNode implements AutoCloseable {
           new ApiRoutes(
               http,
               keys,
+              jwts,
+              new JwksRoute(nodeKeys, IdentitySettings.fromConfig(cfg).jwksMaxAge()),
               runtime,
               new Definitions(cfg, deps.models().providers()),
               directory,
               events,
               system,
+              approvalQueue,
+              sessionExistence,
+              // audit exports end with a head signed by the same key, verifiable with the JWKS
+              nodeKeys::signDetached,
               readiness(system),
               demo ? new DemoTools().routes() : Directives.reject());
       ServerBinding binding =
@@ -143,7 +180,9 @@ public final class StatehouseNode implements AutoCloseable {
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
-      StatehouseNode node = new StatehouseNode(system, binding, cassandra, runtime, keys);
+      StatehouseNode node =
+          new StatehouseNode(
+              system, binding, cassandra, runtime, keys, approvalQueue, sessionExistence);
       if (demo) {
         DemoContent.register(runtime, cfg, node.port(), STARTUP_TIMEOUT);
       }
@@ -259,6 +298,16 @@ public final class StatehouseNode implements AutoCloseable {
 
   public StatehouseRuntime runtime() {
     return runtime;
+  }
+
+  /** The tenants' approval queues and pending deadlines (read side). */
+  public CassandraApprovalQueue approvalQueue() {
+    return approvalQueue;
+  }
+
+  /** Whether a session id was ever opened: one journal read at most per unknown id. */
+  public JournalSessionExistence sessionExistence() {
+    return sessionExistence;
   }
 
   public ApiKeys keys() {

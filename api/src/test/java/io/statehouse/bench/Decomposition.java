@@ -1,6 +1,7 @@
 package io.statehouse.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.it.Api;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.RetryPolicy;
@@ -8,6 +9,7 @@ import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
+import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +42,14 @@ final class Decomposition {
 
   /** One tool call through the same executor the node uses, to a tool that answers at once. */
   static Stats toolCall(String url, int warmup, int count) throws Exception {
-    HttpToolExecutor executor = new HttpToolExecutor(Duration.ofSeconds(5), 256 * 1024);
+    // the tool server is on loopback, which only the dev config opens
+    HttpToolExecutor executor =
+        HttpToolExecutor.fromConfig(
+            ConfigFactory.parseString(
+                    "statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\", \"::1/128\"]")
+                .withFallback(ConfigFactory.load())
+                .resolve(),
+            NodePorts.none());
     JsonNode schema = Json.object().put("type", "object");
     ToolSpec spec =
         new ToolSpec(

@@ -43,7 +43,8 @@ import java.util.stream.Stream;
  * a core busy for minutes after start (Pekko, Jackson, the driver and HTTP make a large hot set); a
  * node that has run for a while is what the figures describe. The last section, {@link
  * CommitLogComparison}, takes {@code commitlog=batch,group,periodic}, {@code
- * commitlogSessions=1,16} and {@code commitlogWarmup=60}.
+ * commitlogSessions=1,16} and {@code commitlogWarmup=60}. {@code policy=on} adds {@link PolicyCost}
+ * (before Cassandra starts); {@code policy=only} runs just that.
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -64,6 +65,14 @@ public final class StatehouseBench {
       sessionCounts.add(Integer.parseInt(n.trim()));
     }
 
+    // policy=on adds what policies cost per tool call (pure CPU, measured before Cassandra starts);
+    // policy=only measures just that and stops
+    String policy = stringArg(args, "policy", "off");
+    if (policy.equals("only")) {
+      System.out.println("\n==== Statehouse benchmark: policies ====");
+      PolicyCost.run(200_000, 100_000).forEach(line -> System.out.println("  " + line));
+      System.exit(0);
+    }
     CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
     CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
     List<String> report = new ArrayList<>();
@@ -81,6 +90,9 @@ public final class StatehouseBench {
             + intArg(args, "jitWarmup", 180)
             + " s of JIT warm-up first; each figure is labelled with the Cassandra commit-log mode"
             + " it was measured with");
+    if (policy.equals("on")) {
+      report.addAll(PolicyCost.run(200_000, 100_000));
+    }
     // every figure of the sections below comes from this Cassandra
     Consumer<String> figure = line -> report.add(withMode(commitLog, line));
     double eventBytes;

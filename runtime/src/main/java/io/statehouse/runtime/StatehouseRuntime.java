@@ -1,15 +1,28 @@
 package io.statehouse.runtime;
 
 import com.typesafe.config.Config;
+import io.statehouse.runtime.approval.ApprovalQueue;
+import io.statehouse.runtime.approval.ApprovalTimers;
+import io.statehouse.runtime.audit.SessionEventSerializer;
 import io.statehouse.runtime.catalog.Catalog;
+import io.statehouse.runtime.identity.NodeKeys;
+import io.statehouse.runtime.identity.ToolTokenClaims;
+import io.statehouse.runtime.identity.ToolTokens;
 import io.statehouse.runtime.model.ModelClients;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
+import io.statehouse.runtime.policy.CelPolicyEngine;
+import io.statehouse.runtime.policy.PolicySettings;
+import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
 import io.statehouse.runtime.session.AgentSession;
+import io.statehouse.runtime.session.GuardrailCache;
+import io.statehouse.runtime.session.PolicyGate;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.ToolInvocation;
+import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import java.time.Clock;
 import java.util.Map;
@@ -18,6 +31,8 @@ import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
  * Wires the runtime's sharded entities into an actor system. {@code Main} calls {@link #init}, and
@@ -36,6 +51,8 @@ public final class StatehouseRuntime {
    * resumes its turn without a client request.
    */
   public static StatehouseRuntime init(ActorSystem<?> system, SessionDeps deps) {
+    // a node that cannot seal its journal stops here, saying which key to set
+    SessionEventSerializer.requireKeys(system);
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(
@@ -47,24 +64,79 @@ public final class StatehouseRuntime {
             .withStopMessage(new AgentSession.Stop()));
     sharding.init(
         Entity.of(Catalog.ENTITY_TYPE, ctx -> Catalog.create(ctx.getEntityId(), deps.clock())));
+    // one poller of approval deadlines per cluster; the deadlines themselves are in Cassandra
+    ClusterSingleton.get(system)
+        .init(
+            SingletonActor.of(
+                ApprovalTimers.create(
+                    deps.approvals(),
+                    d ->
+                        sharding
+                            .entityRefFor(
+                                AgentSession.ENTITY_TYPE,
+                                new SessionId(d.tenant(), d.sessionId()).entityId())
+                            .tell(new AgentSession.ExpireApproval(d.approvalId())),
+                    ApprovalTimers.Settings.fromConfig(system.settings().config()),
+                    deps.clock()),
+                "approval-timers"));
     return new StatehouseRuntime(sharding);
   }
 
   /**
    * The dependencies a node uses by default: the scripted model and HTTP tools, from config, and
-   * the directory session list entries go to.
+   * the directory session list entries go to. The node's own ports, which tools may not call, are
+   * those config names; see the overload taking the actor system for a remoting port of 0.
    */
   public static SessionDeps defaultDeps(Config config, SessionDirectory directory) {
-    Config tools = config.getConfig("statehouse.tools");
+    return defaultDeps(config, directory, NodePorts.fromConfig(config));
+  }
+
+  /**
+   * As {@link #defaultDeps(Config, SessionDirectory)}, adding the remoting port {@code system} is
+   * bound to (config may say 0). An HTTP port of 0 is bound later and stays unknown to the egress
+   * policy: only tests use it.
+   */
+  public static SessionDeps defaultDeps(
+      Config config, SessionDirectory directory, ActorSystem<?> system) {
+    NodePorts ports = NodePorts.fromConfig(config);
+    return defaultDeps(config, directory, ports.withOther(system.address().getPort().orElse(0)));
+  }
+
+  private static SessionDeps defaultDeps(
+      Config config, SessionDirectory directory, NodePorts nodePorts) {
     return new SessionDeps(
         new ModelClients(Map.of(ScriptedModelClient.PROVIDER, new ScriptedModelClient())),
-        new HttpToolExecutor(
-            tools.getDuration("connect-timeout"),
-            (int) tools.getMemorySize("max-result-size").toBytes()),
+        HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config)),
         new ArgumentValidator(),
         directory,
         SessionSettings.fromConfig(config),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        new PolicyGate(new CelPolicyEngine(PolicySettings.fromConfig(config))),
+        ApprovalQueue.NONE,
+        new GuardrailCache(GuardrailSettings.fromConfig(config)));
+  }
+
+  /**
+   * The identity tokens of tool calls, signed with the node's keys ({@code statehouse.identity}):
+   * audience the tool, claims who acts for whom.
+   */
+  private static java.util.function.Function<ToolInvocation, String> identity(Config config) {
+    ToolTokens tokens =
+        ToolTokens.fromConfig(config, NodeKeys.fromConfig(config), Clock.systemUTC());
+    return inv -> {
+      ToolInvocation.CallContext c = inv.context();
+      return tokens.issue(
+          new ToolTokenClaims(
+              c.tenant(),
+              c.subject(),
+              c.agent(),
+              c.agentVersion(),
+              c.sessionId(),
+              c.turnId(),
+              c.callId(),
+              inv.spec().name(),
+              inv.idempotencyKey()));
+    };
   }
 
   public EntityRef<AgentSession.Command> session(SessionId id) {

@@ -10,7 +10,9 @@ import io.statehouse.api.dto.Requests.ScriptStepDefinition;
 import io.statehouse.api.dto.Requests.ScriptedCallDefinition;
 import io.statehouse.api.dto.Requests.ToolDefinition;
 import io.statehouse.api.http.ApiError;
+import io.statehouse.runtime.Role;
 import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
 import io.statehouse.runtime.catalog.ModelSpec;
@@ -19,11 +21,22 @@ import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
+import io.statehouse.runtime.policy.CelPolicyEngine;
+import io.statehouse.runtime.policy.PolicyEffect;
+import io.statehouse.runtime.policy.PolicyEngine;
+import io.statehouse.runtime.policy.PolicyRule;
+import io.statehouse.runtime.policy.PolicySettings;
+import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
+import io.statehouse.runtime.policy.guardrail.GuardrailSpec;
+import io.statehouse.runtime.secret.SecretResolver;
 import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.egress.EgressPolicy;
+import io.statehouse.runtime.tool.egress.NodePorts;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +62,23 @@ public final class Definitions {
   private final Duration defaultTimeout;
   private final RetryPolicy defaultRetry;
   private final Set<String> providers;
+  private final PolicyEngine policyEngine;
+  private final GuardrailSettings guardrailSettings;
+  private final EgressPolicy egress;
+  private final SecretResolver secrets;
+
+  private static final int MAX_POLICIES = 100;
 
   public Definitions(Config config, Set<String> providers) {
+    this(config, providers, new CelPolicyEngine(PolicySettings.fromConfig(config)));
+  }
+
+  public Definitions(Config config, Set<String> providers, PolicyEngine policyEngine) {
+    this.policyEngine = policyEngine;
+    this.guardrailSettings = GuardrailSettings.fromConfig(config);
+    // the node's own ports are left to call time (a port configured as 0 is not known yet)
+    this.egress = EgressPolicy.fromConfig(config, NodePorts.none());
+    this.secrets = SecretResolver.fromConfig(config);
     Config agents = config.getConfig("statehouse.agents");
     Config limits = agents.getConfig("default-limits");
     this.defaultLimits =
@@ -80,7 +108,11 @@ public final class Definitions {
     }
   }
 
-  public ToolSpec tool(String name, ToolDefinition d) {
+  /**
+   * Checks a tool {@code tenant} registers: its URL against the tenant's egress policy (what is
+   * certain to be refused) and its secret references against the tenant's secrets.
+   */
+  public ToolSpec tool(String tenant, String name, ToolDefinition d) {
     checkName("tool", name);
     List<String> problems = new ArrayList<>();
     if (d.name() != null && !d.name().equals(name)) {
@@ -106,7 +138,7 @@ public final class Definitions {
     } else if (d.http() == null) {
       problems.add("http is required: {\"method\": \"POST\", \"url\": \"https://…\"}");
     } else {
-      http = http(d.http(), problems);
+      http = http(tenant, d.http(), problems);
     }
     fail(problems);
     return new ToolSpec(
@@ -138,7 +170,7 @@ public final class Definitions {
     return new RetryPolicy(attempts, backoff, max);
   }
 
-  private static HttpTarget http(HttpDefinition h, List<String> problems) {
+  private HttpTarget http(String tenant, HttpDefinition h, List<String> problems) {
     String method = h.method() == null ? "POST" : h.method().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {
       problems.add("http.method must be one of " + METHODS);
@@ -156,9 +188,13 @@ public final class Definitions {
             || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
             || uri.getHost() == null)) {
       problems.add("http.url must be an absolute http or https URL");
+    } else if (uri != null) {
+      egress.refusalAtRegistration(tenant, uri).ifPresent(why -> problems.add("http.url: " + why));
     }
-    Map<String, String> headers = h.headers() == null ? Map.of() : h.headers();
-    for (String header : headers.keySet()) {
+    Map<String, JsonNode> raw = h.headers() == null ? Map.of() : h.headers();
+    Map<String, HeaderValue> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : raw.entrySet()) {
+      String header = e.getKey();
       String lower = header.toLowerCase(Locale.ROOT);
       if (lower.equals("idempotency-key")
           || lower.startsWith("x-statehouse-")
@@ -168,9 +204,49 @@ public final class Definitions {
         problems.add("http.headers may not set " + header + ": the runtime sets it");
       } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
         problems.add("http.headers: '" + header + "' is not a valid header name");
+      } else {
+        HeaderValue value = headerValue(tenant, header, e.getValue(), problems);
+        if (value != null) {
+          headers.put(header, value);
+        }
       }
     }
     return new HttpTarget(method, h.url() == null ? "" : h.url(), headers);
+  }
+
+  /**
+   * A header's value: a literal (refused under a credential-like name) or {@code {"secret":
+   * "NAME"}} naming a secret the tenant has. No problem message ever includes a value.
+   */
+  private HeaderValue headerValue(String tenant, String header, JsonNode v, List<String> problems) {
+    String at = "http.headers." + header;
+    if (v != null && v.isObject()) {
+      JsonNode name = v.get("secret");
+      if (v.size() != 1 || name == null || !name.isTextual()) {
+        problems.add(at + " must be a string or {\"secret\": \"NAME\"}");
+      } else if (!HeaderValue.SECRET_NAME.matcher(name.asText()).matches()) {
+        problems.add(at + ": a secret name matches " + HeaderValue.SECRET_NAME.pattern());
+      } else if (!secrets.defines(tenant, name.asText())) {
+        problems.add("secret " + name.asText() + " is not defined for tenant " + tenant);
+      } else {
+        return new HeaderValue.SecretRef(name.asText());
+      }
+      return null;
+    }
+    if (v == null || v.isNull() || !v.isValueNode()) {
+      problems.add(at + " must be a string or {\"secret\": \"NAME\"}");
+      return null;
+    }
+    if (HeaderValue.credentialLike(header)) {
+      problems.add(at + " carries a credential: register it as {\"secret\": \"NAME\"}");
+      return null;
+    }
+    String text = v.asText();
+    if (!text.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c != 0x7f))) {
+      problems.add(at + " has control characters, which HTTP does not allow");
+      return null;
+    }
+    return new HeaderValue.Literal(text);
   }
 
   /**
@@ -196,13 +272,133 @@ public final class Definitions {
         problems.add("tools: '" + tool + "' is listed twice");
       }
     }
-    if (d.policies() != null && !d.policies().isEmpty()) {
-      problems.add("policies are not supported by this version; leave the list empty");
+    List<PolicyRule> policies = policies(d.policies(), problems);
+    if (problems.isEmpty()) {
+      problems.addAll(policyEngine.check(policies, unique));
     }
+    GuardrailSpec guardrails = guardrails(d.guardrails(), problems);
     Limits limits = limits(d.limits(), problems);
     fail(problems);
     return new AgentSpec(
-        name, 0, d.description(), d.instructions(), model, List.copyOf(unique), limits);
+        name,
+        0,
+        d.description(),
+        d.instructions(),
+        model,
+        List.copyOf(unique),
+        limits,
+        policies,
+        guardrails);
+  }
+
+  private static final Set<String> POLICY_FIELDS =
+      Set.of("tool", "when", "effect", "approvers", "reason", "expiresAfter");
+
+  /**
+   * Reads {@code policies: [{tool, when, effect, approvers, reason, expiresAfter}]}; the CEL in
+   * {@code when} is compiled and checked by the policy engine afterwards.
+   */
+  private static List<PolicyRule> policies(List<JsonNode> raw, List<String> problems) {
+    List<PolicyRule> rules = new ArrayList<>();
+    if (raw == null) {
+      return rules;
+    }
+    if (raw.size() > MAX_POLICIES) {
+      problems.add("policies: at most " + MAX_POLICIES + " rules");
+      return rules;
+    }
+    for (int i = 0; i < raw.size(); i++) {
+      JsonNode n = raw.get(i);
+      String at = "policies[" + i + "]";
+      if (n == null || !n.isObject()) {
+        problems.add(at + " must be an object {tool, when, effect, approvers, reason}");
+        continue;
+      }
+      n.fieldNames()
+          .forEachRemaining(
+              f -> {
+                if (!POLICY_FIELDS.contains(f)) {
+                  problems.add(at + ": unknown field '" + f + "'; fields are " + POLICY_FIELDS);
+                }
+              });
+      String tool = text(n, "tool", at, problems);
+      String when = text(n, "when", at, problems);
+      String effectText = text(n, "effect", at, problems);
+      String reason = text(n, "reason", at, problems);
+      PolicyEffect effect = null;
+      if (effectText == null) {
+        problems.add(at + ".effect is required: allow, deny or require_approval");
+      } else {
+        try {
+          effect = PolicyEffect.fromWire(effectText);
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ".effect '" + effectText + "' must be allow, deny or require_approval");
+        }
+      }
+      if (tool == null) {
+        problems.add(at + ".tool is required: a tool name of the agent, or *");
+      }
+      List<String> approvers = new ArrayList<>();
+      JsonNode a = n.get("approvers");
+      if (a != null && !a.isNull()) {
+        if (!a.isArray()) {
+          problems.add(at + ".approvers must be a list of roles");
+        } else {
+          a.forEach(r -> approvers.add(r.isTextual() ? r.asText() : r.toString()));
+          for (String role : approvers) {
+            if (Role.fromWire(role).isEmpty()) {
+              problems.add(
+                  at + ".approvers: '" + role + "' is not a role; roles are " + Role.wireNames());
+            }
+          }
+        }
+      }
+      Duration expiresAfter = null;
+      String expires = text(n, "expiresAfter", at, problems);
+      if (expires != null) {
+        try {
+          expiresAfter = Durations.parse(expires);
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ".expiresAfter: " + e.getMessage());
+        }
+      }
+      if (reason != null && reason.length() > 500) {
+        problems.add(at + ".reason is at most 500 characters");
+      }
+      rules.add(new PolicyRule(tool, when, effect, approvers, reason, expiresAfter));
+    }
+    return rules;
+  }
+
+  private static String text(JsonNode n, String field, String at, List<String> problems) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      problems.add(at + "." + field + " must be a string");
+      return null;
+    }
+    return v.asText();
+  }
+
+  private GuardrailSpec guardrails(JsonNode raw, List<String> problems) {
+    if (raw == null || raw.isNull()) {
+      return null;
+    }
+    GuardrailSpec spec;
+    try {
+      spec = Json.MAPPER.treeToValue(raw, GuardrailSpec.class);
+    } catch (Exception e) {
+      problems.add(
+          "guardrails: "
+              + (e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+                  ? m.getOriginalMessage()
+                  : e.getMessage()));
+      return null;
+    }
+    spec.problems(guardrailSettings).forEach(p -> problems.add("guardrails: " + p));
+    return spec;
   }
 
   private ModelSpec model(ModelDefinition m, List<String> problems) {

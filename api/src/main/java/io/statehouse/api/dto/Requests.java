@@ -22,7 +22,11 @@ public final class Requests {
 
   public record RetryDefinition(Integer maxAttempts, String backoff, String maxBackoff) {}
 
-  public record HttpDefinition(String method, String url, Map<String, String> headers) {}
+  /**
+   * {@code headers}: a string for a literal value, {@code {"secret": "NAME"}} for a secret of the
+   * tenant resolved at call time; credential-like headers must use the latter.
+   */
+  public record HttpDefinition(String method, String url, Map<String, JsonNode> headers) {}
 
   /** {@code PUT /v1/agents/{name}}. */
   public record AgentDefinition(
@@ -32,6 +36,7 @@ public final class Requests {
       ModelDefinition model,
       List<String> tools,
       List<JsonNode> policies,
+      JsonNode guardrails,
       LimitsDefinition limits) {}
 
   public record ModelDefinition(
@@ -53,4 +58,11 @@ public final class Requests {
 
   /** {@code POST /v1/sessions/{id}/messages}. */
   public record SendMessage(String content, String idempotencyKey) {}
+
+  /**
+   * {@code POST /v1/sessions/{id}/approvals/{approvalId}}: {@code approve} or {@code deny} an
+   * approval; {@code retry} or {@code record} an unknown outcome ({@code outcome} {@code succeeded}
+   * with {@code output}, or {@code failed}).
+   */
+  public record Decision(String decision, String reason, String outcome, String output) {}
 }

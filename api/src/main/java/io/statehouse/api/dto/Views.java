@@ -3,9 +3,13 @@ package io.statehouse.api.dto;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.statehouse.runtime.Role;
+import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ChatMessage;
@@ -43,8 +47,11 @@ public final class Views {
 
   public record RetryView(int maxAttempts, String backoff, String maxBackoff) {}
 
-  /** Header values are never echoed: they usually hold credentials. */
-  public record HttpView(String method, String url, Map<String, String> headers) {}
+  /**
+   * Header values are never echoed: a literal shows as {@code "***"}, a secret reference as {@code
+   * {"secret": "NAME"}} (the name is not secret; its value is never stored).
+   */
+  public record HttpView(String method, String url, Map<String, JsonNode> headers) {}
 
   public record AgentView(
       String name,
@@ -110,10 +117,38 @@ public final class Views {
   public record CallStateView(String id, String tool, String status, int round) {}
 
   /**
-   * Something a human must decide; {@code kind} is {@code outcome_unknown} for a tool that may have
-   * run.
+   * Something a human must decide: {@code kind} {@code approval} (a policy rule requires it) or
+   * {@code outcome_unknown} (a tool that may have run); {@code approvers} are the roles that may
+   * decide; {@code expiresAt} when it is denied by timeout (absent: never).
    */
-  public record ApprovalView(String id, String tool, JsonNode input, String reason, String kind) {}
+  public record ApprovalView(
+      String id,
+      String tool,
+      JsonNode input,
+      String reason,
+      String kind,
+      List<String> approvers,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Instant expiresAt) {}
+
+  /** An entry of {@code GET /v1/approvals}. */
+  public record QueuedApprovalView(
+      String id,
+      String sessionId,
+      String turnId,
+      String agent,
+      String tool,
+      JsonNode input,
+      String reason,
+      String kind,
+      List<String> approvers,
+      String status,
+      String requestedBy,
+      Instant requestedAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Instant expiresAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String decidedBy,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Instant decidedAt) {}
+
+  public record ApprovalQueueView(List<QueuedApprovalView> approvals, String next) {}
 
   public record UsageView(long inputTokens, long outputTokens, BigDecimal costUsd) {}
 
@@ -152,7 +187,11 @@ public final class Views {
   /** Sequence numbers {@code from} to {@code to} (inclusive) are not in the journal. */
   public record MissingView(long from, long to) {}
 
-  /** {@code GET …/audit/verify}: the whole chain recomputed. */
+  /**
+   * {@code GET …/audit/verify}: the whole chain recomputed, MACs included. {@code problem} says why
+   * {@code firstInvalidSeq} is invalid ({@code broken_link}, {@code bad_mac}, …); {@code
+   * unkeyedEvents} counts events stored before sealing, whose bytes only their hash covers.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record AuditVerifyView(
       boolean valid,
@@ -160,7 +199,9 @@ public final class Views {
       String headHash,
       Long firstMissingSeq,
       Long firstInvalidSeq,
-      String reason) {}
+      String problem,
+      String reason,
+      long unkeyedEvents) {}
 
   public record EventView(
       long seq,
@@ -174,8 +215,8 @@ public final class Views {
   // ---- mapping ----------------------------------------------------------------------------------
 
   public static ToolView tool(ToolSpec t) {
-    Map<String, String> headers = new TreeMap<>();
-    t.http().headers().keySet().forEach(h -> headers.put(h, REDACTED));
+    Map<String, JsonNode> headers = new TreeMap<>();
+    t.http().headers().forEach((h, v) -> headers.put(h, maskedHeader(v)));
     return new ToolView(
         t.name(),
         t.version(),
@@ -235,7 +276,7 @@ public final class Views {
             ? null
             : new TurnView(
                 turn.turnId(),
-                turn.anyCallUnknown() ? "needs_decision" : "running",
+                s.status().wire(),
                 turn.startedAt(),
                 turn.modelCalls(),
                 turn.calls().stream()
@@ -251,11 +292,8 @@ public final class Views {
         turn == null
             ? List.of()
             : turn.calls().stream()
-                .filter(c -> c.status() == ToolCallState.Status.UNKNOWN)
-                .map(
-                    c ->
-                        new ApprovalView(
-                            c.callId(), c.tool(), c.input(), c.errorMessage(), "outcome_unknown"))
+                .filter(c -> c.status() == ToolCallState.Status.UNKNOWN || c.awaitingApproval())
+                .map(Views::approval)
                 .toList();
     return new SessionView(
         s.sessionId(),
@@ -301,7 +339,14 @@ public final class Views {
 
   public static AuditVerifyView verification(ChainVerification.Result r) {
     return new AuditVerifyView(
-        r.valid(), r.events(), r.headHash(), r.firstMissingSeq(), r.firstInvalidSeq(), r.reason());
+        r.valid(),
+        r.events(),
+        r.headHash(),
+        r.firstMissingSeq(),
+        r.firstInvalidSeq(),
+        r.problem() == null ? null : r.problem().wire(),
+        r.reason(),
+        r.unkeyedEvents());
   }
 
   private static MessageView message(ChatMessage m) {
@@ -325,8 +370,54 @@ public final class Views {
         o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error);
   }
 
+  private static ApprovalView approval(ToolCallState c) {
+    return c.awaitingApproval()
+        ? new ApprovalView(
+            c.approval().approvalId(),
+            c.tool(),
+            c.input(),
+            c.approval().reason(),
+            "approval",
+            c.approval().approvers(),
+            c.approval().expiresAt())
+        : new ApprovalView(
+            c.callId(),
+            c.tool(),
+            c.input(),
+            c.errorMessage(),
+            "outcome_unknown",
+            List.of(Role.APPROVER.wire(), Role.OPERATOR.wire()),
+            null);
+  }
+
+  public static QueuedApprovalView queued(ApprovalQueue.Entry e) {
+    JsonNode input;
+    try {
+      input = Json.MAPPER.readTree(e.inputJson() == null ? "{}" : e.inputJson());
+    } catch (Exception ex) {
+      input = Json.object();
+    }
+    return new QueuedApprovalView(
+        e.approvalId(),
+        e.sessionId(),
+        e.turnId(),
+        e.agent(),
+        e.tool(),
+        input,
+        e.reason(),
+        e.kind().wire(),
+        e.approvers(),
+        e.status().wire(),
+        e.requestedBy(),
+        e.requestedAt(),
+        e.expiresAt(),
+        e.decidedBy(),
+        e.decidedAt());
+  }
+
   private static ApprovalView approval(PendingDecision d) {
-    return new ApprovalView(d.id(), d.tool(), d.input(), d.reason(), "outcome_unknown");
+    return new ApprovalView(
+        d.id(), d.tool(), d.input(), d.reason(), d.kind(), d.approvers(), d.expiresAt());
   }
 
   public static SessionSummaryView summary(SessionDirectory.Entry e) {
@@ -346,6 +437,7 @@ public final class Views {
   public static EventView event(long seq, SessionEvent e) {
     ObjectNode data = Json.MAPPER.valueToTree(e);
     data.remove("meta");
+    maskHeaders(data);
     return new EventView(
         seq,
         e.getClass().getSimpleName(),
@@ -354,5 +446,42 @@ public final class Views {
         data,
         e.meta().prevHash(),
         AuditChain.hash(e));
+  }
+
+  private static JsonNode maskedHeader(HeaderValue v) {
+    return v instanceof HeaderValue.SecretRef ref
+        ? Json.object().put("secret", ref.name())
+        : TextNode.valueOf(REDACTED);
+  }
+
+  /**
+   * Masks the values of every {@code headers} object in an event's payload, at any depth (the tool
+   * specs {@code SessionCreated} pins, and whatever carries headers later): only a secret
+   * reference's name is kept. The journal keeps what it keeps; this is what a reader is shown.
+   */
+  private static void maskHeaders(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      o.properties()
+          .forEach(
+              f -> {
+                if (f.getKey().equalsIgnoreCase("headers")
+                    && f.getValue() instanceof ObjectNode h) {
+                  List<String> names = new ArrayList<>();
+                  h.fieldNames().forEachRemaining(names::add);
+                  names.forEach(n -> h.set(n, maskedHeaderJson(h.get(n))));
+                } else {
+                  maskHeaders(f.getValue());
+                }
+              });
+    } else if (node.isArray()) {
+      node.forEach(Views::maskHeaders);
+    }
+  }
+
+  private static JsonNode maskedHeaderJson(JsonNode v) {
+    JsonNode name = v.get("secret");
+    return v.isObject() && v.size() == 1 && name != null && name.isTextual()
+        ? Json.object().put("secret", name.asText())
+        : TextNode.valueOf(REDACTED);
   }
 }

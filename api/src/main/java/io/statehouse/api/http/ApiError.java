@@ -25,6 +25,12 @@ public final class ApiError extends RuntimeException {
           Map.entry("journal_broken", StatusCodes.CONFLICT),
           Map.entry("idempotency_key_reused", StatusCodes.CONFLICT),
           Map.entry("journal_unavailable", StatusCodes.SERVICE_UNAVAILABLE),
+          Map.entry("awaiting_approval", StatusCodes.CONFLICT),
+          Map.entry("approval_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("approval_decided", StatusCodes.CONFLICT),
+          Map.entry("invalid_decision", StatusCodes.BAD_REQUEST),
+          Map.entry("forbidden", StatusCodes.FORBIDDEN),
+          Map.entry("self_approval", StatusCodes.FORBIDDEN),
           Map.entry("unknown_tool", StatusCodes.BAD_REQUEST));
 
   private final StatusCode status;
@@ -44,6 +50,11 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError badRequest(String message) {
     return new ApiError(StatusCodes.BAD_REQUEST, "invalid_request", message);
+  }
+
+  /** 403: the principal is known but its roles do not allow this. */
+  public static ApiError forbidden(String message) {
+    return new ApiError(StatusCodes.FORBIDDEN, "forbidden", message);
   }
 
   public static ApiError notFound(String code, String message) {

@@ -8,13 +8,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
  * API keys from config ({@code statehouse.api.keys}), stored only as SHA-256 hashes, each mapping
  * to a {@link Principal}. A presented key is hashed and compared in constant time with every entry.
  */
-public final class ApiKeys {
+public final class ApiKeys implements Authenticator {
   private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 
@@ -38,7 +40,7 @@ public final class ApiKeys {
                     throw new IllegalArgumentException(
                         "statehouse.api.keys: sha256 must be 64 hex characters");
                   }
-                  if (!TENANT.matcher(tenant).matches()) {
+                  if (!validTenant(tenant)) {
                     throw new IllegalArgumentException(
                         "statehouse.api.keys: tenant '"
                             + tenant
@@ -54,13 +56,24 @@ public final class ApiKeys {
     return new ApiKeys(entries);
   }
 
+  /** Whether {@code tenant} is a valid tenant name, for keys and for JWTs alike. */
+  static boolean validTenant(String tenant) {
+    return tenant != null && TENANT.matcher(tenant).matches();
+  }
+
+  /** Answers at once: hashing a key never blocks. */
+  @Override
+  public CompletionStage<Optional<Principal>> principalOf(String authorizationHeader) {
+    return CompletableFuture.completedFuture(authenticate(authorizationHeader));
+  }
+
   /** The principal for an {@code Authorization} header value, if it carries a known key. */
   public Optional<Principal> authenticate(String authorizationHeader) {
-    if (authorizationHeader == null
-        || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    Optional<String> token = Authenticator.bearerToken(authorizationHeader);
+    if (token.isEmpty()) {
       return Optional.empty();
     }
-    byte[] presented = sha256(authorizationHeader.substring(7).trim());
+    byte[] presented = sha256(token.get());
     Principal found = null;
     for (Entry e : entries) {
       // check every entry so timing does not reveal which one matched

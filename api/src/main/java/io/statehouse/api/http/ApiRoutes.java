@@ -3,8 +3,11 @@ package io.statehouse.api.http;
 import io.statehouse.api.dto.Definitions;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.approval.ApprovalQueue;
+import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.session.SessionExistence;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
@@ -24,9 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole HTTP surface: {@code /health/*} without a key, {@code /v1/*} with one, and every error
- * (ours, the routing DSL's rejections, unexpected exceptions) as {@code {"error": {code,
- * message}}}.
+ * The whole HTTP surface: {@code /health/*} and {@code /.well-known/jwks.json} without a key,
+ * {@code /v1/*} with an API key or JWT, and every error (ours, the routing DSL's rejections,
+ * unexpected exceptions) as {@code {"error": {code, message}}}.
  */
 public final class ApiRoutes extends RouteSupport {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
@@ -35,20 +38,33 @@ public final class ApiRoutes extends RouteSupport {
   private final SessionRoutes sessions;
   private final Supplier<CompletionStage<Boolean>> ready;
   private final Route extra;
+  private final JwksRoute jwks;
+  private final ApprovalRoutes approvals;
 
   public ApiRoutes(
       HttpSettings settings,
       ApiKeys keys,
+      JwtAuthenticator jwts,
+      JwksRoute jwks,
       StatehouseRuntime runtime,
       Definitions definitions,
       SessionDirectory directory,
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system,
+      ApprovalQueue approvalQueue,
+      SessionExistence existence,
+      HeadSigner headSigner,
       Supplier<CompletionStage<Boolean>> ready,
       Route extra) {
-    super(settings, keys, JournalHealth.get(system));
+    super(settings, Authenticator.byTokenShape(keys, jwts), JournalHealth.get(system));
+    this.jwks = jwks;
+    // route() authenticates (keys and JWTs) before any sub-route; the sub-routes' constructors
+    // still take the API keys, which they do not use
     this.catalog = new CatalogRoutes(settings, keys, journal, runtime, definitions);
-    this.sessions = new SessionRoutes(settings, keys, journal, runtime, directory, events, system);
+    this.sessions =
+        new SessionRoutes(
+            settings, keys, journal, runtime, directory, events, system, existence, headSigner);
+    this.approvals = new ApprovalRoutes(this, approvalQueue);
     this.ready = ready;
     this.extra = extra;
   }
@@ -62,10 +78,16 @@ public final class ApiRoutes extends RouteSupport {
                 () ->
                     concat(
                         pathPrefix("health", this::health),
+                        jwks.route(),
                         pathPrefix(
                             "v1",
                             () ->
-                                authenticated(p -> concat(catalog.routes(p), sessions.routes(p)))),
+                                authenticated(
+                                    p ->
+                                        concat(
+                                            catalog.routes(p),
+                                            sessions.routes(p),
+                                            approvals.routes(p)))),
                         extra)));
   }
 

@@ -76,7 +76,8 @@ final class CatalogRoutes extends RouteSupport {
   }
 
   private Route putTool(Principal p, String name, ToolDefinition d) {
-    ToolSpec spec = definitions.tool(name, d);
+    Access.require(p, "defining tools", Access.DEFINE);
+    ToolSpec spec = definitions.tool(p.tenant(), name, d);
     return respond(
         ask(
                 catalog(p),
@@ -87,6 +88,7 @@ final class CatalogRoutes extends RouteSupport {
   }
 
   private Route putAgent(Principal p, String name, AgentDefinition d) {
+    Access.require(p, "defining agents", Access.DEFINE);
     AgentSpec spec = definitions.agent(name, d);
     return respond(
         ask(

@@ -29,35 +29,48 @@ import org.apache.pekko.pattern.StatusReply;
  */
 abstract class RouteSupport extends AllDirectives {
   protected final HttpSettings settings;
-  private final ApiKeys keys;
+  private final Authenticator authenticator;
   protected final JournalHealth journal;
 
-  protected RouteSupport(HttpSettings settings, ApiKeys keys, JournalHealth journal) {
+  protected RouteSupport(
+      HttpSettings settings, Authenticator authenticator, JournalHealth journal) {
     this.settings = settings;
-    this.keys = keys;
+    this.authenticator = authenticator;
     this.journal = journal;
   }
 
-  /** Runs {@code inner} for a caller with a valid API key; 401 otherwise. */
+  /** A route class that shares {@code base}'s settings, authentication and journal health. */
+  protected RouteSupport(RouteSupport base) {
+    this(base.settings, base.authenticator, base.journal);
+  }
+
+  /**
+   * Runs {@code inner} for a caller with a valid API key or JWT; 401 otherwise. The answer never
+   * repeats the token.
+   */
   protected Route authenticated(Function<Principal, Route> inner) {
     return optionalHeaderValueByName(
         "Authorization",
         header ->
-            keys.authenticate(header.orElse(null))
-                .map(inner)
-                .orElseGet(
-                    () ->
-                        complete(
-                            ApiJson.error(
-                                    new ApiError(
-                                        StatusCodes.UNAUTHORIZED,
-                                        "unauthorized",
-                                        header.isPresent()
-                                            ? "the API key is not valid"
-                                            : "send an API key as 'Authorization: Bearer <key>'"))
-                                .addHeader(
-                                    WWWAuthenticate.create(
-                                        HttpChallenge.create("Bearer", "statehouse"))))));
+            onSuccess(
+                authenticator.principalOf(header.orElse(null)),
+                principal ->
+                    principal
+                        .map(inner)
+                        .orElseGet(
+                            () ->
+                                complete(
+                                    ApiJson.error(
+                                            new ApiError(
+                                                StatusCodes.UNAUTHORIZED,
+                                                "unauthorized",
+                                                header.isPresent()
+                                                    ? "the API key or JWT is not valid"
+                                                    : "send an API key or JWT as 'Authorization:"
+                                                        + " Bearer <token>'"))
+                                        .addHeader(
+                                            WWWAuthenticate.create(
+                                                HttpChallenge.create("Bearer", "statehouse")))))));
   }
 
   /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */

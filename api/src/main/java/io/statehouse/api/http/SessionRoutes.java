@@ -1,21 +1,23 @@
 package io.statehouse.api.http;
 
 import io.statehouse.api.dto.Requests.CreateSession;
+import io.statehouse.api.dto.Requests.Decision;
 import io.statehouse.api.dto.Requests.SendMessage;
 import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.StatehouseRuntime;
-import io.statehouse.runtime.audit.AuditChain;
-import io.statehouse.runtime.audit.ChainVerification;
+import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionExistence;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.session.SessionStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,8 @@ final class SessionRoutes extends RouteSupport {
   private final SessionDirectory directory;
   private final CurrentEventsByPersistenceIdQuery events;
   private final ActorSystem<?> system;
+  private final SessionExistence existence;
+  private final AuditRoutes audit;
 
   SessionRoutes(
       HttpSettings settings,
@@ -54,12 +58,16 @@ final class SessionRoutes extends RouteSupport {
       StatehouseRuntime runtime,
       SessionDirectory directory,
       CurrentEventsByPersistenceIdQuery events,
-      ActorSystem<?> system) {
+      ActorSystem<?> system,
+      SessionExistence existence,
+      HeadSigner headSigner) {
     super(settings, keys, journal);
     this.runtime = runtime;
     this.directory = directory;
     this.events = events;
     this.system = system;
+    this.existence = existence;
+    this.audit = new AuditRoutes(this, runtime, events, system, headSigner, Clock.systemUTC());
   }
 
   Route routes(Principal p) {
@@ -87,41 +95,59 @@ final class SessionRoutes extends RouteSupport {
                     PathMatchers.segment(),
                     rawId -> {
                       SessionId id = sessionId(p, rawId);
-                      return concat(
-                          pathEnd(() -> concat(get(() -> read(p, id)), delete(() -> close(p, id)))),
-                          path(
-                              "messages",
-                              () ->
-                                  post(
-                                      () ->
-                                          optionalHeaderValueByName(
-                                              "Idempotency-Key",
-                                              header ->
-                                                  parameterOptional(
-                                                      "wait",
-                                                      wait ->
-                                                          body(
-                                                              SendMessage.class,
-                                                              false,
-                                                              req ->
-                                                                  send(
-                                                                      p, id, req, header,
-                                                                      wait)))))),
-                          path(
-                              "events",
-                              () ->
-                                  get(
-                                      () ->
-                                          parameterOptional(
-                                              "after",
-                                              after ->
-                                                  parameterOptional(
-                                                      "limit",
-                                                      limit -> eventTrail(id, after, limit))))),
-                          path(
-                              PathMatchers.segment("audit").slash("verify"),
-                              () -> get(() -> verify(id))));
+                      // an id nobody opened costs one journal read and never reaches sharding
+                      return onSuccess(
+                          existence.exists(id),
+                          exists -> {
+                            if (!exists) {
+                              throw ApiError.notFound("session_not_found", "no session " + rawId);
+                            }
+                            return sessionRoutes(p, id);
+                          });
                     })));
+  }
+
+  private Route sessionRoutes(Principal p, SessionId id) {
+    return concat(
+        pathEnd(() -> concat(get(() -> read(p, id)), delete(() -> close(p, id)))),
+        path(
+            "messages",
+            () ->
+                post(
+                    () ->
+                        optionalHeaderValueByName(
+                            "Idempotency-Key",
+                            header ->
+                                parameterOptional(
+                                    "wait",
+                                    wait ->
+                                        body(
+                                            SendMessage.class,
+                                            false,
+                                            req -> send(p, id, req, header, wait)))))),
+        path(
+            PathMatchers.segment("approvals").slash(PathMatchers.segment()),
+            approvalId ->
+                post(
+                    () ->
+                        parameterOptional(
+                            "wait",
+                            wait ->
+                                body(
+                                    Decision.class,
+                                    false,
+                                    req -> decide(p, id, approvalId, req, wait))))),
+        path(
+            "events",
+            () ->
+                get(
+                    () ->
+                        parameterOptional(
+                            "after",
+                            after ->
+                                parameterOptional(
+                                    "limit", limit -> eventTrail(p, id, after, limit))))),
+        audit.routes(p, id));
   }
 
   private static SessionId sessionId(Principal p, String raw) {
@@ -132,6 +158,7 @@ final class SessionRoutes extends RouteSupport {
   }
 
   private Route open(Principal p, CreateSession req) {
+    Access.require(p, "opening a session", Access.USE_SESSIONS);
     if (req.agent() == null || req.agent().isBlank()) {
       throw ApiError.badRequest("agent is required: the name of a registered agent");
     }
@@ -147,6 +174,7 @@ final class SessionRoutes extends RouteSupport {
           }
         });
     SessionId id = SessionId.random(p.tenant());
+    existence.known(id);
     CompletionStage<HttpResponse> created =
         ask(
                 runtime.catalog(p.tenant()),
@@ -205,8 +233,63 @@ final class SessionRoutes extends RouteSupport {
 
   private Route read(Principal p, SessionId id) {
     return respond(
-        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
-            .thenApply(s -> ApiJson.response(StatusCodes.OK, Views.session(s))));
+        state(id)
+            .thenApply(
+                s -> {
+                  Access.requireRead(p, s.owner(), id.id());
+                  return ApiJson.response(StatusCodes.OK, Views.session(s));
+                }));
+  }
+
+  private CompletionStage<SessionState> state(SessionId id) {
+    return ask(
+        runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout());
+  }
+
+  /**
+   * Decides a pending approval or unknown outcome, then waits for the turn like a message does: the
+   * same result shape, 200 or 202.
+   */
+  private Route decide(
+      Principal p, SessionId id, String approvalId, Decision req, Optional<String> rawWait) {
+    if (req.decision() == null || req.decision().isBlank()) {
+      throw ApiError.badRequest(
+          "decision is required: approve or deny (an approval), retry or record (an unknown"
+              + " outcome)");
+    }
+    if (req.reason() != null && req.reason().length() > 2000) {
+      throw ApiError.badRequest("reason is at most 2000 characters");
+    }
+    if (req.output() != null && req.output().length() > settings.maxMessageChars()) {
+      throw ApiError.badRequest(
+          "output is longer than " + settings.maxMessageChars() + " characters");
+    }
+    Duration wait = waitParam(rawWait);
+    return respond(
+        ask(
+                runtime.session(id),
+                AgentSession.TurnAccepted.class,
+                r ->
+                    new AgentSession.Decide(
+                        p,
+                        approvalId,
+                        req.decision(),
+                        req.outcome(),
+                        req.output(),
+                        req.reason(),
+                        r),
+                settings.askTimeout())
+            .thenCompose(accepted -> awaitTurn(id, accepted.turnId(), wait)));
+  }
+
+  private Duration waitParam(Optional<String> rawWait) {
+    return Duration.ofSeconds(
+        intParam(
+            rawWait,
+            "wait",
+            (int) settings.defaultWait().toSeconds(),
+            0,
+            (int) settings.maxWait().toSeconds()));
   }
 
   private Route close(Principal p, SessionId id) {
@@ -241,14 +324,8 @@ final class SessionRoutes extends RouteSupport {
       throw ApiError.badRequest(
           "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
     }
-    Duration wait =
-        Duration.ofSeconds(
-            intParam(
-                rawWait,
-                "wait",
-                (int) settings.defaultWait().toSeconds(),
-                0,
-                (int) settings.maxWait().toSeconds()));
+    Access.require(p, "sending messages", Access.USE_SESSIONS);
+    Duration wait = waitParam(rawWait);
     CompletionStage<HttpResponse> result =
         ask(
                 runtime.session(id),
@@ -288,7 +365,8 @@ final class SessionRoutes extends RouteSupport {
   }
 
   /** The journal itself, read through Persistence Query: the audit trail of the session. */
-  private Route eventTrail(SessionId id, Optional<String> rawAfter, Optional<String> rawLimit) {
+  private Route eventTrail(
+      Principal p, SessionId id, Optional<String> rawAfter, Optional<String> rawLimit) {
     long after;
     try {
       after = rawAfter.map(Long::parseLong).orElse(0L);
@@ -300,15 +378,17 @@ final class SessionRoutes extends RouteSupport {
     }
     int limit = intParam(rawLimit, "limit", 100, 1, 1000);
     CompletionStage<HttpResponse> page =
-        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
+        state(id)
             .thenCompose(
-                exists ->
-                    events
-                        .currentEventsByPersistenceId(
-                            id.persistenceId().id(), after + 1, Long.MAX_VALUE)
-                        .take(limit)
-                        .map(env -> Views.event(env.sequenceNr(), (SessionEvent) env.event()))
-                        .runWith(Sink.seq(), system))
+                s -> {
+                  Access.requireRead(p, s.owner(), id.id());
+                  return events
+                      .currentEventsByPersistenceId(
+                          id.persistenceId().id(), after + 1, Long.MAX_VALUE)
+                      .take(limit)
+                      .map(env -> Views.event(env.sequenceNr(), (SessionEvent) env.event()))
+                      .runWith(Sink.seq(), system);
+                })
             .thenApply(
                 list ->
                     ApiJson.response(
@@ -318,30 +398,5 @@ final class SessionRoutes extends RouteSupport {
                             list.size() == limit ? list.get(list.size() - 1).seq() : null,
                             Views.missing(after, list))));
     return respond(page);
-  }
-
-  /**
-   * Recomputes the session's whole hash chain from the journal in one pass: valid, or the first
-   * missing sequence number and the first event that does not link.
-   */
-  private Route verify(SessionId id) {
-    CompletionStage<HttpResponse> result =
-        ask(runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
-            .thenCompose(
-                exists ->
-                    events
-                        .currentEventsByPersistenceId(id.persistenceId().id(), 1, Long.MAX_VALUE)
-                        .runFold(
-                            new ChainVerification(),
-                            (chain, env) -> {
-                              SessionEvent e = (SessionEvent) env.event();
-                              chain.accept(
-                                  env.sequenceNr(), e.meta().prevHash(), AuditChain.hash(e));
-                              return chain;
-                            },
-                            system))
-            .thenApply(
-                chain -> ApiJson.response(StatusCodes.OK, Views.verification(chain.result())));
-    return respond(result);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.dto.Requests.AgentDefinition;
 import io.statehouse.api.dto.Requests.HttpDefinition;
@@ -35,6 +36,7 @@ class DefinitionsTest {
   void aMinimalToolGetsSafeDefaults() {
     ToolSpec spec =
         definitions.tool(
+            "acme",
             "lookup",
             tool(OBJECT_SCHEMA, null, new HttpDefinition(null, "https://x.test/a", null)));
     assertFalse(spec.idempotent(), "a tool is not assumed idempotent");
@@ -50,6 +52,7 @@ class DefinitionsTest {
             ApiError.class,
             () ->
                 definitions.tool(
+                    "acme",
                     "t",
                     new ToolDefinition(
                         "other",
@@ -58,7 +61,10 @@ class DefinitionsTest {
                         null,
                         "forever",
                         new Requests.RetryDefinition(11, null, null),
-                        new HttpDefinition("FETCH", "ftp://x", Map.of("Idempotency-Key", "mine")),
+                        new HttpDefinition(
+                            "FETCH",
+                            "ftp://x",
+                            Map.of("Idempotency-Key", TextNode.valueOf("mine"))),
                         null)));
     String m = e.getMessage();
     for (String expected :
@@ -81,6 +87,7 @@ class DefinitionsTest {
             ApiError.class,
             () ->
                 definitions.tool(
+                    "acme",
                     "t",
                     new ToolDefinition(
                         null,
@@ -111,6 +118,7 @@ class DefinitionsTest {
             new ModelDefinition("bedrock", "anthropic.claude", null, null, null),
             List.of(),
             null,
+            null,
             null);
     ApiError e = assertThrows(ApiError.class, () -> definitions.agent("a", d));
     assertTrue(e.getMessage().contains("bedrock"), e.getMessage());
@@ -125,21 +133,21 @@ class DefinitionsTest {
         ApiError.class,
         () ->
             definitions.agent(
-                "a", new AgentDefinition(null, null, null, noScript, null, null, null)));
+                "a", new AgentDefinition(null, null, null, noScript, null, null, null, null)));
 
     ModelDefinition ok =
         new ModelDefinition(
             "scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)));
     AgentSpec spec =
         definitions.agent(
-            "a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null));
+            "a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null, null));
     assertEquals(16, spec.limits().maxStepsPerTurn());
     assertTrue(spec.model().loop());
     assertEquals(List.of("t1"), spec.tools());
   }
 
   @Test
-  void policiesAndBadLimitsAreRefusedRatherThanIgnored() {
+  void aPolicyWithoutAnEffectAndBadLimitsAreRefusedTogether() {
     ModelDefinition ok =
         new ModelDefinition(
             "scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)));
@@ -156,6 +164,7 @@ class DefinitionsTest {
                         ok,
                         List.of("t", "t"),
                         List.of(Specs.json("{\"tool\":\"t\"}")),
+                        null,
                         new LimitsDefinition(0, -1L, null))));
     String m = e.getMessage();
     assertTrue(m.contains("policies"), m);

@@ -3,14 +3,28 @@ package io.statehouse.api.it;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.http.ApiKeys;
+import java.nio.file.Path;
 
-/** API keys of the integration tests: two tenants, and an approver in the first. */
+/**
+ * API keys of the integration tests (two tenants, and an approver in the first) and where their
+ * nodes keep a generated signing key.
+ */
 public final class ItKeys {
   public static final String ACME_ALICE = "it-acme-alice";
   public static final String ACME_BOB = "it-acme-bob";
   public static final String GLOBEX_CAROL = "it-globex-carol";
 
   private ItKeys() {}
+
+  /**
+   * The audit key of test nodes (public, tests only): fixed, so that a node started again on the
+   * same journal checks the MACs the first one wrote.
+   */
+  public static final String AUDIT_KEY = "aXQtYXVkaXQta2V5LWZvci10ZXN0cy1vbmx5LTAwMDAwMDA=";
+
+  /** Where test nodes keep their generated signing key: under target/, never in the sources. */
+  public static final Path GENERATED_SIGNING_KEYS =
+      Path.of("target", "it-identity", "signing-keys.json").toAbsolutePath();
 
   public static Config config() {
     return ConfigFactory.parseString(
@@ -20,7 +34,13 @@ public final class ItKeys {
             + entry(ACME_BOB, "acme", "bob", "approver")
             + ","
             + entry(GLOBEX_CAROL, "globex", "carol", "developer")
-            + "]");
+            + "]\n"
+            + "statehouse.identity.generated-keys-file = \""
+            + GENERATED_SIGNING_KEYS
+            + "\"\n"
+            + "statehouse.audit { keys { it-audit = \""
+            + AUDIT_KEY
+            + "\" }, current-key-id = it-audit }");
   }
 
   private static String entry(String key, String tenant, String subject, String role) {

@@ -5,8 +5,19 @@ import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import java.nio.file.Path;
 
-/** The configuration of a test node: the test class's keyspaces, test keys, its own ports. */
+/**
+ * The configuration of a test node: the test class's keyspaces, test keys, its own ports, loopback
+ * tool servers.
+ */
 public final class NodeConfig {
+  /**
+   * The tests' tool servers run on 127.0.0.1, which only the dev config opens; acme has one secret
+   * for tests that register a header by reference.
+   */
+  static final String EGRESS =
+      "statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\", \"::1/128\"]\n"
+          + "statehouse.secrets.acme.IT_API_KEY = \"it-secret-value\"\n";
+
   private NodeConfig() {}
 
   /** Overrides on top of application.conf; {@code httpPort} 0 picks a free port. */
@@ -21,6 +32,7 @@ public final class NodeConfig {
                     + "pekko.remote.artery.canonical.port = 0\n"
                     + "statehouse.demo.enabled = off\n"
                     + "statehouse.cassandra.embedded.enabled = off\n"
+                    + EGRESS
                     // CI machines have 2 busy cores; a request may wait longer there than in
                     // production
                     + "statehouse.http.ask-timeout = 30s\n"))
@@ -45,6 +57,7 @@ public final class NodeConfig {
                 + "pekko.remote.artery.canonical.port = 0\n"
                 + "statehouse.demo.enabled = off\n"
                 + "statehouse.http.ask-timeout = 30s\n"
+                + EGRESS
                 + "statehouse.cassandra.embedded {\n"
                 + "  enabled = on\n"
                 + "  data-dir = \""

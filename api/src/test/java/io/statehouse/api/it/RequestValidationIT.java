@@ -2,6 +2,7 @@ package io.statehouse.api.it;
 
 import static io.statehouse.api.it.ItKeys.ACME_ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.statehouse.api.StatehouseNode;
@@ -149,15 +150,21 @@ class RequestValidationIT {
             + "idempotent: true\n"
             + "timeout: 3s\n"
             + "inputSchema:\n  type: object\n  properties:\n    q: {type: string}\n"
-            + "http:\n  method: POST\n  url: http://127.0.0.1:9/yaml\n  headers:\n    X-Api-Key: secret\n";
+            + "http:\n  method: POST\n  url: http://127.0.0.1:9/yaml\n  headers:\n"
+            + "    X-Api-Key: {secret: IT_API_KEY}\n    X-Region: eu\n";
     Api.Response created = api.put("/v1/tools/yaml-tool", ACME_ALICE, yaml, "application/yaml");
     assertEquals(201, created.status(), created.raw());
     assertEquals(1, created.body().path("version").asInt());
     assertEquals("3s", created.body().path("timeout").asText());
     assertEquals(
+        "IT_API_KEY",
+        created.body().path("http").path("headers").path("X-Api-Key").path("secret").asText(),
+        "a secret shows as its name");
+    assertEquals(
         "***",
-        created.body().path("http").path("headers").path("X-Api-Key").asText(),
-        "secrets are not echoed");
+        created.body().path("http").path("headers").path("X-Region").asText(),
+        "header values are not echoed");
+    assertFalse(created.raw().contains("it-secret-value"));
 
     Api.Response again = api.put("/v1/tools/yaml-tool", ACME_ALICE, yaml, "application/yaml");
     assertEquals(200, again.status());

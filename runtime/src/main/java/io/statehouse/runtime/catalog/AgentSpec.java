@@ -1,12 +1,18 @@
 package io.statehouse.runtime.catalog;
 
 import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.policy.PolicyRule;
+import io.statehouse.runtime.policy.guardrail.GuardrailSpec;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A registered agent at one version: its instructions, model, the tools it may call and its limits.
- * A session runs exactly the version it was opened with.
+ * A registered agent at one version: its instructions, model, the tools it may call (its
+ * allowlist), the policies that decide each call, its guardrails and its limits. A session runs
+ * exactly the version it was opened with.
+ *
+ * @param policies rules deciding every tool call before it runs; empty: every allowed tool runs
+ * @param guardrails redaction and deny patterns; null: none
  */
 public record AgentSpec(
     String name,
@@ -15,7 +21,9 @@ public record AgentSpec(
     String instructions,
     ModelSpec model,
     List<String> tools,
-    Limits limits)
+    Limits limits,
+    List<PolicyRule> policies,
+    GuardrailSpec guardrails)
     implements CborSerializable {
 
   public AgentSpec {
@@ -25,10 +33,24 @@ public record AgentSpec(
     description = description == null ? "" : description;
     instructions = instructions == null ? "" : instructions;
     tools = tools == null ? List.of() : List.copyOf(tools);
+    policies = policies == null ? List.of() : List.copyOf(policies);
+  }
+
+  /** Without policies or guardrails. */
+  public AgentSpec(
+      String name,
+      int version,
+      String description,
+      String instructions,
+      ModelSpec model,
+      List<String> tools,
+      Limits limits) {
+    this(name, version, description, instructions, model, tools, limits, List.of(), null);
   }
 
   public AgentSpec withVersion(int newVersion) {
-    return new AgentSpec(name, newVersion, description, instructions, model, tools, limits);
+    return new AgentSpec(
+        name, newVersion, description, instructions, model, tools, limits, policies, guardrails);
   }
 
   public boolean sameDefinitionAs(AgentSpec other) {

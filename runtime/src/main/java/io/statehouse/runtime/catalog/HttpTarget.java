@@ -6,9 +6,10 @@ import java.util.Objects;
 
 /**
  * How an HTTP tool is reached. The input is sent as a JSON body (or as query parameters for GET and
- * DELETE); {@code headers} are added to every call.
+ * DELETE); {@code headers} are added to every call, secret references resolved for the call's
+ * tenant at call time (see {@link HeaderValue}).
  */
-public record HttpTarget(String method, String url, Map<String, String> headers)
+public record HttpTarget(String method, String url, Map<String, HeaderValue> headers)
     implements CborSerializable {
   public HttpTarget {
     Objects.requireNonNull(method, "method");

@@ -12,6 +12,10 @@ import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
+import io.statehouse.runtime.policy.guardrail.DenyMatch;
+import io.statehouse.runtime.policy.guardrail.Direction;
+import io.statehouse.runtime.policy.guardrail.Guardrails;
+import io.statehouse.runtime.policy.guardrail.Stage;
 import io.statehouse.runtime.session.SessionEvent.ModelReplied;
 import io.statehouse.runtime.session.SessionEvent.SessionClosed;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
@@ -121,6 +125,29 @@ public final class AgentSession
       Principal principal, String reason, ActorRef<StatusReply<SessionState>> replyTo)
       implements Request<SessionState> {}
 
+  /**
+   * A human decides pending approval (or unknown outcome) {@code approvalId}: {@code approve} or
+   * {@code deny} an approval; {@code retry} or {@code record} (with {@code outcome} {@code
+   * succeeded} and {@code output}, or {@code failed}) an unknown outcome. Replies once the decision
+   * is persisted, with the turn it continues. Rejected with {@code approval_not_found}, {@code
+   * approval_decided}, {@code forbidden}, {@code self_approval} or {@code invalid_decision}.
+   */
+  public record Decide(
+      Principal principal,
+      String approvalId,
+      String decision,
+      String outcome,
+      String output,
+      String reason,
+      ActorRef<StatusReply<TurnAccepted>> replyTo)
+      implements Request<TurnAccepted> {}
+
+  /**
+   * From the durable approval timers: approval {@code approvalId} may be past its deadline. Denied
+   * by timeout if it still waits and is due; otherwise nothing happens.
+   */
+  public record ExpireApproval(String approvalId) implements Command {}
+
   /** Internal: a model call ended. */
   record ModelResponded(String turnId, int step, ModelReply reply) implements Command {}
 
@@ -163,8 +190,18 @@ public final class AgentSession
       List<PendingDecision> decisions)
       implements CborSerializable {}
 
-  /** A tool call a human must decide on. */
-  public record PendingDecision(String id, String tool, JsonNode input, String reason)
+  /**
+   * A tool call a human must decide on: {@code kind} {@code approval} (a policy rule asks for it)
+   * or {@code outcome_unknown}; {@code approvers} are the roles that may decide.
+   */
+  public record PendingDecision(
+      String id,
+      String tool,
+      JsonNode input,
+      String reason,
+      String kind,
+      List<String> approvers,
+      Instant expiresAt)
       implements CborSerializable {}
 
   private final ActorContext<Command> context;
@@ -234,6 +271,10 @@ public final class AgentSession
         || event instanceof TurnCompleted
         || event instanceof TurnFailed
         || event instanceof ToolCallOutcomeUnknown
+        || event instanceof SessionEvent.ApprovalRequested
+        || event instanceof SessionEvent.ApprovalGranted
+        || event instanceof SessionEvent.ApprovalDenied
+        || event instanceof SessionEvent.OutcomeDecided
         || event instanceof SessionClosed;
   }
 
@@ -260,6 +301,8 @@ public final class AgentSession
                 // win over the entry that event wrote
                 effects.recordListing(
                     state, lastSequenceNumber(context) + (state.broken() ? 1 : 0));
+                // repairs queue entries (and their deadlines) a crash may have left behind
+                effects.recordPendingApprovals(state, lastSequenceNumber(context));
               }
               if (state.hasWorkInFlight()) {
                 context.getSelf().tell(new Resume());
@@ -287,7 +330,9 @@ public final class AgentSession
         .onCommand(ModelFailed.class, (s, c) -> Effect().noReply())
         .onCommand(RetryModelCall.class, (s, c) -> Effect().noReply())
         .onCommand(ToolFinished.class, (s, c) -> Effect().noReply())
-        .onCommand(Resume.class, (s, c) -> Effect().noReply());
+        .onCommand(Resume.class, (s, c) -> Effect().noReply())
+        .onCommand(Decide.class, this::rejectBroken)
+        .onCommand(ExpireApproval.class, (s, c) -> Effect().noReply());
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
 
@@ -296,6 +341,8 @@ public final class AgentSession
 
     b.forState(s -> !s.closed() && s.turn() != null)
         .onCommand(SendMessage.class, this::onMessageWhenBusy)
+        .onCommand(Decide.class, this::onDecide)
+        .onCommand(ExpireApproval.class, this::onExpireApproval)
         .onCommand(ModelResponded.class, this::onModelResponded)
         .onCommand(ModelFailed.class, this::onModelFailed)
         .onCommand(RetryModelCall.class, this::onRetryModelCall)
@@ -313,7 +360,9 @@ public final class AgentSession
             Create.class, (s, c) -> reject(c, new Rejection("session_exists", "session exists")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
         .onCommand(AwaitTurn.class, this::onAwaitTurn)
-        .onCommand(Close.class, this::onClose);
+        .onCommand(Close.class, this::onClose)
+        .onCommand(Decide.class, this::onDecideWithoutTurn)
+        .onCommand(ExpireApproval.class, (s, c) -> Effect().noReply());
 
     b.forAnyState()
         .onCommand(JournalLost.class, this::onJournalLost)
@@ -332,12 +381,25 @@ public final class AgentSession
             b.meta(c.owner().actor()), id.id(), c.owner(), c.agent(), c.tools(), c.metadata()));
     return Effect()
         .persist(b.events())
-        .thenRun(st -> drive(st, b))
+        .thenRun(st -> drive(s, st, b))
         .thenReply(c.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenIdle(SessionState s, SendMessage c) {
-    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c);
+    if (!c.principal().mayUseSessionOf(s.owner())) {
+      return reject(c, forbidden(s, "send messages to"));
+    }
+    Guardrails guardrails = deps.guardrails().of(s.agent());
+    Optional<DenyMatch> blocked =
+        guardrails.denies(Direction.INPUT)
+            ? guardrails.denied(c.content(), Direction.INPUT)
+            : Optional.empty();
+    // what the journal keeps: the message as redacted, or only that it was blocked
+    String stored =
+        blocked.isPresent()
+            ? "[blocked by guardrail " + blocked.get().rule() + "]"
+            : guardrails.redact(c.content(), Stage.JOURNAL);
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c, stored);
     if (repeated.isPresent()) {
       return repeated.get();
     }
@@ -345,11 +407,27 @@ public final class AgentSession
     EventBatch b = batch(s);
     b.add(
         new UserMessageAdded(
-            b.meta(c.principal().actor()), turnId, c.content(), c.idempotencyKey()));
-    b.nextModelCallOrFail();
+            b.meta(c.principal().actor()),
+            turnId,
+            stored,
+            c.idempotencyKey(),
+            c.principal().roles()));
+    if (blocked.isPresent()) {
+      b.add(
+          new TurnFailed(
+              b.meta("runtime"),
+              turnId,
+              "guardrail_denied",
+              "the message was blocked by guardrail "
+                  + blocked.get().rule()
+                  + ": "
+                  + blocked.get().reason()));
+    } else {
+      b.nextModelCallOrFail();
+    }
     return Effect()
         .persist(b.events())
-        .thenRun(st -> drive(st, b))
+        .thenRun(st -> drive(s, st, b))
         .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false)));
   }
 
@@ -358,11 +436,11 @@ public final class AgentSession
    * another message under the same key is refused, never answered with the old turn.
    */
   private Optional<ReplyEffect<SessionEvent, SessionState>> repeatedKey(
-      SessionState s, SendMessage c) {
+      SessionState s, SendMessage c, String stored) {
     return s.keyUse(c.idempotencyKey())
         .map(
             earlier ->
-                earlier.sameRequest(c.content())
+                earlier.sameRequest(stored)
                     ? Effect()
                         .reply(
                             c.replyTo(),
@@ -380,18 +458,37 @@ public final class AgentSession
   }
 
   private ReplyEffect<SessionEvent, SessionState> onMessageWhenBusy(SessionState s, SendMessage c) {
-    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c);
+    if (!c.principal().mayUseSessionOf(s.owner())) {
+      return reject(c, forbidden(s, "send messages to"));
+    }
+    Guardrails guardrails = deps.guardrails().of(s.agent());
+    String stored =
+        guardrails.denies(Direction.INPUT)
+                && guardrails.denied(c.content(), Direction.INPUT).isPresent()
+            ? "[blocked by guardrail "
+                + guardrails.denied(c.content(), Direction.INPUT).get().rule()
+                + "]"
+            : guardrails.redact(c.content(), Stage.JOURNAL);
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c, stored);
     if (repeated.isPresent()) {
       return repeated.get();
     }
     String running = s.turn().turnId();
     Rejection why =
-        s.status() == SessionStatus.NEEDS_DECISION
-            ? new Rejection(
-                "needs_decision",
-                "turn " + running + " waits for a decision on a tool call",
-                running)
-            : new Rejection("turn_in_progress", "turn " + running + " is still running", running);
+        switch (s.status()) {
+          case NEEDS_DECISION ->
+              new Rejection(
+                  "needs_decision",
+                  "turn " + running + " waits for a decision on a tool call",
+                  running);
+          case AWAITING_APPROVAL ->
+              new Rejection(
+                  "awaiting_approval",
+                  "turn " + running + " waits for the approval of a tool call",
+                  running);
+          default ->
+              new Rejection("turn_in_progress", "turn " + running + " is still running", running);
+        };
     return reject(c, why);
   }
 
@@ -409,6 +506,9 @@ public final class AgentSession
   }
 
   private ReplyEffect<SessionEvent, SessionState> onClose(SessionState s, Close c) {
+    if (!c.principal().mayUseSessionOf(s.owner())) {
+      return reject(c, forbidden(s, "close"));
+    }
     if (s.closed()) {
       return Effect().reply(c.replyTo(), StatusReply.success(s));
     }
@@ -427,9 +527,75 @@ public final class AgentSession
         .thenRun(
             st -> {
               context.getChildren().forEach(context::stop);
-              drive(st, b);
+              drive(s, st, b);
             })
         .thenReply(c.replyTo(), StatusReply::success);
+  }
+
+  // ---- approvals and unknown outcomes
+  // ------------------------------------------------------------
+
+  private ReplyEffect<SessionEvent, SessionState> onDecide(SessionState s, Decide c) {
+    EventBatch b = batch(s);
+    Optional<Rejection> refused =
+        Approvals.decide(
+            b,
+            s,
+            id,
+            c.principal(),
+            c.approvalId(),
+            c.decision(),
+            c.outcome(),
+            c.output(),
+            c.reason());
+    if (refused.isPresent()) {
+      return reject(c, refused.get());
+    }
+    continueIfResolved(b);
+    String turnId = s.turn().turnId();
+    return Effect()
+        .persist(b.events())
+        .thenRun(st -> drive(s, st, b))
+        .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false)));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> onDecideWithoutTurn(SessionState s, Decide c) {
+    return reject(
+        c,
+        s.wasDecided(c.approvalId())
+            ? new Rejection(
+                "approval_decided", "approval " + c.approvalId() + " was already decided")
+            : new Rejection("approval_not_found", "no pending approval " + c.approvalId()));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> onExpireApproval(
+      SessionState s, ExpireApproval c) {
+    EventBatch b = batch(s);
+    if (!Approvals.expire(b, s, c.approvalId(), b.at())) {
+      return Effect().noReply();
+    }
+    continueIfResolved(b);
+    return persistAndDrive(s, b);
+  }
+
+  /** Once every call of the step has an outcome, the model hears them. */
+  private static void continueIfResolved(EventBatch b) {
+    Turn turn = b.state().turn();
+    if (turn != null && turn.allCallsResolved() && !turn.modelCallInFlight()) {
+      b.nextModelCallOrFail();
+    }
+  }
+
+  private Rejection forbidden(SessionState s, String what) {
+    return new Rejection(
+        "forbidden",
+        "only the owner of session "
+            + id.id()
+            + " ("
+            + s.owner().subject()
+            + ") or an operator of its tenant may "
+            + what
+            + " it");
   }
 
   // ---- the turn loop ----------------------------------------------------------------------------
@@ -442,31 +608,68 @@ public final class AgentSession
     }
     modelFailuresThisStep = 0;
     ModelReply reply = c.reply();
-    List<ToolUse> uses = Turns.withUniqueIds(reply.toolUses());
+    Guardrails guardrails = deps.guardrails().of(s.agent());
+    Optional<DenyMatch> blocked =
+        guardrails.denies(Direction.OUTPUT) && reply.text() != null
+            ? guardrails.denied(reply.text(), Direction.OUTPUT)
+            : Optional.empty();
     EventBatch b = batch(s);
+    if (blocked.isPresent()) {
+      // the blocked text is never written, nor are the tool uses that came with it
+      b.add(
+          new ModelReplied(
+              b.meta("model"),
+              turn.turnId(),
+              c.step(),
+              "[blocked by guardrail " + blocked.get().rule() + "]",
+              List.of(),
+              reply.stopReason(),
+              reply.usage()));
+      b.add(
+          new TurnFailed(
+              b.meta("runtime"),
+              turn.turnId(),
+              "guardrail_denied",
+              "the model's answer was blocked by guardrail "
+                  + blocked.get().rule()
+                  + ": "
+                  + blocked.get().reason()));
+      return persistAndDrive(s, b);
+    }
+    List<ToolUse> uses =
+        Turns.withUniqueIds(reply.toolUses()).stream()
+            .map(
+                u ->
+                    guardrails.redacts(Stage.JOURNAL) && u.input() != null
+                        ? new ToolUse(u.id(), u.name(), guardrails.redact(u.input(), Stage.JOURNAL))
+                        : u)
+            .toList();
     b.add(
         new ModelReplied(
             b.meta("model"),
             turn.turnId(),
             c.step(),
-            reply.text(),
+            reply.text() == null ? null : guardrails.redact(reply.text(), Stage.JOURNAL),
             uses,
             reply.stopReason(),
             reply.usage()));
     if (uses.isEmpty()) {
       b.add(
           new TurnCompleted(
-              b.meta("runtime"), turn.turnId(), reply.text(), b.state().turn().usage()));
+              b.meta("runtime"),
+              turn.turnId(),
+              b.state().messages().get(b.state().messages().size() - 1).text(),
+              b.state().turn().usage()));
     } else {
       for (ToolUse use : uses) {
-        Turns.requestTool(b, s, id, deps.validator(), turn.turnId(), use);
+        Turns.requestTool(b, s, id, deps.validator(), deps.gate(), turn.turnId(), use);
       }
       if (b.state().turn().allCallsResolved()) {
         // every call was refused before running: tell the model right away
         b.nextModelCallOrFail();
       }
     }
-    return persistAndDrive(b);
+    return persistAndDrive(s, b);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onToolFinished(SessionState s, ToolFinished c) {
@@ -484,7 +687,7 @@ public final class AgentSession
               b.meta(actor),
               turn.turnId(),
               f.callId(),
-              ok.content(),
+              deps.guardrails().of(s.agent()).redact(ok.content(), Stage.JOURNAL),
               f.attempts(),
               f.durationMs()));
     } else if (mayHaveRunNonIdempotent(s, call, (ToolResult.Failure) f.result())) {
@@ -517,7 +720,7 @@ public final class AgentSession
     if (b.state().turn().allCallsResolved()) {
       b.nextModelCallOrFail();
     }
-    return persistAndDrive(b);
+    return persistAndDrive(s, b);
   }
 
   private static boolean mayHaveRunNonIdempotent(
@@ -547,7 +750,7 @@ public final class AgentSession
     modelFailuresThisStep = 0;
     EventBatch b = batch(s);
     b.add(new TurnFailed(b.meta("runtime"), turn.turnId(), c.code(), c.message()));
-    return persistAndDrive(b);
+    return persistAndDrive(s, b);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onRetryModelCall(
@@ -570,24 +773,27 @@ public final class AgentSession
     }
     EventBatch b = batch(s);
     Turns.resume(b, s);
-    return persistAndDrive(b);
+    return persistAndDrive(s, b);
   }
 
   // ---- effects
   // ------------------------------------------------------------------------------------
 
-  private ReplyEffect<SessionEvent, SessionState> persistAndDrive(EventBatch b) {
-    return Effect().persist(b.events()).thenRun(st -> drive(st, b)).thenNoReply();
+  private ReplyEffect<SessionEvent, SessionState> persistAndDrive(
+      SessionState before, EventBatch b) {
+    return Effect().persist(b.events()).thenRun(st -> drive(before, st, b)).thenNoReply();
   }
 
   /**
    * Runs what a persisted batch announced, updates the session's list entry if its status changed,
    * then answers anyone waiting for a turn that stopped.
    */
-  private void drive(SessionState state, EventBatch b) {
+  private void drive(SessionState before, SessionState state, EventBatch b) {
+    long seq = lastSequenceNumber(context);
     if (b.events().stream().anyMatch(AgentSession::changesListing)) {
-      effects.recordListing(state, lastSequenceNumber(context));
+      effects.recordListing(state, seq);
     }
+    effects.recordApprovals(before, state, b.events(), seq);
     if (b.callsModel()) {
       effects.callModel(state);
     }

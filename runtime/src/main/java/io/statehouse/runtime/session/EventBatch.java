@@ -1,5 +1,6 @@
 package io.statehouse.runtime.session;
 
+import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.catalog.Limits;
 import io.statehouse.runtime.session.SessionEvent.ModelCallStarted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
@@ -30,7 +31,12 @@ final class EventBatch {
     return new EventMeta(at, actor, state.auditHead());
   }
 
+  /**
+   * Adds an event and applies it. Its stored form is rendered and hashed once, here: the hash is
+   * the state's new audit head, and the journal's serializer writes the same bytes.
+   */
   void add(SessionEvent event) {
+    AuditChain.seal(event);
     events.add(event);
     state = state.apply(event);
   }
@@ -83,6 +89,11 @@ final class EventBatch {
    */
   void reissueModelCall() {
     callsModel = true;
+  }
+
+  /** When the batch's events happen. */
+  Instant at() {
+    return at;
   }
 
   SessionState state() {

@@ -1,13 +1,16 @@
 package io.statehouse.runtime.session;
 
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.model.ModelClients;
+import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.tool.ToolExecutor;
 import java.time.Clock;
 
 /**
- * What a session needs from its node: models, a way to run tools, the directory its list entry goes
- * to, settings and a clock.
+ * What a session needs from its node: models, a way to run tools, the gate that decides tool calls
+ * (policies), the read models its list entry and approvals go to, settings and a clock.
  */
 public record SessionDeps(
     ModelClients models,
@@ -15,4 +18,38 @@ public record SessionDeps(
     ArgumentValidator validator,
     SessionDirectory directory,
     SessionSettings settings,
-    Clock clock) {}
+    Clock clock,
+    ToolGate gate,
+    ApprovalQueue approvals,
+    GuardrailCache guardrails) {
+
+  /** Without policies or an approval queue (behaviour tests, benchmarks). */
+  public SessionDeps(
+      ModelClients models,
+      ToolExecutor tools,
+      ArgumentValidator validator,
+      SessionDirectory directory,
+      SessionSettings settings,
+      Clock clock) {
+    this(
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        ToolGate.ALLOW_ALL,
+        ApprovalQueue.NONE,
+        new GuardrailCache(GuardrailSettings.fromConfig(ConfigFactory.load())));
+  }
+
+  public SessionDeps withGate(ToolGate newGate) {
+    return new SessionDeps(
+        models, tools, validator, directory, settings, clock, newGate, approvals, guardrails);
+  }
+
+  public SessionDeps withApprovals(ApprovalQueue queue) {
+    return new SessionDeps(
+        models, tools, validator, directory, settings, clock, gate, queue, guardrails);
+  }
+}

@@ -1,10 +1,19 @@
 package io.statehouse.runtime.session;
 
+import io.statehouse.runtime.approval.ApprovalQueue;
+import io.statehouse.runtime.approval.ApprovalQueue.Kind;
+import io.statehouse.runtime.approval.ApprovalQueue.Status;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolDescriptor;
+import io.statehouse.runtime.model.ToolResultBlock;
+import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.policy.guardrail.Guardrails;
+import io.statehouse.runtime.policy.guardrail.Stage;
 import io.statehouse.runtime.session.AgentSession.Command;
 import io.statehouse.runtime.session.AgentSession.ModelFailed;
 import io.statehouse.runtime.session.AgentSession.ModelResponded;
@@ -60,7 +69,7 @@ final class SessionEffects {
       return;
     }
     ModelRequest request =
-        new ModelRequest(s.agent().model(), s.agent().instructions(), s.messages(), descriptors(s));
+        new ModelRequest(s.agent().model(), s.agent().instructions(), forModel(s), descriptors(s));
     CompletionStage<ModelReply> call;
     try {
       call =
@@ -93,7 +102,8 @@ final class SessionEffects {
             id.id(),
             s.agent().name(),
             turn.turnId(),
-            call.callId());
+            call.callId(),
+            s.agent().version());
     ToolInvocation first = new ToolInvocation(spec, call.input(), call.idempotencyKey(), 1, ctx);
     String name =
         "tool-" + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8) + "-r" + call.round();
@@ -120,6 +130,153 @@ final class SessionEffects {
                 s.createdAt(),
                 s.updatedAt()),
             sequenceNr);
+  }
+
+  /**
+   * Records the approval-queue entries the events of one batch changed: new approvals and unknown
+   * outcomes (pending), decisions, and pending ones a failed or closed turn left behind
+   * (cancelled).
+   */
+  void recordApprovals(
+      SessionState before, SessionState after, List<SessionEvent> events, long sequenceNr) {
+    Turn was = before.turn();
+    for (SessionEvent e : events) {
+      if (e instanceof SessionEvent.ApprovalRequested r) {
+        ToolCallState call = after.turn() == null ? null : after.turn().call(r.callId());
+        if (call != null) {
+          queue(after.agent().name(), after.turn(), call, Status.PENDING, null, null, sequenceNr);
+        }
+      } else if (e instanceof SessionEvent.ToolCallOutcomeUnknown u) {
+        ToolCallState call = after.turn() == null ? null : after.turn().call(u.callId());
+        if (call != null) {
+          queue(after.agent().name(), after.turn(), call, Status.PENDING, null, null, sequenceNr);
+        }
+      } else if (e instanceof SessionEvent.ApprovalGranted g && was != null) {
+        decided(before, g.callId(), Status.APPROVED, g.decidedBy(), e, sequenceNr);
+      } else if (e instanceof SessionEvent.ApprovalDenied d && was != null) {
+        decided(
+            before,
+            d.callId(),
+            d.expired() ? Status.EXPIRED : Status.DENIED,
+            d.decidedBy(),
+            e,
+            sequenceNr);
+      } else if (e instanceof SessionEvent.OutcomeDecided o && was != null) {
+        decided(before, o.callId(), Status.RESOLVED, o.decidedBy(), e, sequenceNr);
+      } else if ((e instanceof SessionEvent.TurnFailed || e instanceof SessionEvent.SessionClosed)
+          && was != null) {
+        for (ToolCallState c : was.calls()) {
+          if (c.awaitingApproval() || c.status() == ToolCallState.Status.UNKNOWN) {
+            queue(
+                before.agent().name(),
+                was,
+                c,
+                Status.CANCELLED,
+                "runtime",
+                e.meta().at(),
+                sequenceNr);
+          }
+        }
+      }
+    }
+  }
+
+  /** Records every approval and unknown outcome the state waits for (after recovery). */
+  void recordPendingApprovals(SessionState s, long sequenceNr) {
+    if (s.turn() == null || s.broken()) {
+      return;
+    }
+    for (ToolCallState c : s.turn().calls()) {
+      if (c.awaitingApproval() || c.status() == ToolCallState.Status.UNKNOWN) {
+        queue(s.agent().name(), s.turn(), c, Status.PENDING, null, null, sequenceNr);
+      }
+    }
+  }
+
+  private void decided(
+      SessionState before,
+      String callId,
+      Status status,
+      String by,
+      SessionEvent e,
+      long sequenceNr) {
+    ToolCallState c = before.turn().call(callId);
+    if (c != null) {
+      queue(before.agent().name(), before.turn(), c, status, by, e.meta().at(), sequenceNr);
+    }
+  }
+
+  private void queue(
+      String agent,
+      Turn turn,
+      ToolCallState c,
+      Status status,
+      String decidedBy,
+      java.time.Instant decidedAt,
+      long sequenceNr) {
+    boolean approval = c.approval() != null && c.status() != ToolCallState.Status.UNKNOWN;
+    ToolCallState.Approval a = c.approval();
+    String inputJson;
+    try {
+      inputJson = Json.MAPPER.writeValueAsString(c.input());
+    } catch (Exception ex) {
+      inputJson = "{}";
+    }
+    deps.approvals()
+        .record(
+            id.tenant(),
+            new ApprovalQueue.Entry(
+                approval ? a.approvalId() : c.callId(),
+                id.id(),
+                turn.turnId(),
+                c.callId(),
+                agent,
+                c.tool(),
+                inputJson,
+                approval ? a.reason() : c.errorMessage(),
+                approval ? a.approvers() : List.of("approver", "operator"),
+                approval ? Kind.APPROVAL : Kind.OUTCOME_UNKNOWN,
+                subjectOf(turn.startedBy()),
+                approval ? a.requestedAt() : turn.startedAt(),
+                approval ? a.expiresAt() : null,
+                status,
+                decidedBy,
+                decidedAt),
+            sequenceNr);
+  }
+
+  /**
+   * The conversation as the model may see it: redacted for the model stage when the agent's
+   * guardrails say so (the journal may keep values the model provider must not receive).
+   */
+  private List<ChatMessage> forModel(SessionState s) {
+    Guardrails g = deps.guardrails().of(s.agent());
+    if (!g.redacts(Stage.MODEL)) {
+      return s.messages();
+    }
+    return s.messages().stream()
+        .map(
+            m ->
+                new ChatMessage(
+                    m.role(),
+                    m.text() == null ? null : g.redact(m.text(), Stage.MODEL),
+                    m.toolUses().stream()
+                        .map(
+                            u ->
+                                new ToolUse(
+                                    u.id(),
+                                    u.name(),
+                                    u.input() == null ? null : g.redact(u.input(), Stage.MODEL)))
+                        .toList(),
+                    m.toolResults().stream()
+                        .map(
+                            r ->
+                                new ToolResultBlock(
+                                    r.toolUseId(),
+                                    r.content() == null ? null : g.redact(r.content(), Stage.MODEL),
+                                    r.error()))
+                        .toList()))
+        .toList();
   }
 
   private static List<ToolDescriptor> descriptors(SessionState s) {

@@ -7,6 +7,7 @@ import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -28,8 +29,13 @@ public sealed interface SessionEvent extends CborSerializable {
       Map<String, String> metadata)
       implements SessionEvent {}
 
-  /** A user message arrived and started turn {@code turnId}. */
-  record UserMessageAdded(EventMeta meta, String turnId, String content, String idempotencyKey)
+  /**
+   * A user message arrived and started turn {@code turnId}. {@code roles}: those of the principal
+   * who sent it, which policies see as {@code principal.roles} (null in events written before they
+   * were kept).
+   */
+  record UserMessageAdded(
+      EventMeta meta, String turnId, String content, String idempotencyKey, List<String> roles)
       implements SessionEvent {}
 
   /** Model call number {@code step} of the turn is about to be made. */
@@ -94,4 +100,83 @@ public sealed interface SessionEvent extends CborSerializable {
 
   /** The session was closed; it accepts no more messages. */
   record SessionClosed(EventMeta meta, String reason) implements SessionEvent {}
+
+  /**
+   * A tool call the model asked for was refused before running: {@code code} is {@code not_allowed}
+   * (the tool is not on the agent's allowlist) or {@code policy_denied} (policy rule {@code rule},
+   * counted from 0, denied it). The model receives {@code reason} as an error result.
+   */
+  record ToolCallDenied(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String tool,
+      JsonNode input,
+      String code,
+      Integer rule,
+      String reason)
+      implements SessionEvent {}
+
+  /**
+   * Policy rule {@code rule} requires a human approval before the call runs: the turn waits. Only a
+   * principal with one of {@code approvers} (roles) may decide, never the one who started the turn;
+   * past {@code expiresAt} (null: never) the call is denied by timeout.
+   */
+  record ApprovalRequested(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String approvalId,
+      String tool,
+      JsonNode input,
+      Integer rule,
+      String reason,
+      List<String> approvers,
+      Instant expiresAt)
+      implements SessionEvent {}
+
+  /**
+   * {@code decidedBy} (a subject, acting as {@code role}) approved; the call starts in the same
+   * write.
+   */
+  record ApprovalGranted(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String approvalId,
+      String decidedBy,
+      String role,
+      String reason)
+      implements SessionEvent {}
+
+  /**
+   * The call was denied, by {@code decidedBy} acting as {@code role}, or by its deadline ({@code
+   * expired}, decided by {@code runtime}). It never runs; the model receives the denial.
+   */
+  record ApprovalDenied(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String approvalId,
+      String decidedBy,
+      String role,
+      String reason,
+      boolean expired)
+      implements SessionEvent {}
+
+  /**
+   * A human resolved a call whose outcome was unknown: {@code retry} (a {@code ToolCallStarted}
+   * with the same idempotency key follows), or the outcome they checked by hand, {@code succeeded}
+   * with {@code output} or {@code failed}.
+   */
+  record OutcomeDecided(
+      EventMeta meta,
+      String turnId,
+      String callId,
+      String decision,
+      String output,
+      String decidedBy,
+      String role,
+      String reason)
+      implements SessionEvent {}
 }

@@ -8,10 +8,15 @@ import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ToolResultBlock;
 import io.statehouse.runtime.model.Usage;
+import io.statehouse.runtime.session.SessionEvent.ApprovalDenied;
+import io.statehouse.runtime.session.SessionEvent.ApprovalGranted;
+import io.statehouse.runtime.session.SessionEvent.ApprovalRequested;
 import io.statehouse.runtime.session.SessionEvent.ModelCallStarted;
 import io.statehouse.runtime.session.SessionEvent.ModelReplied;
+import io.statehouse.runtime.session.SessionEvent.OutcomeDecided;
 import io.statehouse.runtime.session.SessionEvent.SessionClosed;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
+import io.statehouse.runtime.session.SessionEvent.ToolCallDenied;
 import io.statehouse.runtime.session.SessionEvent.ToolCallFailed;
 import io.statehouse.runtime.session.SessionEvent.ToolCallOutcomeUnknown;
 import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
@@ -41,6 +46,8 @@ import org.pcollections.TreePVector;
  * @param auditHead the hash of the last applied event ({@link AuditChain#GENESIS} before any)
  * @param journalBreak set when an event did not link to the one before it; nothing after it is
  *     applied (null in every sound journal)
+ * @param decided the ids of the last {@value #RECENT_TURNS_KEPT} approvals and unknown outcomes a
+ *     human (or a deadline) decided, so that a second decision is told it came too late
  */
 public record SessionState(
     String sessionId,
@@ -57,7 +64,8 @@ public record SessionState(
     Usage usage,
     long turnsStarted,
     String auditHead,
-    JournalBreak journalBreak)
+    JournalBreak journalBreak,
+    List<String> decided)
     implements CborSerializable {
 
   /** How many finished turns are remembered for idempotent replays and late waits. */
@@ -76,6 +84,7 @@ public record SessionState(
     recentTurns = recentTurns == null ? List.of() : List.copyOf(recentTurns);
     usage = usage == null ? Usage.ZERO : usage;
     auditHead = auditHead == null ? AuditChain.GENESIS : auditHead;
+    decided = decided == null ? List.of() : List.copyOf(decided);
   }
 
   public static SessionState empty() {
@@ -94,7 +103,8 @@ public record SessionState(
         Usage.ZERO,
         0,
         AuditChain.GENESIS,
-        null);
+        null,
+        List.of());
   }
 
   public boolean exists() {
@@ -111,7 +121,17 @@ public record SessionState(
     if (turn == null) {
       return SessionStatus.IDLE;
     }
-    return turn.anyCallUnknown() ? SessionStatus.NEEDS_DECISION : SessionStatus.RUNNING;
+    if (turn.anyCallUnknown()) {
+      return SessionStatus.NEEDS_DECISION;
+    }
+    return turn.anyCallAwaitingApproval() && turn.quiescent()
+        ? SessionStatus.AWAITING_APPROVAL
+        : SessionStatus.RUNNING;
+  }
+
+  /** Whether approval or unknown outcome {@code id} was decided (recently enough to remember). */
+  public boolean wasDecided(String id) {
+    return decided.contains(id);
   }
 
   /** After a restart, something of the current turn was in flight and must be driven again. */
@@ -191,7 +211,8 @@ public record SessionState(
     if (journalBreak != null) {
       return this;
     }
-    if (!auditHead.equals(event.meta().prevHash())) {
+    // an event whose MAC does not match its stored bytes breaks the session like a broken link
+    if (!auditHead.equals(event.meta().prevHash()) || AuditChain.integrity(event).forged()) {
       return new Next(this)
           .journalBreak(
               new JournalBreak(
@@ -211,7 +232,9 @@ public record SessionState(
     }
     if (event instanceof UserMessageAdded e) {
       return next.message(ChatMessage.user(e.content()))
-          .turn(Turn.start(e.turnId(), e.idempotencyKey(), e.meta().actor(), e.meta().at()))
+          .turn(
+              Turn.start(
+                  e.turnId(), e.idempotencyKey(), e.meta().actor(), e.roles(), e.meta().at()))
           .turnsStarted(turnsStarted + 1);
     }
     if (event instanceof ModelCallStarted e) {
@@ -240,6 +263,41 @@ public record SessionState(
     }
     if (event instanceof TurnResumed) {
       return next;
+    }
+    if (event instanceof ToolCallDenied e) {
+      return next.callOutcome(turn.withCall(e.callId(), c -> c.failed(e.code(), e.reason())));
+    }
+    if (event instanceof ApprovalRequested e) {
+      ToolCallState.Approval approval =
+          new ToolCallState.Approval(
+              e.approvalId(), e.rule(), e.reason(), e.approvers(), e.expiresAt(), e.meta().at());
+      return next.turn(turn.withCall(e.callId(), c -> c.awaiting(approval)));
+    }
+    if (event instanceof ApprovalGranted e) {
+      return next.decided(e.approvalId());
+    }
+    if (event instanceof ApprovalDenied e) {
+      String code = e.expired() ? "approval_expired" : "approval_denied";
+      return next.decided(e.approvalId())
+          .callOutcome(turn.withCall(e.callId(), c -> c.failed(code, e.reason())));
+    }
+    if (event instanceof OutcomeDecided e) {
+      next.decided(e.callId());
+      return switch (e.decision()) {
+        case "succeeded" ->
+            next.callOutcome(turn.withCall(e.callId(), c -> c.succeeded(e.output())));
+        case "failed" ->
+            next.callOutcome(
+                turn.withCall(
+                    e.callId(),
+                    c ->
+                        c.failed(
+                            "failed",
+                            e.reason() == null
+                                ? "recorded as failed by " + e.decidedBy()
+                                : e.reason())));
+        default -> next; // retry: the ToolCallStarted that follows runs it again
+      };
     }
     if (event instanceof TurnCompleted e) {
       return next.turn(null)
@@ -304,6 +362,7 @@ public record SessionState(
     private long turnsStarted;
     private String auditHead;
     private JournalBreak journalBreak;
+    private List<String> decided;
 
     Next(SessionState s) {
       sessionId = s.sessionId;
@@ -321,6 +380,7 @@ public record SessionState(
       turnsStarted = s.turnsStarted;
       auditHead = s.auditHead;
       journalBreak = s.journalBreak;
+      decided = s.decided;
     }
 
     Next created(SessionCreated e) {
@@ -416,6 +476,17 @@ public record SessionState(
       return this;
     }
 
+    /** Remembers a decided approval or outcome id, the last {@value #RECENT_TURNS_KEPT} of them. */
+    Next decided(String id) {
+      List<String> kept = new ArrayList<>(decided);
+      kept.add(id);
+      while (kept.size() > RECENT_TURNS_KEPT) {
+        kept.remove(0);
+      }
+      decided = kept;
+      return this;
+    }
+
     SessionState build() {
       return new SessionState(
           sessionId,
@@ -432,7 +503,8 @@ public record SessionState(
           usage,
           turnsStarted,
           auditHead,
-          journalBreak);
+          journalBreak,
+          decided);
     }
   }
 }

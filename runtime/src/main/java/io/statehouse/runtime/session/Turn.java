@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * The turn in progress: how many model calls it made, whether one is in flight, and the tool calls
- * of its latest step.
+ * The turn in progress: who started it (actor and roles), how many model calls it made, whether one
+ * is in flight, and the tool calls of its latest step.
  */
 public record Turn(
     String turnId,
@@ -18,16 +18,18 @@ public record Turn(
     int modelCalls,
     boolean modelCallInFlight,
     List<ToolCallState> calls,
-    Usage usage)
+    Usage usage,
+    List<String> startedByRoles)
     implements CborSerializable {
 
   public Turn {
     calls = calls == null ? List.of() : List.copyOf(calls);
     usage = usage == null ? Usage.ZERO : usage;
+    startedByRoles = startedByRoles == null ? List.of() : List.copyOf(startedByRoles);
   }
 
-  static Turn start(String turnId, String key, String by, Instant at) {
-    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO);
+  static Turn start(String turnId, String key, String by, List<String> roles, Instant at) {
+    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO, roles);
   }
 
   /** Every call of the latest step has a final outcome (and there was at least one). */
@@ -37,6 +39,18 @@ public record Turn(
 
   public boolean anyCallUnknown() {
     return calls.stream().anyMatch(c -> c.status() == ToolCallState.Status.UNKNOWN);
+  }
+
+  public boolean anyCallAwaitingApproval() {
+    return calls.stream().anyMatch(ToolCallState::awaitingApproval);
+  }
+
+  /** The call waiting for approval {@code approvalId}, if any. */
+  public ToolCallState callAwaiting(String approvalId) {
+    return calls.stream()
+        .filter(c -> c.awaitingApproval() && c.approval().approvalId().equals(approvalId))
+        .findFirst()
+        .orElse(null);
   }
 
   public boolean anyCallRunning() {
@@ -53,7 +67,8 @@ public record Turn(
   }
 
   Turn withModelCallStarted(int step) {
-    return new Turn(turnId, idempotencyKey, startedBy, startedAt, step, true, List.of(), usage);
+    return new Turn(
+        turnId, idempotencyKey, startedBy, startedAt, step, true, List.of(), usage, startedByRoles);
   }
 
   Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage) {
@@ -65,7 +80,8 @@ public record Turn(
         modelCalls,
         false,
         newCalls,
-        usage.plus(callUsage));
+        usage.plus(callUsage),
+        startedByRoles);
   }
 
   Turn withCall(String callId, UnaryOperator<ToolCallState> change) {
@@ -79,6 +95,7 @@ public record Turn(
         modelCalls,
         modelCallInFlight,
         updated,
-        usage);
+        usage,
+        startedByRoles);
   }
 }

@@ -1,11 +1,14 @@
 package io.statehouse.runtime.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.statehouse.runtime.Role;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.session.AgentSession.PendingDecision;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
+import io.statehouse.runtime.session.SessionEvent.ApprovalRequested;
+import io.statehouse.runtime.session.SessionEvent.ToolCallDenied;
 import io.statehouse.runtime.session.SessionEvent.ToolCallFailed;
 import io.statehouse.runtime.session.SessionEvent.ToolCallOutcomeUnknown;
 import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
@@ -16,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /** Pure decisions about a session's turns: which events a step records, where a turn stands. */
 final class Turns {
@@ -29,9 +33,36 @@ final class Turns {
         List<PendingDecision> decisions =
             turn.calls().stream()
                 .filter(c -> c.status() == ToolCallState.Status.UNKNOWN)
-                .map(c -> new PendingDecision(c.callId(), c.tool(), c.input(), c.errorMessage()))
+                .map(
+                    c ->
+                        new PendingDecision(
+                            c.callId(),
+                            c.tool(),
+                            c.input(),
+                            c.errorMessage(),
+                            "outcome_unknown",
+                            List.of(Role.APPROVER.wire(), Role.OPERATOR.wire()),
+                            null))
                 .toList();
         return new TurnOutcome(turnId, "needs_decision", null, null, null, turn.usage(), decisions);
+      }
+      if (turn.anyCallAwaitingApproval() && turn.quiescent()) {
+        List<PendingDecision> approvals =
+            turn.calls().stream()
+                .filter(ToolCallState::awaitingApproval)
+                .map(
+                    c ->
+                        new PendingDecision(
+                            c.approval().approvalId(),
+                            c.tool(),
+                            c.input(),
+                            c.approval().reason(),
+                            "approval",
+                            c.approval().approvers(),
+                            c.approval().expiresAt()))
+                .toList();
+        return new TurnOutcome(
+            turnId, "awaiting_approval", null, null, null, turn.usage(), approvals);
       }
       return new TurnOutcome(turnId, "running", null, null, null, turn.usage(), List.of());
     }
@@ -50,34 +81,39 @@ final class Turns {
   }
 
   /**
-   * A tool use becomes either a started call or, without running anything, a failed one: a tool
-   * that is not on the agent's list, or input that does not match the tool's schema. Validation
-   * happens here, before {@code ToolCallStarted} is persisted, so a call that never ran is never
-   * mistaken for one whose outcome is unknown.
+   * A tool use becomes a started call, a call waiting for approval, or, without running anything, a
+   * refused one: a tool that is not on the agent's allowlist, input that does not match the tool's
+   * schema, or a call a policy rule denies. All of it is decided here, before {@code
+   * ToolCallStarted} is persisted, so a call that never ran is never mistaken for one whose outcome
+   * is unknown.
    */
   static void requestTool(
       EventBatch b,
       SessionState s,
       SessionId id,
       ArgumentValidator validator,
+      ToolGate gate,
       String turnId,
       ToolUse use) {
     Optional<ToolSpec> spec = s.tool(use.name()).filter(t -> s.agent().tools().contains(t.name()));
     JsonNode input = use.input() == null ? Json.object() : use.input();
     if (spec.isEmpty()) {
+      // the model may have been talked into it (prompt injection): it never runs, and it is audited
       b.add(
-          new ToolCallFailed(
+          new ToolCallDenied(
               b.meta("runtime"),
               turnId,
               use.id(),
-              "unknown_tool",
+              use.name(),
+              input,
+              "not_allowed",
+              null,
               "agent "
                   + s.agent().name()
-                  + " has no tool named "
+                  + " may not call "
                   + use.name()
-                  + "; it has "
-                  + s.agent().tools(),
-              0));
+                  + ": it is not on its allowlist "
+                  + s.agent().tools()));
       return;
     }
     List<String> problems = validator.problems(spec.get(), input);
@@ -95,9 +131,38 @@ final class Turns {
               0));
       return;
     }
-    String key = idempotencyKey(id, turnId, s.turn().modelCalls(), use.id());
-    b.add(new ToolCallStarted(b.meta("runtime"), turnId, use.id(), use.name(), input, key, 1));
-    b.startTool(use.id());
+    ToolGate.Decision decision = gate.decide(s, spec.get(), input);
+    switch (decision.effect()) {
+      case DENY ->
+          b.add(
+              new ToolCallDenied(
+                  b.meta("runtime"),
+                  turnId,
+                  use.id(),
+                  use.name(),
+                  input,
+                  "policy_denied",
+                  decision.rule(),
+                  decision.reason()));
+      case REQUIRE_APPROVAL ->
+          b.add(
+              new ApprovalRequested(
+                  b.meta("runtime"),
+                  turnId,
+                  use.id(),
+                  "apr_" + UUID.randomUUID().toString().replace("-", ""),
+                  use.name(),
+                  input,
+                  decision.rule(),
+                  decision.reason(),
+                  decision.approvers(),
+                  decision.expiresAfter() == null ? null : b.at().plus(decision.expiresAfter())));
+      case ALLOW -> {
+        String key = idempotencyKey(id, turnId, s.turn().modelCalls(), use.id());
+        b.add(new ToolCallStarted(b.meta("runtime"), turnId, use.id(), use.name(), input, key, 1));
+        b.startTool(use.id());
+      }
+    }
   }
 
   /**

@@ -10,14 +10,30 @@ import io.statehouse.runtime.catalog.ToolSpec;
 public record ToolInvocation(
     ToolSpec spec, JsonNode input, String idempotencyKey, int attempt, CallContext context) {
 
-  /** Who and what a tool call is made for; sent to tools as headers. */
+  /**
+   * Who and what a tool call is made for; sent to tools as headers and as the claims of the call's
+   * identity token.
+   */
   public record CallContext(
       String tenant,
       String subject,
       String sessionId,
       String agent,
       String turnId,
-      String callId) {}
+      String callId,
+      int agentVersion) {
+
+    /** Without the agent's version (tests). */
+    public CallContext(
+        String tenant,
+        String subject,
+        String sessionId,
+        String agent,
+        String turnId,
+        String callId) {
+      this(tenant, subject, sessionId, agent, turnId, callId, 0);
+    }
+  }
 
   public ToolInvocation nextAttempt() {
     return new ToolInvocation(spec, input, idempotencyKey, attempt + 1, context);

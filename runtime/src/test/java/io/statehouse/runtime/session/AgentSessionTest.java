@@ -331,9 +331,11 @@ class AgentSessionTest {
     assertEquals("completed", outcome.status());
     assertTrue(tools.invocations().isEmpty(), "no tool ran");
     var results = session.getState().messages().get(2).toolResults();
-    assertTrue(results.get(0).error() && results.get(0).content().startsWith("unknown_tool"));
+    assertTrue(results.get(0).error() && results.get(0).content().startsWith("not_allowed"));
     assertTrue(results.get(1).error() && results.get(1).content().startsWith("invalid_arguments"));
     assertFalse(eventTypes().contains("ToolCallStarted"));
+    // the attempt is audited: who asked for what, and why it was refused
+    assertTrue(eventTypes().contains("ToolCallDenied"));
   }
 
   @Test

@@ -61,7 +61,7 @@ class SessionStateTest {
   }
 
   private static Journal withToolStep(Journal j) {
-    return j.add(m -> new UserMessageAdded(m, "t1", "find and pay", "k1"))
+    return j.add(m -> new UserMessageAdded(m, "t1", "find and pay", "k1", null))
         .add(m -> new ModelCallStarted(m, "t1", 1))
         .add(
             m ->
@@ -133,7 +133,7 @@ class SessionStateTest {
   void workIsInFlightWhileAModelCallOrToolCallIsOutstanding() {
     Journal j = opened();
     assertFalse(j.state.hasWorkInFlight());
-    j.add(m -> new UserMessageAdded(m, "t1", "hi", null))
+    j.add(m -> new UserMessageAdded(m, "t1", "hi", null, null))
         .add(m -> new ModelCallStarted(m, "t1", 1));
     assertTrue(j.state.hasWorkInFlight(), "model call in flight");
     Journal tools = withToolStep(opened());
@@ -159,7 +159,7 @@ class SessionStateTest {
 
   @Test
   void anIdempotencyKeyFindsTheTurnItStartedWhileRunningAndAfterwards() {
-    Journal j = opened().add(m -> new UserMessageAdded(m, "t1", "hi", "key-1"));
+    Journal j = opened().add(m -> new UserMessageAdded(m, "t1", "hi", "key-1", null));
     assertEquals("t1", j.state.turnIdForKey("key-1").orElseThrow());
     j.add(m -> new ModelCallStarted(m, "t1", 1))
         .add(m -> new ModelReplied(m, "t1", 1, "hello", List.of(), "end_turn", Usage.ZERO))
@@ -175,7 +175,7 @@ class SessionStateTest {
     int turns = SessionState.RECENT_TURNS_KEPT + 5;
     for (int i = 0; i < turns; i++) {
       String turnId = "t" + i;
-      j.add(m -> new UserMessageAdded(m, turnId, "hi", "k-" + turnId))
+      j.add(m -> new UserMessageAdded(m, turnId, "hi", "k-" + turnId, null))
           .add(m -> new TurnFailed(m, turnId, "max_steps_exceeded", "limit"));
     }
     assertEquals(SessionState.RECENT_TURNS_KEPT, j.state.recentTurns().size());
@@ -199,7 +199,7 @@ class SessionStateTest {
     s = s.apply(first);
     assertEquals(AuditChain.hash(first), s.auditHead());
     SessionEvent second =
-        new UserMessageAdded(new EventMeta(T0, "user:alice", s.auditHead()), "t1", "x", null);
+        new UserMessageAdded(new EventMeta(T0, "user:alice", s.auditHead()), "t1", "x", null, null);
     SessionState after = s.apply(second);
     assertEquals(AuditChain.hash(second), after.auditHead());
     assertNotEquals(s.auditHead(), after.auditHead());

@@ -1,11 +1,17 @@
 package io.statehouse.runtime.tool.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.secret.SecretResolver;
 import io.statehouse.runtime.tool.ToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
+import io.statehouse.runtime.tool.egress.Admission;
+import io.statehouse.runtime.tool.egress.EgressGuard;
+import io.statehouse.runtime.tool.egress.NodePorts;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,6 +23,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -28,6 +35,12 @@ import java.util.concurrent.TimeoutException;
  * parameters for GET and DELETE). Every call carries {@code Idempotency-Key} and the identity it
  * runs under as {@code X-Statehouse-*} headers, so a tool can de-duplicate and authorize.
  *
+ * <p>Before connecting, the call's tenant must be allowed to reach the host by the egress policy
+ * (checked on every address the host resolves to, see {@link EgressGuard}), and the tool's secret
+ * header references are resolved for that tenant; either failing is a failure that proves nothing
+ * was sent. Header values never appear in a failure message. Redirects are not followed: a tool
+ * cannot bounce the call past the egress policy.
+ *
  * <p>Responses larger than the configured cap are cut off while streaming, never buffered whole.
  * 2xx is success; 408, 429 and 5xx are retryable failures; other statuses are final failures the
  * model is told about.
@@ -37,28 +50,82 @@ public final class HttpToolExecutor implements ToolExecutor {
 
   private final HttpClient client;
   private final int maxResultBytes;
+  private final EgressGuard egress;
+  private final SecretResolver secrets;
+  // issues the call's identity token (a JWT signed by the node), per attempt; null: none sent
+  private java.util.function.Function<ToolInvocation, String> identity;
 
-  public HttpToolExecutor(Duration connectTimeout, int maxResultBytes) {
+  public HttpToolExecutor(
+      Duration connectTimeout, int maxResultBytes, EgressGuard egress, SecretResolver secrets) {
     this.client =
         HttpClient.newBuilder()
             // plain HTTP/1.1: the JDK's h2c upgrade attempt confuses many simple tool servers
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER)
+            // no proxy: the host checked by the egress policy is the host connected to
+            .proxy(HttpClient.Builder.NO_PROXY)
             .build();
     this.maxResultBytes = maxResultBytes;
+    this.egress = egress;
+    this.secrets = secrets;
+  }
+
+  /**
+   * Sends every attempt's identity token, from {@code tokens}, as {@code X-Statehouse-Identity}: a
+   * short-lived JWT the tool's service verifies against the node's JWKS. Call once, at wiring.
+   */
+  public HttpToolExecutor withIdentity(java.util.function.Function<ToolInvocation, String> tokens) {
+    this.identity = tokens;
+    return this;
+  }
+
+  /**
+   * The node's executor: {@code statehouse.tools}, {@code statehouse.egress} and {@code
+   * statehouse.secrets}; {@code nodePorts} are the ports no tool may call.
+   */
+  public static HttpToolExecutor fromConfig(Config config, NodePorts nodePorts) {
+    Config tools = config.getConfig("statehouse.tools");
+    return new HttpToolExecutor(
+        tools.getDuration("connect-timeout"),
+        (int) tools.getMemorySize("max-result-size").toBytes(),
+        EgressGuard.fromConfig(config, nodePorts),
+        SecretResolver.fromConfig(config));
   }
 
   @Override
   public CompletionStage<ToolResult> execute(ToolInvocation invocation) {
+    String tenant = invocation.context().tenant();
     HttpRequest request;
     try {
-      request = buildRequest(invocation);
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(
-          ToolResult.Failure.notSent("invalid_request", e.getMessage(), false));
+      URI uri = uri(invocation);
+      // what needs no lookup (scheme, user info, host rules) is refused before anything else
+      Optional<String> refused = egress.policy().refusalBeforeLookup(tenant, uri);
+      if (refused.isPresent()) {
+        throw new Unsendable("egress_denied", refused.get());
+      }
+      request = buildRequest(invocation, uri);
+    } catch (Unsendable u) {
+      return CompletableFuture.completedFuture(u.failure);
     }
     Duration timeout = invocation.spec().timeout();
+    return egress
+        .admit(tenant, request.uri())
+        .thenCompose(
+            admission -> {
+              if (admission instanceof Admission.Refused r) {
+                return CompletableFuture.completedFuture(
+                    ToolResult.Failure.notSent("egress_denied", r.message(), false));
+              }
+              if (admission instanceof Admission.Unresolved u) {
+                return CompletableFuture.completedFuture(
+                    ToolResult.Failure.notSent("connection_failed", u.message(), true));
+              }
+              return send(request, timeout);
+            });
+  }
+
+  private CompletableFuture<ToolResult> send(HttpRequest request, Duration timeout) {
     return client
         .sendAsync(request, info -> LimitedBodySubscriber.of(maxResultBytes))
         .toCompletableFuture()
@@ -69,29 +136,87 @@ public final class HttpToolExecutor implements ToolExecutor {
                 error == null ? fromResponse(response) : fromError(error, timeout));
   }
 
-  private HttpRequest buildRequest(ToolInvocation invocation) {
+  /** A request that cannot be made; its failure proves nothing was sent. */
+  private static final class Unsendable extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient ToolResult.Failure failure;
+
+    Unsendable(String code, String message) {
+      super(message, null, false, false);
+      this.failure = ToolResult.Failure.notSent(code, message, false);
+    }
+  }
+
+  private static URI uri(ToolInvocation invocation) throws Unsendable {
+    HttpTarget http = invocation.spec().http();
+    try {
+      return URI.create(http.sendsBody() ? http.url() : withQuery(http.url(), invocation.input()));
+    } catch (IllegalArgumentException e) {
+      throw new Unsendable("invalid_request", "the tool URL is not valid: " + e.getMessage());
+    }
+  }
+
+  private HttpRequest buildRequest(ToolInvocation invocation, URI uri) throws Unsendable {
     HttpTarget http = invocation.spec().http();
     JsonNode input = invocation.input();
-    URI uri = URI.create(http.sendsBody() ? http.url() : withQuery(http.url(), input));
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(invocation.spec().timeout());
-    http.headers().forEach(b::header);
     ToolInvocation.CallContext ctx = invocation.context();
-    b.header("Idempotency-Key", invocation.idempotencyKey());
-    b.header("X-Statehouse-Tenant", ctx.tenant());
-    b.header("X-Statehouse-Subject", ctx.subject());
-    b.header("X-Statehouse-Session", ctx.sessionId());
-    b.header("X-Statehouse-Agent", ctx.agent());
-    b.header("X-Statehouse-Turn", ctx.turnId());
-    b.header("X-Statehouse-Call", ctx.callId());
-    b.header("X-Statehouse-Attempt", Integer.toString(invocation.attempt()));
-    b.header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
-    if (http.sendsBody()) {
-      b.header("Content-Type", "application/json");
-      b.method(http.method(), HttpRequest.BodyPublishers.ofByteArray(bytes(input)));
-    } else {
-      b.method(http.method(), HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b;
+    try {
+      b = HttpRequest.newBuilder(uri).timeout(invocation.spec().timeout());
+    } catch (IllegalArgumentException e) {
+      throw new Unsendable("invalid_request", "the tool URL is not valid: " + e.getMessage());
     }
-    return b.build();
+    for (Map.Entry<String, HeaderValue> h : http.headers().entrySet()) {
+      String value;
+      if (h.getValue() instanceof HeaderValue.SecretRef ref) {
+        value =
+            secrets
+                .resolve(ctx.tenant(), ref.name())
+                .orElseThrow(
+                    () ->
+                        new Unsendable(
+                            "secret_missing",
+                            "secret "
+                                + ref.name()
+                                + " (header "
+                                + h.getKey()
+                                + ") is not defined for tenant "
+                                + ctx.tenant()));
+      } else {
+        value = ((HeaderValue.Literal) h.getValue()).value();
+      }
+      try {
+        b.header(h.getKey(), value);
+      } catch (IllegalArgumentException e) {
+        // the JDK's message quotes the value, which may be a secret: never pass it on
+        throw new Unsendable(
+            "invalid_request",
+            "header " + h.getKey() + " has a name or value that HTTP does not allow");
+      }
+    }
+    try {
+      b.header("Idempotency-Key", invocation.idempotencyKey());
+      b.header("X-Statehouse-Tenant", ctx.tenant());
+      b.header("X-Statehouse-Subject", ctx.subject());
+      b.header("X-Statehouse-Session", ctx.sessionId());
+      b.header("X-Statehouse-Agent", ctx.agent());
+      b.header("X-Statehouse-Turn", ctx.turnId());
+      b.header("X-Statehouse-Call", ctx.callId());
+      b.header("X-Statehouse-Attempt", Integer.toString(invocation.attempt()));
+      if (identity != null) {
+        b.header("X-Statehouse-Identity", identity.apply(invocation));
+      }
+      b.header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
+      if (http.sendsBody()) {
+        b.header("Content-Type", "application/json");
+        b.method(http.method(), HttpRequest.BodyPublishers.ofByteArray(bytes(input)));
+      } else {
+        b.method(http.method(), HttpRequest.BodyPublishers.noBody());
+      }
+      return b.build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new Unsendable("invalid_request", e.getMessage());
+    }
   }
 
   private static byte[] bytes(JsonNode input) {

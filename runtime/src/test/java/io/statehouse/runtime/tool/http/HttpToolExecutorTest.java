@@ -6,24 +6,50 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.secret.SecretResolver;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
+import io.statehouse.runtime.tool.egress.EgressGuard;
+import io.statehouse.runtime.tool.egress.NodePorts;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class HttpToolExecutorTest {
   private final LocalHttpServer server = newServer();
-  private final HttpToolExecutor executor = new HttpToolExecutor(Duration.ofSeconds(2), 1024);
+  // the test servers are on loopback, which only the dev config opens; tenant acme has one secret
+  private static final Config CONFIG =
+      ConfigFactory.parseString(
+              "statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\", \"::1/128\"]\n"
+                  + "statehouse.secrets.acme.TOOL_KEY = \"s3cr3t-value\"\n"
+                  + "statehouse.secrets.acme.BROKEN = \"abc\\r\\nX-Injected: yes\"\n")
+          .withFallback(ConfigFactory.defaultReference())
+          .resolve();
+
+  private final HttpToolExecutor executor = executor(CONFIG, NodePorts.none());
+
+  private static HttpToolExecutor executor(Config config, NodePorts ports) {
+    return new HttpToolExecutor(
+        Duration.ofSeconds(2),
+        1024,
+        EgressGuard.fromConfig(config, ports),
+        SecretResolver.fromConfig(config));
+  }
 
   private static LocalHttpServer newServer() {
     try {
@@ -49,7 +75,14 @@ class HttpToolExecutorTest {
             true,
             timeout,
             new RetryPolicy(1, Duration.ZERO, null),
-            new HttpTarget(method, server.url(path), Map.of("X-Api-Key", "secret")));
+            new HttpTarget(
+                method,
+                server.url(path),
+                Map.of(
+                    "X-Api-Key",
+                    new HeaderValue.SecretRef("TOOL_KEY"),
+                    "X-Region",
+                    new HeaderValue.Literal("eu"))));
     ToolInvocation invocation =
         new ToolInvocation(
             spec,
@@ -74,7 +107,8 @@ class HttpToolExecutorTest {
     assertEquals("acme", seen.headers().getFirst("X-Statehouse-Tenant"));
     assertEquals("alice", seen.headers().getFirst("X-Statehouse-Subject"));
     assertEquals("ses_1", seen.headers().getFirst("X-Statehouse-Session"));
-    assertEquals("secret", seen.headers().getFirst("X-Api-Key"));
+    assertEquals("s3cr3t-value", seen.headers().getFirst("X-Api-Key"), "resolved at call time");
+    assertEquals("eu", seen.headers().getFirst("X-Region"));
   }
 
   @Test
@@ -181,5 +215,193 @@ class HttpToolExecutorTest {
     assertEquals("connection_failed", failure.code());
     assertTrue(failure.retryable());
     assertFalse(failure.mayHaveActed(), "no connection, so the tool never saw the request");
+  }
+
+  // ---- egress and secrets: every refusal below must leave the tool server untouched ----------
+
+  private ToolResult call(HttpToolExecutor with, String tenant, String url, HttpTarget target)
+      throws Exception {
+    ToolSpec spec =
+        new ToolSpec(
+            "t",
+            1,
+            "",
+            json("{}"),
+            true,
+            Duration.ofSeconds(2),
+            new RetryPolicy(1, Duration.ZERO, null),
+            target == null ? new HttpTarget("POST", url, null) : target);
+    return with.execute(
+            new ToolInvocation(
+                spec,
+                json("{}"),
+                "k",
+                1,
+                new ToolInvocation.CallContext(tenant, "alice", "s", "a", "turn", "call")))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private int serverPort() {
+    return URI.create(server.url("/")).getPort();
+  }
+
+  private static ToolResult.Failure denied(ToolResult result) {
+    ToolResult.Failure f = assertInstanceOf(ToolResult.Failure.class, result);
+    assertEquals("egress_denied", f.code(), f.message());
+    assertFalse(f.mayHaveActed(), "a refused call never left the node");
+    assertFalse(f.retryable(), "the policy will refuse it again");
+    return f;
+  }
+
+  private void recordEverything() {
+    server.on("/", (ex, body) -> LocalHttpServer.respond(ex, 200, "{}"));
+  }
+
+  @Test
+  void refusesTheCloudMetadataEndpoint() throws Exception {
+    ToolResult.Failure f =
+        denied(call(executor, "acme", "http://169.254.169.254/latest/meta-data", null));
+    assertEquals(
+        "169.254.169.254 is not allowed by the egress policy of tenant acme (cloud metadata)",
+        f.message());
+  }
+
+  @Test
+  void refusesEverySpellingOfTheMetadataAddress() throws Exception {
+    for (String url :
+        List.of(
+            "http://2852039166/latest/meta-data",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://[::169.254.169.254]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[fd00:ec2::254]/",
+            "http://100.100.100.200/",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://METADATA.google.internal./")) {
+      ToolResult.Failure f = denied(call(executor, "acme", url, null));
+      assertTrue(f.message().contains("cloud metadata"), url + ": " + f.message());
+    }
+  }
+
+  @Test
+  void refusesAHostNameThatResolvesToLoopbackWhenLoopbackIsBlocked() throws Exception {
+    recordEverything();
+    HttpToolExecutor production =
+        executor(ConfigFactory.defaultReference().resolve(), NodePorts.none());
+
+    ToolResult.Failure f =
+        denied(call(production, "acme", "http://localhost:" + serverPort() + "/x", null));
+
+    assertTrue(f.message().contains("resolves to a loopback address"), f.message());
+    assertEquals(List.of(), server.seen(), "the tool server got nothing");
+  }
+
+  @Test
+  void refusesTheNodesOwnPortsEvenWhereLoopbackIsAllowed() throws Exception {
+    recordEverything();
+    HttpToolExecutor node = executor(CONFIG, new NodePorts(serverPort(), Set.of()));
+
+    ToolResult.Failure viaIp = denied(call(node, "acme", server.url("/v1/sessions"), null));
+    ToolResult.Failure viaName =
+        denied(call(node, "acme", "http://localhost:" + serverPort() + "/v1/sessions", null));
+
+    assertTrue(viaIp.message().contains("the node's own port " + serverPort()), viaIp.message());
+    assertTrue(viaName.message().contains("the node's own port"), viaName.message());
+    assertEquals(List.of(), server.seen());
+  }
+
+  @Test
+  void opensOnlyTheConfiguredPathsOfTheNodesHttpPortAndNoDotSegments() throws Exception {
+    recordEverything();
+    Config demo =
+        ConfigFactory.parseString("statehouse.egress.default.node-http-paths = [\"/demo/tools/\"]")
+            .withFallback(CONFIG);
+    HttpToolExecutor node = executor(demo, new NodePorts(serverPort(), Set.of()));
+
+    ToolResult ok = call(node, "acme", server.url("/demo/tools/weather"), null);
+    denied(call(node, "acme", server.url("/demo/tools/../../v1/sessions"), null));
+    denied(call(node, "acme", server.url("/demo/tools/%2e%2e/v1/sessions"), null));
+    denied(call(node, "acme", server.url("/v1/sessions"), null));
+
+    assertInstanceOf(ToolResult.Success.class, ok);
+    assertEquals(1, server.seen().size(), "only the demo path was called");
+    assertEquals("/demo/tools/weather", server.seen().get(0).path());
+  }
+
+  @Test
+  void aTenantAllowedACidrReachesItWhereAnotherTenantIsRefused() throws Exception {
+    server.on("/x", (ex, body) -> LocalHttpServer.respond(ex, 200, "{}"));
+    Config perTenant =
+        ConfigFactory.parseString("statehouse.egress.tenants.acme.allow-cidrs = [\"127.0.0.0/8\"]")
+            .withFallback(ConfigFactory.defaultReference())
+            .resolve();
+    HttpToolExecutor node = executor(perTenant, NodePorts.none());
+
+    ToolResult acme = call(node, "acme", server.url("/x"), null);
+    ToolResult.Failure globex = denied(call(node, "globex", server.url("/x"), null));
+
+    assertInstanceOf(ToolResult.Success.class, acme);
+    assertTrue(globex.message().contains("tenant globex"), globex.message());
+    assertEquals(1, server.seen().size());
+  }
+
+  @Test
+  void refusesUserInfoAndOtherSchemesAtCallTime() throws Exception {
+    recordEverything();
+    denied(call(executor, "acme", "http://user:pw@127.0.0.1:" + serverPort() + "/x", null));
+    denied(call(executor, "acme", "ftp://127.0.0.1:" + serverPort() + "/x", null));
+    assertEquals(List.of(), server.seen());
+  }
+
+  @Test
+  void aSecretRemovedSinceRegistrationFailsWithoutSendingAnything() throws Exception {
+    recordEverything();
+    HttpTarget target =
+        new HttpTarget(
+            "POST", server.url("/x"), Map.of("Authorization", new HeaderValue.SecretRef("GONE")));
+
+    ToolResult.Failure f =
+        assertInstanceOf(
+            ToolResult.Failure.class, call(executor, "acme", server.url("/x"), target));
+
+    assertEquals("secret_missing", f.code());
+    assertFalse(f.mayHaveActed());
+    assertEquals("secret GONE (header Authorization) is not defined for tenant acme", f.message());
+    assertEquals(List.of(), server.seen());
+  }
+
+  @Test
+  void aTenantCannotUseAnotherTenantsSecret() throws Exception {
+    recordEverything();
+    HttpTarget target =
+        new HttpTarget(
+            "POST", server.url("/x"), Map.of("X-Api-Key", new HeaderValue.SecretRef("TOOL_KEY")));
+
+    ToolResult.Failure f =
+        assertInstanceOf(
+            ToolResult.Failure.class, call(executor, "globex", server.url("/x"), target));
+
+    assertEquals("secret_missing", f.code(), "TOOL_KEY is acme's, not globex's");
+    assertEquals(List.of(), server.seen());
+  }
+
+  @Test
+  void aSecretHttpCannotCarryIsNeverQuotedInTheFailure() throws Exception {
+    recordEverything();
+    HttpTarget target =
+        new HttpTarget(
+            "POST", server.url("/x"), Map.of("X-Api-Key", new HeaderValue.SecretRef("BROKEN")));
+
+    ToolResult.Failure f =
+        assertInstanceOf(
+            ToolResult.Failure.class, call(executor, "acme", server.url("/x"), target));
+
+    assertEquals("invalid_request", f.code());
+    // the JDK's own message would quote the value; ours names the header only
+    assertFalse(f.message().contains("abc") || f.message().contains("Injected"), f.message());
+    assertFalse(f.toString().contains("abc"));
+    assertEquals(List.of(), server.seen());
   }
 }
