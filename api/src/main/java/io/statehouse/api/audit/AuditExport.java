@@ -9,8 +9,8 @@ import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.audit.Seal;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionEvent.SessionCreated;
 import io.statehouse.runtime.session.SessionId;
-import io.statehouse.runtime.session.SessionState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
@@ -31,8 +31,11 @@ public final class AuditExport {
     this.exportedAt = exportedAt;
   }
 
-  /** The first line: which session, tenant and agent, and when it was exported. */
-  public String header(SessionState state) {
+  /**
+   * The first line: which session, tenant and agent ({@code opening}: the journal's first event,
+   * null when it cannot be read), and when it was exported.
+   */
+  public String header(SessionCreated opening) {
     ObjectNode line =
         JSON.createObjectNode()
             .put("kind", ExportFormat.HEADER)
@@ -40,8 +43,8 @@ public final class AuditExport {
             .put("tenant", session.tenant())
             .put("session", session.id())
             .put("exportedAt", exportedAt.toString());
-    if (state.agent() != null) {
-      line.put("agent", state.agent().name()).put("agentVersion", state.agent().version());
+    if (opening != null && opening.agent() != null) {
+      line.put("agent", opening.agent().name()).put("agentVersion", opening.agent().version());
     }
     return write(line);
   }

@@ -14,6 +14,7 @@ import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.policy.PolicyRule;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -95,6 +96,19 @@ public final class DemoContent {
                 List.of("issue_refund"),
                 step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"),
                 step("The refund for order A-1001 is issued.", null, null)),
+            withPolicy(
+                agent(
+                    "approved-refunds",
+                    "Issues refunds; refunds above 100 EUR wait for an approver",
+                    List.of("issue_refund"),
+                    step(null, "issue_refund", "{\"orderId\":\"A-2002\",\"amountEur\":150}"),
+                    step("The refund of 150 EUR for order A-2002 is issued.", null, null)),
+                PolicyRule.requireApproval(
+                    "issue_refund",
+                    "input.amountEur > 100",
+                    List.of("approver"),
+                    "refunds above 100 EUR need an approver",
+                    Duration.ofHours(72))),
             agent(
                 "report-agent",
                 "Builds reports slowly (try killing the node mid-call)",
@@ -187,6 +201,19 @@ public final class DemoContent {
         new ModelSpec("scripted", null, null, true, List.of(script)),
         tools,
         new Limits(8, 0, null));
+  }
+
+  private static AgentSpec withPolicy(AgentSpec a, PolicyRule rule) {
+    return new AgentSpec(
+        a.name(),
+        a.version(),
+        a.description(),
+        a.instructions(),
+        a.model(),
+        a.tools(),
+        a.limits(),
+        List.of(rule),
+        null);
   }
 
   private static ScriptStep step(String text, String tool, String input) {

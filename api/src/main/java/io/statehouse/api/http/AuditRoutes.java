@@ -4,13 +4,13 @@ import io.statehouse.api.audit.AuditExport;
 import io.statehouse.api.audit.ExportFormat;
 import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Principal;
-import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.audit.HeadSigner;
-import io.statehouse.runtime.session.AgentSession;
+import io.statehouse.runtime.journal.JournalHealth;
+import io.statehouse.runtime.journal.JournalStatus;
 import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionEvent.SessionCreated;
 import io.statehouse.runtime.session.SessionId;
-import io.statehouse.runtime.session.SessionState;
 import java.io.NotSerializableException;
 import java.time.Clock;
 import java.util.concurrent.CompletionException;
@@ -29,6 +29,7 @@ import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.stream.Graph;
 import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -36,8 +37,8 @@ import org.apache.pekko.util.ByteString;
  * {@code /v1/sessions/{id}/audit/verify} and {@code …/audit/export}: the session's hash chain
  * recomputed from the journal, MACs included (docs/governance-audit.md). Both read the journal in
  * one pass without holding it in memory; the export streams it as JSON lines and ends with a head
- * the node signs with its ES256 key, valid or not. Authorised like the rest of the session (the
- * session's owner, an operator or an auditor of its tenant).
+ * the node signs with its ES256 key, valid or not. For the session's owner (named by its first
+ * event), an operator or an auditor of its tenant.
  */
 final class AuditRoutes extends RouteSupport {
   private static final ContentType NDJSON =
@@ -45,7 +46,6 @@ final class AuditRoutes extends RouteSupport {
           MediaTypes.applicationWithFixedCharset(
               ExportFormat.MEDIA_TYPE.substring("application/".length()), HttpCharsets.UTF_8));
 
-  private final StatehouseRuntime runtime;
   private final CurrentEventsByPersistenceIdQuery events;
   private final ActorSystem<?> system;
   private final HeadSigner signer;
@@ -53,13 +53,11 @@ final class AuditRoutes extends RouteSupport {
 
   AuditRoutes(
       RouteSupport base,
-      StatehouseRuntime runtime,
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system,
       HeadSigner signer,
       Clock clock) {
     super(base);
-    this.runtime = runtime;
     this.events = events;
     this.system = system;
     this.signer = signer;
@@ -76,13 +74,34 @@ final class AuditRoutes extends RouteSupport {
                 path("export", () -> get(() -> export(p, id)))));
   }
 
-  private CompletionStage<SessionState> authorised(Principal p, SessionId id) {
-    return ask(
-            runtime.session(id), SessionState.class, AgentSession.Get::new, settings.askTimeout())
+  /**
+   * The journal's first event, when it opens the session, after checking that {@code p} may audit
+   * it. Read from the journal, not asked of the session: a session whose journal is damaged may not
+   * run at all, and auditing it is exactly what is needed then. When the first event cannot be read
+   * the owner is unknown, and only an auditor may look.
+   */
+  private CompletionStage<SessionCreated> authorised(Principal p, SessionId id) {
+    if (journal.status() instanceof JournalStatus.Unavailable lost) {
+      throw ApiError.from(JournalHealth.rejection(lost));
+    }
+    return events
+        .currentEventsByPersistenceId(id.persistenceId().id(), 1, 1)
+        .runWith(Sink.headOption(), system)
+        .handle(
+            (first, error) -> {
+              if (error != null && !unreadableEvent(error)) {
+                throw new CompletionException(error);
+              }
+              return first != null
+                      && first.isPresent()
+                      && first.get().event() instanceof SessionCreated created
+                  ? created
+                  : null;
+            })
         .thenApply(
-            s -> {
-              Access.requireAudit(p, s.owner(), id.id());
-              return s;
+            created -> {
+              Access.requireAudit(p, created == null ? null : created.owner(), id.id());
+              return created;
             });
   }
 
@@ -94,7 +113,7 @@ final class AuditRoutes extends RouteSupport {
     CompletionStage<HttpResponse> result =
         authorised(p, id)
             .thenCompose(
-                s -> {
+                opening -> {
                   ChainVerification chain = new ChainVerification();
                   return events
                       .currentEventsByPersistenceId(id.persistenceId().id(), 1, Long.MAX_VALUE)
@@ -124,9 +143,9 @@ final class AuditRoutes extends RouteSupport {
     CompletionStage<HttpResponse> result =
         authorised(p, id)
             .thenApply(
-                s -> {
+                opening -> {
                   Source<ByteString, NotUsed> body =
-                      Source.lazySource(() -> lines(id, s))
+                      Source.lazySource(() -> lines(id, opening))
                           .mapMaterializedValue(m -> NotUsed.notUsed());
                   return HttpResponse.create()
                       .withStatus(StatusCodes.OK)
@@ -135,7 +154,7 @@ final class AuditRoutes extends RouteSupport {
     return respond(result);
   }
 
-  private Source<ByteString, NotUsed> lines(SessionId id, SessionState state) {
+  private Source<ByteString, NotUsed> lines(SessionId id, SessionCreated opening) {
     AuditExport export = new AuditExport(id, clock.instant());
     Source<String, NotUsed> eventLines =
         events
@@ -154,9 +173,10 @@ final class AuditRoutes extends RouteSupport {
                           return Source.empty();
                         })
                     .build());
-    return Source.single(export.header(state))
-        .concat(eventLines)
-        .concat(Source.lazySingle(() -> export.head(signer)))
+    // concatLazy: plain concat pulls the head's element before the events have passed
+    return Source.single(export.header(opening))
+        .concatLazy(eventLines)
+        .concatLazy(Source.lazySingle(() -> export.head(signer)))
         .map(line -> ByteString.fromString(line + "\n"));
   }
 

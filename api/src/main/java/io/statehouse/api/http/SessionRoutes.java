@@ -67,7 +67,7 @@ final class SessionRoutes extends RouteSupport {
     this.events = events;
     this.system = system;
     this.existence = existence;
-    this.audit = new AuditRoutes(this, runtime, events, system, headSigner, Clock.systemUTC());
+    this.audit = new AuditRoutes(this, events, system, headSigner, Clock.systemUTC());
   }
 
   Route routes(Principal p) {

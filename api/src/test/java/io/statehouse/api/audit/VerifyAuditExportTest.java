@@ -19,7 +19,6 @@ import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
 import io.statehouse.runtime.session.SessionEvent.ToolCallSucceeded;
 import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionId;
-import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.testing.Specs;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -80,10 +79,8 @@ class VerifyAuditExportTest {
 
   private List<String> export(List<SessionEvent> events, HeadSigner signer) {
     AuditExport export = new AuditExport(SESSION, T0.plusSeconds(60));
-    // the header needs the agent only: the state after the opening event
-    SessionState state = SessionState.empty().apply(events.get(0));
     List<String> lines = new ArrayList<>();
-    lines.add(export.header(state));
+    lines.add(export.header((SessionCreated) events.get(0)));
     long seq = 1;
     for (SessionEvent e : events) {
       lines.add(export.event(seq++, e));

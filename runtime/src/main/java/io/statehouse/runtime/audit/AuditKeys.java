@@ -287,7 +287,7 @@ public final class AuditKeys {
     try {
       Files.deleteIfExists(tmp);
     } catch (IOException ignored) {
-      // a leftover temp file holds no key once the rename happened; otherwise it is ours to retry
+      // after the rename there is nothing to delete; a temp file left otherwise is mode 600
     }
   }
 
