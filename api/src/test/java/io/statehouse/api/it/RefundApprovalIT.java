@@ -251,6 +251,71 @@ class RefundApprovalIT {
     assertEquals("forbidden", byApprover.errorCode());
   }
 
+  /**
+   * Every answer the API gives about a governed session that used a secret header: none carries the
+   * secret's value, an API key or the identity token sent to the tool; another tenant reaches none
+   * of it.
+   */
+  @Test
+  void noAnswerCarriesASecretAKeyOrATokenAndAnotherTenantSeesNothing() {
+    api.putTool(
+        ACME_ALICE,
+        "keyed_lookup",
+        "{\"description\":\"test tool\",\"idempotent\":true,\"timeout\":\"5s\","
+            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
+            + "\"http\":{\"method\":\"POST\",\"url\":\""
+            + tools.url("/lookup")
+            + "\",\"headers\":{\"X-Api-Key\":{\"secret\":\"IT_API_KEY\"},\"X-Region\":\"eu\"}}}");
+    api.putAgent(
+        ACME_ALICE,
+        "keyed",
+        Defs.agent(
+            "[\"keyed_lookup\"]",
+            "[" + Defs.call("keyed_lookup", "o-9") + "," + Defs.text("found") + "]",
+            false,
+            null));
+    String id = api.openSession(ACME_ALICE, "keyed");
+    Api.Response turn =
+        api.post("/v1/sessions/" + id + "/messages?wait=30", ACME_ALICE, "{\"content\":\"look\"}");
+    assertEquals("completed", turn.text("status"), turn.raw());
+    LocalHttpServer.Seen call =
+        tools.seen().stream()
+            .filter(c -> "it-secret-value".equals(c.headers().getFirst("X-Api-Key")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the tool received the resolved secret"));
+    String token = call.headers().getFirst("X-Statehouse-Identity");
+
+    String base = "/v1/sessions/" + id;
+    List<Api.Response> answers =
+        List.of(
+            turn,
+            api.get("/v1/tools/keyed_lookup", ACME_ALICE),
+            api.get("/v1/tools", ACME_ALICE),
+            api.get("/v1/agents/keyed", ACME_ALICE),
+            api.get(base, ACME_ALICE),
+            api.get(base + "/events?limit=1000", ACME_ALICE),
+            api.get(base + "/audit/verify", ACME_ALICE),
+            api.get(base + "/audit/export", ACME_ALICE),
+            api.get("/v1/sessions", ACME_ALICE),
+            api.get("/v1/approvals", ACME_BOB),
+            api.get("/.well-known/jwks.json", null));
+    for (Api.Response r : answers) {
+      assertEquals(200, r.status(), r.raw());
+      for (String secret : List.of("it-secret-value", ACME_ALICE, ACME_BOB, GLOBEX_CAROL, token)) {
+        assertFalse(r.raw().contains(secret), "an answer carries a secret: " + r.raw());
+      }
+    }
+
+    for (String path :
+        List.of(base, base + "/events", base + "/audit/verify", base + "/audit/export")) {
+      Api.Response other = api.get(path, GLOBEX_CAROL);
+      assertEquals(404, other.status(), path + ": " + other.raw());
+      assertFalse(other.raw().contains("keyed"), other.raw());
+    }
+    Api.Response otherList = api.get("/v1/sessions", GLOBEX_CAROL);
+    assertFalse(otherList.raw().contains(id), "another tenant's list never shows the session");
+  }
+
   private static JWTClaimsSet verify(String token, String audience) throws Exception {
     Api.Response jwks = api.get("/.well-known/jwks.json", null);
     assertEquals(200, jwks.status(), jwks.raw());
