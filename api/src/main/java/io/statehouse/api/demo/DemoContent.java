@@ -96,19 +96,21 @@ public final class DemoContent {
                 List.of("issue_refund"),
                 step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"),
                 step("The refund for order A-1001 is issued.", null, null)),
-            withPolicy(
-                agent(
+            agent(
                     "approved-refunds",
                     "Issues refunds; refunds above 100 EUR wait for an approver",
                     List.of("issue_refund"),
                     step(null, "issue_refund", "{\"orderId\":\"A-2002\",\"amountEur\":150}"),
-                    step("The refund of 150 EUR for order A-2002 is issued.", null, null)),
-                PolicyRule.requireApproval(
-                    "issue_refund",
-                    "input.amountEur > 100",
-                    List.of("approver"),
-                    "refunds above 100 EUR need an approver",
-                    Duration.ofHours(72))),
+                    step("The refund of 150 EUR for order A-2002 is issued.", null, null))
+                .withGovernance(
+                    List.of(
+                        PolicyRule.requireApproval(
+                            "issue_refund",
+                            "input.amountEur > 100",
+                            List.of("approver"),
+                            "refunds above 100 EUR need an approver",
+                            Duration.ofHours(72))),
+                    null),
             agent(
                 "report-agent",
                 "Builds reports slowly (try killing the node mid-call)",
@@ -201,19 +203,6 @@ public final class DemoContent {
         new ModelSpec("scripted", null, null, true, List.of(script)),
         tools,
         new Limits(8, 0, null));
-  }
-
-  private static AgentSpec withPolicy(AgentSpec a, PolicyRule rule) {
-    return new AgentSpec(
-        a.name(),
-        a.version(),
-        a.description(),
-        a.instructions(),
-        a.model(),
-        a.tools(),
-        a.limits(),
-        List.of(rule),
-        null);
   }
 
   private static ScriptStep step(String text, String tool, String input) {

@@ -3,7 +3,6 @@ package io.statehouse.api.http;
 import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.approval.ApprovalQueue;
-import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -40,16 +39,8 @@ final class ApprovalRoutes extends RouteSupport {
   private Route list(
       Principal p, Optional<String> status, Optional<String> rawLimit, Optional<String> after) {
     Access.require(p, "reading the approval queue", Access.READ_APPROVALS);
-    Optional<ApprovalQueue.Status> wanted;
-    try {
-      wanted = status.map(ApprovalQueue.Status::fromWire);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest(
-          "status must be one of "
-              + List.of(ApprovalQueue.Status.values()).stream()
-                  .map(ApprovalQueue.Status::wire)
-                  .toList());
-    }
+    Optional<ApprovalQueue.Status> wanted =
+        statusParam(status, ApprovalQueue.Status.values(), ApprovalQueue.Status::wire);
     int limit = intParam(rawLimit, "limit", 100, 1, 1000);
     return respond(
         queue

@@ -73,6 +73,24 @@ abstract class RouteSupport extends AllDirectives {
                                                 HttpChallenge.create("Bearer", "statehouse")))))));
   }
 
+  /**
+   * The {@code ?status=} filter of a list: one of {@code values} by its wire name, or absent; 400
+   * naming the allowed values otherwise.
+   */
+  protected static <E extends Enum<E>> Optional<E> statusParam(
+      Optional<String> raw, E[] values, Function<E, String> wire) {
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    for (E value : values) {
+      if (wire.apply(value).equalsIgnoreCase(raw.get())) {
+        return Optional.of(value);
+      }
+    }
+    throw ApiError.badRequest(
+        "status must be one of " + java.util.Arrays.stream(values).map(wire).toList());
+  }
+
   /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */
   protected <T> Route body(Class<T> type, boolean yamlAllowed, Function<T, Route> inner) {
     return extractRequestEntity(

@@ -19,7 +19,6 @@ import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.session.SessionStatus;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -208,14 +207,8 @@ final class SessionRoutes extends RouteSupport {
 
   private Route list(
       Principal p, Optional<String> status, Optional<String> rawLimit, Optional<String> after) {
-    Optional<SessionStatus> wanted;
-    try {
-      wanted = status.map(SessionStatus::fromWire);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest(
-          "status must be one of "
-              + List.of(SessionStatus.values()).stream().map(SessionStatus::wire).toList());
-    }
+    Optional<SessionStatus> wanted =
+        statusParam(status, SessionStatus.values(), SessionStatus::wire);
     int limit = intParam(rawLimit, "limit", 100, 1, 1000);
     return respond(
         directory

@@ -53,6 +53,12 @@ public record AgentSpec(
         name, newVersion, description, instructions, model, tools, limits, policies, guardrails);
   }
 
+  /** The same agent with {@code newPolicies} and {@code newGuardrails}. */
+  public AgentSpec withGovernance(List<PolicyRule> newPolicies, GuardrailSpec newGuardrails) {
+    return new AgentSpec(
+        name, version, description, instructions, model, tools, limits, newPolicies, newGuardrails);
+  }
+
   public boolean sameDefinitionAs(AgentSpec other) {
     return withVersion(0).equals(other.withVersion(0));
   }

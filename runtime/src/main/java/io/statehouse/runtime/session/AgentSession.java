@@ -389,16 +389,9 @@ public final class AgentSession
     if (!c.principal().mayUseSessionOf(s.owner())) {
       return reject(c, forbidden(s, "send messages to"));
     }
-    Guardrails guardrails = deps.guardrails().of(s.agent());
-    Optional<DenyMatch> blocked =
-        guardrails.denies(Direction.INPUT)
-            ? guardrails.denied(c.content(), Direction.INPUT)
-            : Optional.empty();
-    // what the journal keeps: the message as redacted, or only that it was blocked
-    String stored =
-        blocked.isPresent()
-            ? "[blocked by guardrail " + blocked.get().rule() + "]"
-            : guardrails.redact(c.content(), Stage.JOURNAL);
+    StoredMessage message = storedMessage(s, c.content());
+    Optional<DenyMatch> blocked = message.blocked();
+    String stored = message.text();
     Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c, stored);
     if (repeated.isPresent()) {
       return repeated.get();
@@ -431,6 +424,24 @@ public final class AgentSession
         .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false)));
   }
 
+  /** A user message as the journal keeps it, and the deny rule that blocked it, if one did. */
+  private record StoredMessage(String text, Optional<DenyMatch> blocked) {}
+
+  /**
+   * What the journal keeps of a user message: the message as the agent's guardrails redact it, or,
+   * when a deny rule blocks it, only that it was blocked. Idempotency keys compare this form.
+   */
+  private StoredMessage storedMessage(SessionState s, String content) {
+    Guardrails guardrails = deps.guardrails().of(s.agent());
+    Optional<DenyMatch> blocked =
+        guardrails.denies(Direction.INPUT)
+            ? guardrails.denied(content, Direction.INPUT)
+            : Optional.empty();
+    return blocked.isPresent()
+        ? new StoredMessage("[blocked by guardrail " + blocked.get().rule() + "]", blocked)
+        : new StoredMessage(guardrails.redact(content, Stage.JOURNAL), blocked);
+  }
+
   /**
    * A key this session remembers: the same message gets the turn it started (nothing is written);
    * another message under the same key is refused, never answered with the old turn.
@@ -461,15 +472,8 @@ public final class AgentSession
     if (!c.principal().mayUseSessionOf(s.owner())) {
       return reject(c, forbidden(s, "send messages to"));
     }
-    Guardrails guardrails = deps.guardrails().of(s.agent());
-    String stored =
-        guardrails.denies(Direction.INPUT)
-                && guardrails.denied(c.content(), Direction.INPUT).isPresent()
-            ? "[blocked by guardrail "
-                + guardrails.denied(c.content(), Direction.INPUT).get().rule()
-                + "]"
-            : guardrails.redact(c.content(), Stage.JOURNAL);
-    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c, stored);
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated =
+        repeatedKey(s, c, storedMessage(s, c.content()).text());
     if (repeated.isPresent()) {
       return repeated.get();
     }

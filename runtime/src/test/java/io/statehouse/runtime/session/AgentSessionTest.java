@@ -102,16 +102,7 @@ class AgentSessionTest {
    * directory.
    */
   private SessionDeps deps(ModelClients models) {
-    SessionSettings settings =
-        new SessionSettings(
-            100,
-            2,
-            Duration.ofMinutes(2),
-            Duration.ofSeconds(5),
-            2,
-            Duration.ofMillis(10),
-            Duration.ofMillis(50),
-            Duration.ofSeconds(1));
+    SessionSettings settings = Specs.sessionSettings();
     return new SessionDeps(
         models, tools, new ArgumentValidator(), directory, settings, Clock.systemUTC());
   }

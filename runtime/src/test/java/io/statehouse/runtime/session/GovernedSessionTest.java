@@ -111,16 +111,7 @@ class GovernedSessionTest {
                 List.of("approver"),
                 "refunds above 100 need an approver",
                 Duration.ofHours(1)));
-    return new AgentSpec(
-        a.name(),
-        a.version(),
-        a.description(),
-        a.instructions(),
-        a.model(),
-        a.tools(),
-        a.limits(),
-        rules,
-        null);
+    return a.withGovernance(rules, null);
   }
 
   private void open(AgentSpec agent, boolean idempotent) {
@@ -141,16 +132,7 @@ class GovernedSessionTest {
             return now.get();
           }
         };
-    SessionSettings settings =
-        new SessionSettings(
-            100,
-            2,
-            Duration.ofMinutes(2),
-            Duration.ofSeconds(5),
-            2,
-            Duration.ofMillis(10),
-            Duration.ofMillis(50),
-            Duration.ofSeconds(1));
+    SessionSettings settings = Specs.sessionSettings();
     SessionDeps deps =
         new SessionDeps(
                 new ModelClients(Map.of("scripted", new ScriptedModelClient())),
@@ -336,17 +318,8 @@ class GovernedSessionTest {
 
   @Test
   void anUnknownOutcomeIsRetriedWithTheSameKeyOrRecordedByAHuman() {
-    AgentSpec plain =
-        Specs.agent(
-            List.of("refund"), 5, false, calls(call("refund", "{\"q\":\"1\"}")), text("done"));
-    open(plain, false);
-    tools.hold("refund");
-    String turn = send(ALICE, "refund 1");
-    waitUntilInvoked(1);
-    tools.release("refund", new ToolResult.Failure("timeout", "no answer", true));
-    TurnOutcome unknown = await(turn);
-    assertEquals("needs_decision", unknown.status());
-    String callId = unknown.decisions().get(0).id();
+    String turn = refundWithUnknownOutcome();
+    String callId = await(turn).decisions().get(0).id();
     String firstKey = tools.invocationsOf("refund").get(0).idempotencyKey();
 
     assertEquals("invalid_decision", code(decide(BOB, callId, "approve")));
@@ -362,14 +335,7 @@ class GovernedSessionTest {
 
   @Test
   void aRecordedOutcomeIsWhatTheModelHears() {
-    AgentSpec plain =
-        Specs.agent(
-            List.of("refund"), 5, false, calls(call("refund", "{\"q\":\"1\"}")), text("done"));
-    open(plain, false);
-    tools.hold("refund");
-    String turn = send(ALICE, "refund 1");
-    waitUntilInvoked(1);
-    tools.release("refund", new ToolResult.Failure("timeout", "no answer", true));
+    String turn = refundWithUnknownOutcome();
     String callId = await(turn).decisions().get(0).id();
 
     StatusReply<TurnAccepted> recorded =
@@ -419,16 +385,7 @@ class GovernedSessionTest {
                     "prompt injection"),
                 new DenyRule(
                     "no_keys", "sk-[A-Za-z0-9]{20,}", List.of(Direction.OUTPUT), "a credential")));
-    return new AgentSpec(
-        a.name(),
-        a.version(),
-        a.description(),
-        a.instructions(),
-        a.model(),
-        a.tools(),
-        a.limits(),
-        List.of(),
-        guardrails);
+    return a.withGovernance(List.of(), guardrails);
   }
 
   private String journalText() {
@@ -476,6 +433,23 @@ class GovernedSessionTest {
             .toString();
     assertTrue(replies.contains("blocked by guardrail no_keys"), replies);
     assertFalse(replies.contains("sk-abcdefghijklmnopqrstuvwxyz0123"), replies);
+  }
+
+  /**
+   * Opens a session whose non-idempotent refund times out after it was sent: the turn needs a
+   * decision. Returns the turn.
+   */
+  private String refundWithUnknownOutcome() {
+    AgentSpec plain =
+        Specs.agent(
+            List.of("refund"), 5, false, calls(call("refund", "{\"q\":\"1\"}")), text("done"));
+    open(plain, false);
+    tools.hold("refund");
+    String turn = send(ALICE, "refund 1");
+    waitUntilInvoked(1);
+    tools.release("refund", new ToolResult.Failure("timeout", "no answer", true));
+    assertEquals("needs_decision", await(turn).status());
+    return turn;
   }
 
   private void waitUntilInvoked(int n) {

@@ -10,6 +10,7 @@ import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.session.SessionSettings;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -73,5 +74,21 @@ public final class Specs {
         new ModelSpec("scripted", null, latencyMs, loop, Arrays.asList(script)),
         tools,
         new Limits(maxSteps, 0, null));
+  }
+
+  /**
+   * Session settings for behaviour tests: fast model retries and journal backoff, passivation out
+   * of the way.
+   */
+  public static SessionSettings sessionSettings() {
+    return new SessionSettings(
+        100,
+        2,
+        Duration.ofMinutes(2),
+        Duration.ofSeconds(5),
+        2,
+        Duration.ofMillis(10),
+        Duration.ofMillis(50),
+        Duration.ofSeconds(1));
   }
 }
