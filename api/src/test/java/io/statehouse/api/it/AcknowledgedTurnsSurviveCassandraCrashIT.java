@@ -115,6 +115,10 @@ class AcknowledgedTurnsSurviveCassandraCrashIT {
       assertEquals("completed", turn.text("status"), turn.raw());
       acknowledged.add(new String[] {id, turn.text("turnId")});
       awaitBack(dead);
+      // the moment the node says it is ready, its shards must have read the journal: a shard still
+      // loading then would drop this request if its load failed (breakers left open by the outage)
+      Api.Response right = api.get("/v1/sessions/" + id, ACME_ALICE);
+      assertEquals(200, right.status(), "answered right after readiness: " + right.raw());
     }
 
     for (String[] acked : acknowledged) {

@@ -97,11 +97,15 @@ public final class JournalHealth implements Extension {
   }
 
   /**
-   * What the monitor saw. A loss takes effect at once. A return first resets sharding's stores and
-   * waits until every coordinator answers again (its store has read the journal); only then is the
-   * journal available to requests. If that does not happen within {@code recovery-timeout}, the
-   * node cannot recover in place: it leaves the cluster and exits with code {@value
-   * #RESTART_EXIT_CODE}, so that its supervisor (deploy/dev.sh, Kubernetes) starts it afresh.
+   * What the monitor saw. A loss takes effect at once. A return first waits until a persistent
+   * actor can recover ({@link RecoveryProbe}: the plugins' circuit breakers, opened by recoveries
+   * that failed during the outage, let calls through again), then resets sharding's stores and
+   * waits until every coordinator and every shard this node hosted answers again (its store has
+   * read the journal); only then is the journal available to requests. A shard rebalanced away
+   * meanwhile never answers here: the wait runs out and the node restarts, the safe side of a rare
+   * case. If that does not happen within {@code recovery-timeout}, the node cannot recover in
+   * place: it leaves the cluster and exits with code {@value #RESTART_EXIT_CODE}, so that its
+   * supervisor (deploy/dev.sh, Kubernetes) starts it afresh.
    */
   public void report(JournalStatus seen) {
     long recovery = 0;
@@ -141,11 +145,15 @@ public final class JournalHealth implements Extension {
         "The journal is reachable again after {} s; resetting sharding's remember-entities"
             + " stores so they recover from what the journal holds",
         Duration.between(lostSince, seen.since()).toSeconds());
-    ShardingStores.reset(system)
+    Duration every = settings.recoveryCheckInterval();
+    long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
+    RecoveryProbe.untilOneSucceeds(system, every, deadline)
+        .thenCompose(v -> ShardingStores.hostedShards(system, every.multipliedBy(20)))
         .thenCompose(
-            n ->
-                ShardingStores.awaitCoordinators(
-                    system, settings.recoveryCheckInterval(), settings.recoveryTimeout()))
+            hosted ->
+                ShardingStores.reset(system)
+                    .thenCompose(n -> ShardingStores.awaitCoordinators(system, every, deadline))
+                    .thenCompose(v -> ShardingStores.awaitShards(system, hosted, every, deadline)))
         .whenComplete((ok, failure) -> finishRecovery(thisRecovery, failure));
   }
 

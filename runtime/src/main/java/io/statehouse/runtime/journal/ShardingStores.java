@@ -1,8 +1,10 @@
 package io.statehouse.runtime.journal;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -77,13 +79,12 @@ public final class ShardingStores {
   /**
    * Completes once the coordinator of every entity type this node runs answers again (its
    * remember-entities store has read the journal and it allocates shards), checking every {@code
-   * every}; fails after {@code within}.
+   * every}; fails after {@code deadline} ({@link System#nanoTime()}).
    */
   public static CompletionStage<Void> awaitCoordinators(
-      ActorSystem<?> system, Duration every, Duration within) {
+      ActorSystem<?> system, Duration every, long deadline) {
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
     ClusterSharding sharding = ClusterSharding.get(classic);
-    long deadline = System.nanoTime() + within.toNanos();
     CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable[] attempt = new Runnable[1];
     attempt[0] =
@@ -110,7 +111,7 @@ public final class ShardingStores {
                     } else if (System.nanoTime() > deadline) {
                       done.completeExceptionally(
                           new IllegalStateException(
-                              "sharding's coordinators did not answer within " + within));
+                              "sharding's coordinators did not answer in time"));
                     } else {
                       classic.scheduler().scheduleOnce(every, attempt[0], classic.dispatcher());
                     }
@@ -118,6 +119,76 @@ public final class ShardingStores {
         };
     attempt[0].run();
     return done;
+  }
+
+  /** The shards each entity type's region hosts on this node now, by type name. */
+  public static CompletionStage<Map<String, Set<String>>> hostedShards(
+      ActorSystem<?> system, Duration within) {
+    ClusterSharding sharding = ClusterSharding.get(Adapter.toClassic(system));
+    Map<String, CompletableFuture<Set<String>>> asked = new HashMap<>();
+    for (String type : sharding.getShardTypeNames()) {
+      asked.put(
+          type,
+          Patterns.ask(
+                  sharding.shardRegion(type), ShardRegion.getShardRegionStateInstance(), within)
+              .toCompletableFuture()
+              .thenApply(ShardingStores::answering));
+    }
+    return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              Map<String, Set<String>> hosted = new HashMap<>();
+              asked.forEach((type, shards) -> hosted.put(type, shards.join()));
+              return hosted;
+            });
+  }
+
+  /**
+   * Completes once every shard of {@code hosted} answers again on this node: its store has read the
+   * journal and the shard has started its remembered entities. A shard still loading keeps what it
+   * is sent and delivers it once loaded; a shard whose load fails stops and drops it. So requests
+   * are let in only after this. Checks every {@code every}; fails after {@code deadline} ({@link
+   * System#nanoTime()}).
+   */
+  public static CompletionStage<Void> awaitShards(
+      ActorSystem<?> system, Map<String, Set<String>> hosted, Duration every, long deadline) {
+    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable[] attempt = new Runnable[1];
+    attempt[0] =
+        () ->
+            hostedShards(system, every.multipliedBy(20))
+                .<Boolean>handle(
+                    (now, failure) ->
+                        failure == null
+                            && hosted.entrySet().stream()
+                                .allMatch(
+                                    e ->
+                                        now.getOrDefault(e.getKey(), Set.of())
+                                            .containsAll(e.getValue())))
+                .thenAccept(
+                    all -> {
+                      if (all) {
+                        done.complete(null);
+                      } else if (System.nanoTime() > deadline) {
+                        done.completeExceptionally(
+                            new IllegalStateException(
+                                "sharding's shards did not read the journal again in time"));
+                      } else {
+                        classic.scheduler().scheduleOnce(every, attempt[0], classic.dispatcher());
+                      }
+                    });
+    attempt[0].run();
+    return done;
+  }
+
+  /** The shards that answered a region's state query (one still loading or stopped does not). */
+  private static Set<String> answering(Object reply) {
+    ShardRegion.CurrentShardRegionState state = (ShardRegion.CurrentShardRegionState) reply;
+    Set<String> ids = new HashSet<>();
+    state.getShards().forEach(shard -> ids.add(shard.shardId()));
+    ids.removeAll(state.getFailed());
+    return ids;
   }
 
   /** Sends Identify to each path pattern and collects who answers. */
