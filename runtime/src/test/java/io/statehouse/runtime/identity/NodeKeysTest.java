@@ -141,6 +141,24 @@ class NodeKeysTest {
   }
 
   @Test
+  void tokensVerifyWithTheJdkAloneAlthoughAnotherProviderSignsThem() throws Exception {
+    NodeKeys keys = NodeKeys.generate();
+    for (int i = 0; i < 20; i++) {
+      String jwt = keys.sign(new JWTClaimsSet.Builder().subject("alice-" + i).build());
+      String[] parts = jwt.split("\\.");
+      // ES256 as RFC 7515 defines it (R || S, 64 bytes), checked by the JDK's own provider
+      java.security.Signature jdk =
+          java.security.Signature.getInstance("SHA256withECDSAinP1363Format", "SunEC");
+      ECKey published = (ECKey) keys.publicJwkSet().getKeys().get(0);
+      jdk.initVerify(published.toECPublicKey());
+      jdk.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+      byte[] signature = java.util.Base64.getUrlDecoder().decode(parts[2]);
+      assertEquals(64, signature.length);
+      assertTrue(jdk.verify(signature), "signature " + i);
+    }
+  }
+
+  @Test
   void aSignatureByARetiredKeyStillVerifiesAfterRotation() throws Exception {
     ECKey old = ecKey("old");
     NodeKeys before = NodeKeys.of(new JWKSet(old));
