@@ -134,7 +134,8 @@ public final class StatehouseNode implements AutoCloseable {
       // the keys that sign tool calls' identity tokens and are published at /.well-known/jwks.json
       NodeKeys nodeKeys = NodeKeys.fromConfig(cfg);
       SessionDeps deps =
-          StatehouseRuntime.defaultDeps(cfg, directory, system).withApprovals(approvalQueue);
+          StatehouseRuntime.defaultDeps(cfg, directory, system, nodeKeys)
+              .withApprovals(approvalQueue);
       StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
 
       ApiKeys keys = ApiKeys.fromConfig(cfg);

@@ -88,25 +88,28 @@ public final class StatehouseRuntime {
    * those config names; see the overload taking the actor system for a remoting port of 0.
    */
   public static SessionDeps defaultDeps(Config config, SessionDirectory directory) {
-    return defaultDeps(config, directory, NodePorts.fromConfig(config));
+    return defaultDeps(
+        config, directory, NodePorts.fromConfig(config), NodeKeys.fromConfig(config));
   }
 
   /**
    * As {@link #defaultDeps(Config, SessionDirectory)}, adding the remoting port {@code system} is
-   * bound to (config may say 0). An HTTP port of 0 is bound later and stays unknown to the egress
-   * policy: only tests use it.
+   * bound to (config may say 0), and signing tool tokens with {@code keys} (the keys the node
+   * publishes). An HTTP port of 0 is bound later and stays unknown to the egress policy: only tests
+   * use it.
    */
   public static SessionDeps defaultDeps(
-      Config config, SessionDirectory directory, ActorSystem<?> system) {
+      Config config, SessionDirectory directory, ActorSystem<?> system, NodeKeys keys) {
     NodePorts ports = NodePorts.fromConfig(config);
-    return defaultDeps(config, directory, ports.withOther(system.address().getPort().orElse(0)));
+    return defaultDeps(
+        config, directory, ports.withOther(system.address().getPort().orElse(0)), keys);
   }
 
   private static SessionDeps defaultDeps(
-      Config config, SessionDirectory directory, NodePorts nodePorts) {
+      Config config, SessionDirectory directory, NodePorts nodePorts, NodeKeys keys) {
     return new SessionDeps(
         new ModelClients(Map.of(ScriptedModelClient.PROVIDER, new ScriptedModelClient())),
-        HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config)),
+        HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config, keys)),
         new ArgumentValidator(),
         directory,
         SessionSettings.fromConfig(config),
@@ -120,9 +123,9 @@ public final class StatehouseRuntime {
    * The identity tokens of tool calls, signed with the node's keys ({@code statehouse.identity}):
    * audience the tool, claims who acts for whom.
    */
-  private static java.util.function.Function<ToolInvocation, String> identity(Config config) {
-    ToolTokens tokens =
-        ToolTokens.fromConfig(config, NodeKeys.fromConfig(config), Clock.systemUTC());
+  private static java.util.function.Function<ToolInvocation, String> identity(
+      Config config, NodeKeys keys) {
+    ToolTokens tokens = ToolTokens.fromConfig(config, keys, Clock.systemUTC());
     return inv -> {
       ToolInvocation.CallContext c = inv.context();
       return tokens.issue(
