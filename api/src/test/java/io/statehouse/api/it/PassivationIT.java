@@ -1,6 +1,7 @@
 package io.statehouse.api.it;
 
 import static io.statehouse.api.it.ItKeys.ACME_ALICE;
+import static io.statehouse.api.it.ItKeys.ACME_BOB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionId;
+import io.statehouse.runtime.testing.LocalHttpServer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -24,13 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Waiting costs nothing: a session with nothing in flight leaves memory, one with a turn running
- * stays.
+ * Waiting costs nothing: a session with nothing in flight leaves memory (also while a tool call
+ * waits for a human's approval), one with a turn running stays.
  */
 @ExtendWith(CassandraExtension.class)
 class PassivationIT {
   private static StatehouseNode node;
   private static Api api;
+  private static LocalHttpServer tools;
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
@@ -41,11 +44,36 @@ class PassivationIT {
     api.putAgent(ACME_ALICE, "quick", Defs.agent("[]", "[" + Defs.text("ok") + "]", true, null));
     api.putAgent(
         ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("slowly ok") + "]", true, 6_000L));
+    tools =
+        new LocalHttpServer()
+            .on("/pay", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"paid\":true}"));
+    api.putTool(
+        ACME_ALICE,
+        "pay",
+        "{\"description\":\"pays\",\"idempotent\":false,\"timeout\":\"5s\","
+            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
+            + "\"http\":{\"method\":\"POST\",\"url\":\""
+            + tools.url("/pay")
+            + "\"}}");
+    String guarded =
+        Defs.agent(
+            "[\"pay\"]",
+            "[" + Defs.call("pay", "o-1") + "," + Defs.text("paid") + "]",
+            false,
+            null);
+    api.putAgent(
+        ACME_ALICE,
+        "guarded",
+        guarded.substring(0, guarded.length() - 1)
+            + ",\"policies\":[{\"tool\":\"pay\",\"when\":\"true\","
+            + "\"effect\":\"require_approval\",\"approvers\":[\"approver\"],"
+            + "\"reason\":\"every payment\"}]}");
   }
 
   @AfterAll
   static void stop() {
     node.close();
+    tools.close();
   }
 
   private static Set<String> liveSessions() {
@@ -96,5 +124,30 @@ class PassivationIT {
         Duration.ofSeconds(20),
         "the turn completes",
         () -> "idle".equals(api.get("/v1/sessions/" + id, ACME_ALICE).text("status")));
+  }
+
+  @Test
+  void aSessionAwaitingApprovalLeavesMemoryAndTheDecisionWakesItFromTheJournal() {
+    String id = api.openSession(ACME_ALICE, "guarded");
+    Api.Response waiting =
+        api.post("/v1/sessions/" + id + "/messages?wait=30", ACME_ALICE, "{\"content\":\"pay\"}");
+    assertEquals("awaiting_approval", waiting.text("status"), waiting.raw());
+    String approvalId = waiting.body().path("approvals").get(0).path("id").asText();
+    String entity = new SessionId("acme", id).entityId();
+
+    Eventually.await(
+        Duration.ofSeconds(20),
+        "the session waiting for a human is passivated",
+        () -> !liveSessions().contains(entity));
+    assertEquals(0, tools.seen().size(), "nothing ran before the decision");
+
+    Api.Response decided =
+        api.post(
+            "/v1/sessions/" + id + "/approvals/" + approvalId + "?wait=30",
+            ACME_BOB,
+            "{\"decision\":\"approve\"}");
+    assertEquals(200, decided.status(), decided.raw());
+    assertEquals("completed", decided.text("status"), decided.raw());
+    assertEquals(1, tools.seen().size(), "the approved call ran once");
   }
 }
