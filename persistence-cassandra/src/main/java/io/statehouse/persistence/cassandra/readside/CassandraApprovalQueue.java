@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * and an approval's rows are written by its session only, so it is a valid clock for each row.
  *
  * <p>PENDING is the only status an approval leaves: a decided entry deletes its pending row and its
- * deadline; the rows of final statuses are never deleted.
+ * deadline. The rows of final statuses carry a TTL ({@code decided-approvals-kept}, 90 days by
+ * default), so a tenant's partitions stay bounded; the session's journal keeps every decision.
  *
  * <p>The statements of one record are separate writes, not a batch: an entry carries the call's
  * input, and two copies of a large input would exceed Cassandra's batch size limit on every retry.
@@ -119,6 +120,11 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
   private CompletionStage<Done> writeRows(String tenant, Entry e, long sequenceNr) {
     List<CompletableFuture<Done>> writes = new ArrayList<>();
     Object[] row = entryValues(tenant, e, sequenceNr);
+    // a decided entry rewrites every column of its row, so its TTL covers the whole row
+    String using =
+        e.status() != Status.PENDING && !settings.decidedApprovalsKept().isZero()
+            ? " USING TIMESTAMP ? AND TTL " + settings.decidedApprovalsKept().toSeconds()
+            : " USING TIMESTAMP ?";
     writes.add(
         session
             .executeWrite(
@@ -128,7 +134,8 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
                     + ENTRY_COLUMNS
                     + ") VALUES (?, "
                     + ENTRY_MARKERS
-                    + ") USING TIMESTAMP ?",
+                    + ")"
+                    + using,
                 row)
             .toCompletableFuture());
     writes.add(
@@ -140,7 +147,8 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
                     + ENTRY_COLUMNS
                     + ") VALUES (?, "
                     + ENTRY_MARKERS
-                    + ") USING TIMESTAMP ?",
+                    + ")"
+                    + using,
                 row)
             .toCompletableFuture());
     if (e.status() == Status.PENDING) {

@@ -1,6 +1,7 @@
 package io.statehouse.persistence.cassandra.readside;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -42,6 +43,8 @@ class CassandraApprovalQueueIT {
 
   private static ActorSystem system;
   private static CassandraApprovalQueue queue;
+  private static CassandraSession session;
+  private static ReadSideSettings settings;
 
   @BeforeAll
   static void createTables(CassandraTestKeyspaces keyspaces) throws Exception {
@@ -52,10 +55,10 @@ class CassandraApprovalQueueIT {
             .withFallback(ConfigFactory.load())
             .resolve();
     system = ActorSystem.create("approval-queue-it", config);
-    CassandraSession session =
+    session =
         CassandraSessionRegistry.get(system)
             .sessionFor(CassandraSessionSettings.create("statehouse.cassandra.read-side.session"));
-    ReadSideSettings settings = ReadSideSettings.fromConfig(config);
+    settings = ReadSideSettings.fromConfig(config);
     ReadSideSchema.create(session, settings).toCompletableFuture().get(2, TimeUnit.MINUTES);
     queue = new CassandraApprovalQueue(session, settings);
   }
@@ -103,6 +106,57 @@ class CassandraApprovalQueueIT {
         List.of("apr_c"),
         ids(await(queue.list("status-co", Optional.of(Status.PENDING), 10, Optional.of("apr_a")))),
         "paging within a status");
+  }
+
+  @Test
+  void aDecidedApprovalLeavesTheQueueAfterItsRetentionWhileAPendingOneStays() throws Exception {
+    CassandraApprovalQueue brief =
+        new CassandraApprovalQueue(
+            session,
+            new ReadSideSettings(
+                settings.keyspace(),
+                false,
+                settings.replication(),
+                settings.recordAttempts(),
+                settings.recordBackoff(),
+                Duration.ofSeconds(2)));
+    await(brief.recorded("brief-co", pending("apr_kept", null), 3));
+    await(brief.recorded("brief-co", pending("apr_done", null), 3));
+    await(brief.recorded("brief-co", decided(pending("apr_done", null), Status.APPROVED), 5));
+    assertEquals(
+        List.of("apr_done", "apr_kept"),
+        ids(await(brief.list("brief-co", Optional.empty(), 10, Optional.empty()))));
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (ids(await(brief.list("brief-co", Optional.empty(), 10, Optional.empty())))
+            .contains("apr_done")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+
+    assertEquals(
+        List.of("apr_kept"),
+        ids(await(brief.list("brief-co", Optional.empty(), 10, Optional.empty()))),
+        "the decided approval expired from the tenant's list; the pending one has no TTL");
+    assertEquals(
+        List.of(),
+        ids(await(brief.list("brief-co", Optional.of(Status.APPROVED), 10, Optional.empty()))));
+    assertEquals(
+        List.of("apr_kept"),
+        ids(await(brief.list("brief-co", Optional.of(Status.PENDING), 10, Optional.empty()))));
+  }
+
+  @Test
+  void retentionIsBoundedByWhatCassandraAccepts() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new ReadSideSettings("ks", false, "{}", 3, Duration.ofMillis(1), Duration.ofDays(-1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new ReadSideSettings(
+                "ks", false, "{}", 3, Duration.ofMillis(1), Duration.ofDays(365 * 21)));
   }
 
   @Test
