@@ -41,6 +41,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -170,6 +171,64 @@ public final class Definitions {
     return new RetryPolicy(attempts, backoff, max);
   }
 
+  /** Query parameters that carry credentials by name (compared lower-case, '-' read as '_'). */
+  private static final Set<String> CREDENTIAL_PARAMETERS =
+      Set.of(
+          "key",
+          "api_key",
+          "apikey",
+          "token",
+          "access_token",
+          "auth",
+          "authorization",
+          "secret",
+          "client_secret",
+          "password",
+          "passwd",
+          "pwd",
+          "sig",
+          "signature",
+          "x_api_key",
+          "session",
+          "sessionid",
+          "jwt",
+          "bearer");
+
+  /**
+   * A URL is stored with the tool and shown in every view of it and of its sessions' events, so it
+   * may not carry a credential: user info, or a query parameter named like one. The message names
+   * the parameter, never its value.
+   */
+  private static Optional<String> credentialsIn(URI uri) {
+    if (uri.getRawUserInfo() != null) {
+      return Optional.of(
+          "http.url may not carry user info (user:password@): send credentials in a header whose"
+              + " value is a secret reference, {\"secret\": \"NAME\"}");
+    }
+    String query = uri.getRawQuery();
+    if (query == null) {
+      return Optional.empty();
+    }
+    for (String pair : query.split("&")) {
+      String raw = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+      String name;
+      try {
+        name = java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException malformed) {
+        name = raw;
+      }
+      name = name.toLowerCase(Locale.ROOT).replace('-', '_');
+      if (CREDENTIAL_PARAMETERS.contains(name)) {
+        return Optional.of(
+            "http.url may not carry a credential in its query ('"
+                + name
+                + "'): URLs are stored and shown with the tool; send it in a header whose value"
+                + " is a secret reference, {\"secret\": \"NAME\"}");
+      }
+    }
+    return Optional.empty();
+  }
+
   private HttpTarget http(String tenant, HttpDefinition h, List<String> problems) {
     String method = h.method() == null ? "POST" : h.method().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {
@@ -189,6 +248,7 @@ public final class Definitions {
             || uri.getHost() == null)) {
       problems.add("http.url must be an absolute http or https URL");
     } else if (uri != null) {
+      credentialsIn(uri).ifPresent(problems::add);
       egress.refusalAtRegistration(tenant, uri).ifPresent(why -> problems.add("http.url: " + why));
     }
     Map<String, JsonNode> raw = h.headers() == null ? Map.of() : h.headers();

@@ -81,6 +81,40 @@ class DefinitionsTest {
   }
 
   @Test
+  void aUrlCarryingCredentialsIsRefusedWithoutEchoingThem() {
+    for (String url :
+        List.of(
+            "https://x.test/a?api_key=sk-live-123",
+            "https://x.test/a?q=1&Access-Token=sk-live-123",
+            "https://x.test/a?%73ignature=sk-live-123",
+            "https://bob:sk-live-123@x.test/a")) {
+      ApiError e =
+          assertThrows(
+              ApiError.class,
+              () ->
+                  definitions.tool(
+                      "acme", "t", tool(OBJECT_SCHEMA, null, new HttpDefinition(null, url, null))),
+              url);
+      assertTrue(e.getMessage().contains("secret reference"), e.getMessage());
+      assertFalse(
+          e.getMessage().contains("sk-live-123"), "the credential echoed: " + e.getMessage());
+    }
+    // a query that names no credential stays allowed
+    assertEquals(
+        "https://x.test/a?q=1&lang=en",
+        definitions
+            .tool(
+                "acme",
+                "t",
+                tool(
+                    OBJECT_SCHEMA,
+                    null,
+                    new HttpDefinition(null, "https://x.test/a?q=1&lang=en", null)))
+            .http()
+            .url());
+  }
+
+  @Test
   void mcpToolsAreRefusedHonestly() {
     ApiError e =
         assertThrows(
