@@ -65,12 +65,13 @@ public final class StatehouseBench {
       sessionCounts.add(Integer.parseInt(n.trim()));
     }
 
-    // policy=on adds what policies cost per tool call (pure CPU, measured before Cassandra starts);
-    // policy=only measures just that and stops
+    // policy=on adds what policies and identity tokens cost per tool call (pure CPU, measured
+    // before Cassandra starts); policy=only measures just that and stops
     String policy = stringArg(args, "policy", "off");
     if (policy.equals("only")) {
       System.out.println("\n==== Statehouse benchmark: policies ====");
       PolicyCost.run(200_000, 100_000).forEach(line -> System.out.println("  " + line));
+      System.out.println("  " + IdentityCost.run(5_000, 5_000));
       System.exit(0);
     }
     CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
@@ -92,6 +93,7 @@ public final class StatehouseBench {
             + " it was measured with");
     if (policy.equals("on")) {
       report.addAll(PolicyCost.run(200_000, 100_000));
+      report.add(IdentityCost.run(5_000, 5_000));
     }
     // every figure of the sections below comes from this Cassandra
     Consumer<String> figure = line -> report.add(withMode(commitLog, line));

@@ -64,10 +64,17 @@ public final class NodeKeys {
   private NodeKeys(List<ECKey> keys) {
     this.signingKey = keys.get(0);
     try {
-      ECDSASigner ecdsa = new ECDSASigner(signingKey);
       // every tool-call attempt signs a token: Bouncy Castle's P-256 is ~6x faster than JDK 17's.
+      // The key is converted to a Bouncy Castle key once: given the JDK's key object, it would
+      // rebuild the curve, and with it its table of base-point multiples, on every signature.
       // Its signatures are plain ES256, verified by anyone's JOSE library (the verifiers below
       // use the JDK's provider, and the tests check the two agree)
+      java.security.PrivateKey bcKey =
+          java.security.KeyFactory.getInstance("EC", SigningProvider.INSTANCE)
+              .generatePrivate(
+                  new java.security.spec.PKCS8EncodedKeySpec(
+                      signingKey.toECPrivateKey().getEncoded()));
+      ECDSASigner ecdsa = new ECDSASigner(bcKey, Curve.P_256);
       ecdsa.getJCAContext().setProvider(SigningProvider.INSTANCE);
       this.signer = ecdsa;
       Map<String, JWSVerifier> byKid = new LinkedHashMap<>();
@@ -75,7 +82,7 @@ public final class NodeKeys {
         byKid.put(k.getKeyID(), new ECDSAVerifier(k.toPublicJWK()));
       }
       this.verifiers = Map.copyOf(byKid);
-    } catch (JOSEException e) {
+    } catch (JOSEException | java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot use the node's signing keys", e);
     }
     this.jwtHeader =

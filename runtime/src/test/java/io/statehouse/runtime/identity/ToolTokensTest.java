@@ -97,26 +97,6 @@ class ToolTokensTest {
         SignedJWT.parse(second).getJWTClaimsSet().getJWTID());
   }
 
-  @Test
-  void issuingCostIsReported() {
-    // not asserted (a shared CI machine is noisy): printed for the report on issue 5
-    ToolTokens live = ToolTokens.fromConfig(ConfigFactory.load(), keys, Clock.systemUTC());
-    for (int i = 0; i < 500; i++) {
-      live.issue(CLAIMS);
-    }
-    int n = 1_000;
-    long start = System.nanoTime();
-    int length = 0;
-    for (int i = 0; i < n; i++) {
-      length += live.issue(CLAIMS).length();
-    }
-    double micros = (System.nanoTime() - start) / 1_000.0 / n;
-    System.out.printf(
-        "ToolTokens.issue: %.1f µs per token over %d tokens (%d chars each)%n",
-        micros, n, length / n);
-    assertTrue(length > 0);
-  }
-
   /** What a tool's service does: keys from the published JWKS, its own name as the audience. */
   private JWTClaimsSet verifyAsTool(String token, String toolName) throws Exception {
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
