@@ -8,12 +8,8 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 import io.statehouse.runtime.catalog.ToolSpec;
-import io.statehouse.runtime.json.Json;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +19,16 @@ import java.util.stream.Collectors;
  * Checks tool inputs against the tool's JSON Schema (draft 2020-12 unless the schema's {@code
  * $schema} names another draft).
  *
- * <p>Compiled schemas are cached by the schema's own content (a SHA-256 of its canonical JSON), not
- * by tool name and version: every tenant has its own catalog, so {@code search@1} of one tenant is
- * not {@code search@1} of another. The cache holds at most {@link #DEFAULT_MAX_SCHEMAS} schemas and
- * drops the least recently used.
+ * <p>Compiled schemas are cached by the schema's own content (the schema JSON itself, compared by
+ * value), not by tool name and version: every tenant has its own catalog, so {@code search@1} of
+ * one tenant is not {@code search@1} of another. (A SHA-256 of the canonical JSON served the same
+ * purpose, but cost a serialization and a digest on every tool call.) The cache holds at most
+ * {@link #DEFAULT_MAX_SCHEMAS} schemas and drops the least recently used.
  */
 public final class ArgumentValidator {
   public static final int DEFAULT_MAX_SCHEMAS = 1_000;
 
-  private final Map<String, JsonSchema> compiled;
+  private final Map<JsonNode, JsonSchema> compiled;
 
   public ArgumentValidator() {
     this(DEFAULT_MAX_SCHEMAS);
@@ -42,7 +39,7 @@ public final class ArgumentValidator {
         Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
               @Override
-              protected boolean removeEldestEntry(Map.Entry<String, JsonSchema> eldest) {
+              protected boolean removeEldestEntry(Map.Entry<JsonNode, JsonSchema> eldest) {
                 return size() > maxSchemas;
               }
             });
@@ -50,23 +47,19 @@ public final class ArgumentValidator {
 
   /** The problems with {@code input}, empty when it is valid. */
   public List<String> problems(ToolSpec spec, JsonNode input) {
-    JsonSchema schema =
-        compiled.computeIfAbsent(contentKey(spec.inputSchema()), k -> compile(spec.inputSchema()));
+    // JsonNode equality and hash codes are by value: equal schemas share one entry. The key is a
+    // copy, so that no later change to a caller's node can move an entry under its hash
+    JsonSchema schema = compiled.get(spec.inputSchema());
+    if (schema == null) {
+      schema = compile(spec.inputSchema());
+      compiled.putIfAbsent(spec.inputSchema().deepCopy(), schema);
+    }
     return messages(schema, input);
   }
 
   /** How many compiled schemas are cached. */
   public int cachedSchemas() {
     return compiled.size();
-  }
-
-  private static String contentKey(JsonNode schema) {
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(Json.canonicalBytes(schema)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 
   /**
