@@ -33,9 +33,16 @@ import java.util.Locale;
  * before it and that sequence numbers run 1, 2, 3… without a gap, checks the head statement's ES256
  * signature against the JWKS, and that the signed statement names this session, this many events
  * and the head hash it computed. The node signs only after checking every event's MAC with its
- * audit key, so a valid signature over this head vouches for every byte before it. Prints who did
- * what, event by event, then the verdict. Exit status: 0 valid, 1 invalid, 2 usage error (bad
- * arguments, unreadable file, keys that cannot be loaded). Uses only Jackson and Nimbus JOSE.
+ * audit key, so a valid signature over this head vouches for every byte before it.
+ *
+ * <p>A line marked {@code redacted} (format 2) carries a payload redacted by the agent's export
+ * guardrails, whose stored bytes are not in the export: its {@code hash} is taken as given (the
+ * next event's link and the signed head hash bind it), and the signed statement's {@code
+ * redactedEvents} and {@code redactedHash} must match the redacted lines as they are ({@link
+ * ExportFormat.Redactions}). So a redacted payload changed after export is caught, but that it is a
+ * faithful redaction of the stored bytes rests on the node's signature alone. Prints who did what,
+ * event by event, then the verdict. Exit status: 0 valid, 1 invalid, 2 usage error (bad arguments,
+ * unreadable file, keys that cannot be loaded). Uses only Jackson and Nimbus JOSE.
  */
 public final class VerifyAuditExport {
   public static final int VALID = 0;
@@ -92,12 +99,14 @@ public final class VerifyAuditExport {
   /**
    * The outcome.
    *
+   * @param redactedEvents event lines marked redacted: their hashes are as given, not recomputed
    * @param signedBy the {@code kid} of the key whose signature over the head checked out, or null
    * @param problems the first problems found, in the order found; empty when valid
    */
   public record Report(
       boolean valid,
       long events,
+      long redactedEvents,
       String headHash,
       String tenant,
       String session,
@@ -111,7 +120,14 @@ public final class VerifyAuditExport {
             + tenant
             + ", "
             + events
-            + " events, head "
+            + " events"
+            + (redactedEvents > 0
+                ? " ("
+                    + redactedEvents
+                    + " redacted: their payloads are covered by the node's signature, not"
+                    + " recomputable offline)"
+                : "")
+            + ", head "
             + headHash
             + ", signed by key "
             + signedBy;
@@ -140,6 +156,8 @@ public final class VerifyAuditExport {
     private final List<String> problems = new ArrayList<>();
     private long lineNo;
     private JsonNode header;
+    private int format;
+    private final ExportFormat.Redactions redactions = new ExportFormat.Redactions();
     private boolean headSeen;
     private long events;
     private long expectedSeq = 1;
@@ -181,8 +199,15 @@ public final class VerifyAuditExport {
         return;
       }
       header = line;
-      if (line.path("format").asInt() != ExportFormat.VERSION) {
-        problem("export format " + line.path("format") + " is not " + ExportFormat.VERSION);
+      format = line.path("format").asInt();
+      if (!ExportFormat.readable(format)) {
+        problem(
+            "export format "
+                + line.path("format")
+                + " is not "
+                + ExportFormat.VERSION_1
+                + " or "
+                + ExportFormat.VERSION);
       }
       out.println(
           "Session "
@@ -216,14 +241,38 @@ public final class VerifyAuditExport {
         problem("line " + lineNo + ": event " + seq + " has no type or payload");
         return;
       }
-      String hash = ExportFormat.hash(type, payload);
-      if (!hash.equals(line.path("hash").asText())) {
-        problem(
-            "line "
-                + lineNo
-                + ": event "
-                + seq
-                + "'s payload does not hash to the hash beside it (the payload was changed)");
+      String hash;
+      boolean redacted = line.path("redacted").asBoolean(false);
+      if (line.has("redacted") && !line.path("redacted").isBoolean()) {
+        problem("line " + lineNo + ": event " + seq + "'s 'redacted' is not true or false");
+      }
+      if (redacted) {
+        // the stored bytes are not here: the hash beside the payload is what the chain links
+        hash = line.path("hash").asText();
+        if (format < ExportFormat.VERSION) {
+          problem(
+              "line "
+                  + lineNo
+                  + ": event "
+                  + seq
+                  + " is marked redacted in an export of format "
+                  + format
+                  + ", which has no redacted events");
+        }
+        if (!ExportFormat.isHash(hash)) {
+          problem("line " + lineNo + ": event " + seq + "'s hash is not a SHA-256 in hex");
+        }
+        redactions.add(seq, hash, type, payload);
+      } else {
+        hash = ExportFormat.hash(type, payload);
+        if (!hash.equals(line.path("hash").asText())) {
+          problem(
+              "line "
+                  + lineNo
+                  + ": event "
+                  + seq
+                  + "'s payload does not hash to the hash beside it (the payload was changed)");
+        }
       }
       JsonNode data;
       try {
@@ -254,7 +303,7 @@ public final class VerifyAuditExport {
                 + "'s prevHash, actor or time beside the payload differ from the payload's own");
       }
       head = hash;
-      out.println(describe(seq, type, meta, data));
+      out.println(describe(seq, type, meta, data) + (redacted ? "  (redacted)" : ""));
     }
 
     /** One line of the trail, from the hashed payload (not the unhashed copies beside it). */
@@ -296,13 +345,18 @@ public final class VerifyAuditExport {
         return;
       }
       expect(statement, "purpose", ExportFormat.PURPOSE);
-      expect(statement, "format", String.valueOf(ExportFormat.VERSION));
+      // signed, so an export cannot be passed off as format 1 to drop the redaction check
+      expect(statement, "format", String.valueOf(format));
       expect(statement, "session", header.path("session").asText());
       expect(statement, "tenant", header.path("tenant").asText());
       expect(statement, "exportedAt", header.path("exportedAt").asText());
       expect(statement, "events", String.valueOf(events));
       expect(statement, "headHash", head);
-      for (String copied : new String[] {"events", "headHash", "valid"}) {
+      if (format >= ExportFormat.VERSION) {
+        expect(statement, "redactedEvents", String.valueOf(redactions.count()));
+        expect(statement, "redactedHash", redactions.digest());
+      }
+      for (String copied : new String[] {"events", "headHash", "valid", "redactedEvents"}) {
         if (!statement.path(copied).equals(line.path(copied))) {
           problem("the head's " + copied + " differs from the signed statement's");
         }
@@ -381,7 +435,9 @@ public final class VerifyAuditExport {
                 + "'"
                 + (field.equals("events") || field.equals("headHash")
                     ? " (events were removed, added or changed)"
-                    : ""));
+                    : field.startsWith("redacted")
+                        ? " (a redacted line was changed, added, moved, or marked or unmarked)"
+                        : ""));
       }
     }
 
@@ -402,7 +458,14 @@ public final class VerifyAuditExport {
       String tenant = header == null ? null : header.path("tenant").asText();
       String session = header == null ? null : header.path("session").asText();
       return new Report(
-          problems.isEmpty(), events, head, tenant, session, signedBy, List.copyOf(problems));
+          problems.isEmpty(),
+          events,
+          redactions.count(),
+          head,
+          tenant,
+          session,
+          signedBy,
+          List.copyOf(problems));
     }
   }
 }

@@ -8,6 +8,8 @@ import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalStatus;
+import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
+import io.statehouse.runtime.session.GuardrailCache;
 import io.statehouse.runtime.session.SessionEvent;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
 import io.statehouse.runtime.session.SessionId;
@@ -35,10 +37,11 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * {@code /v1/sessions/{id}/audit/verify} and {@code …/audit/export}: the session's hash chain
- * recomputed from the journal, MACs included (docs/governance-audit.md). Both read the journal in
- * one pass without holding it in memory; the export streams it as JSON lines and ends with a head
- * the node signs with its ES256 key, valid or not. For the session's owner (named by its first
- * event), an operator or an auditor of its tenant.
+ * recomputed from the journal, MACs included (docs/governance.md, "Audit"). Both read the journal
+ * in one pass without holding it in memory; the export streams it as JSON lines, redacted by the
+ * pinned agent's {@code export} guardrails, and ends with a head the node signs with its ES256 key,
+ * valid or not. For the session's owner (named by its first event), an operator or an auditor of
+ * its tenant.
  */
 final class AuditRoutes extends RouteSupport {
   private static final ContentType NDJSON =
@@ -50,6 +53,7 @@ final class AuditRoutes extends RouteSupport {
   private final ActorSystem<?> system;
   private final HeadSigner signer;
   private final Clock clock;
+  private final GuardrailCache guardrails;
 
   AuditRoutes(
       RouteSupport base,
@@ -62,6 +66,7 @@ final class AuditRoutes extends RouteSupport {
     this.system = system;
     this.signer = signer;
     this.clock = clock;
+    this.guardrails = new GuardrailCache(GuardrailSettings.fromConfig(system.settings().config()));
   }
 
   /** The audit routes of session {@code id}, under {@code /v1/sessions/{id}}. */
@@ -154,8 +159,15 @@ final class AuditRoutes extends RouteSupport {
     return respond(result);
   }
 
+  /**
+   * The export's lines. Redaction follows the agent pinned in the journal's first event, the one
+   * the session ran with; when that event cannot be read (only an auditor may export then) there
+   * are no rules to apply and payloads are as stored.
+   */
   private Source<ByteString, NotUsed> lines(SessionId id, SessionCreated opening) {
-    AuditExport export = new AuditExport(id, clock.instant());
+    AuditExport export =
+        new AuditExport(
+            id, clock.instant(), guardrails.of(opening == null ? null : opening.agent()));
     Source<String, NotUsed> eventLines =
         events
             .currentEventsByPersistenceId(id.persistenceId().id(), 1, Long.MAX_VALUE)

@@ -53,6 +53,7 @@ class AuditTamperIT {
   private static String deleted;
   private static String garbled;
   private static String untouched;
+  private static String redacting;
 
   /** Sessions of two turns: 1 SessionCreated, 2-5 the first turn ("first"), 6-9 the second. */
   @BeforeAll
@@ -66,6 +67,20 @@ class AuditTamperIT {
       deleted = twoTurns(a);
       garbled = twoTurns(a);
       untouched = twoTurns(a);
+      // the same agent, redacting e-mails in the audit export only
+      String plain = Defs.agent("[]", "[" + Defs.text("Noted.") + "]", true, null);
+      a.putAgent(
+          ACME_ALICE,
+          "discreet",
+          plain.substring(0, plain.length() - 1)
+              + ",\"guardrails\":{\"redact\":[\"email\"],\"redactIn\":[\"export\"]}}");
+      redacting = a.openSession(ACME_ALICE, "discreet");
+      Api.Response r =
+          a.post(
+              "/v1/sessions/" + redacting + "/messages",
+              ACME_ALICE,
+              "{\"content\":\"write to jane.doe@example.com\"}");
+      assertEquals("completed", r.text("status"), r.raw());
     }
     try (Journal journal = new Journal(keyspaces)) {
       journal.replaceInJson(edited, 2, "\"first\"", "\"forst\"");
@@ -167,6 +182,28 @@ class AuditTamperIT {
     assertTrue(report.valid(), String.join("\n", report.problems()));
     assertEquals(v.path("headHash").asText(), report.headHash());
     assertTrue(printed.toString(StandardCharsets.UTF_8).contains("user:alice"));
+  }
+
+  @Test
+  void theAgentsExportGuardrailsRedactItsExportWhichStillVerifiesOffline() throws Exception {
+    Api.Response export = api.get("/v1/sessions/" + redacting + "/audit/export", ACME_ALICE);
+    assertEquals(200, export.status(), export.raw());
+    assertFalse(export.raw().contains("jane.doe@example.com"), export.raw());
+    assertTrue(export.raw().contains("[REDACTED:email]"), export.raw());
+
+    VerifyAuditExport.Report report =
+        VerifyAuditExport.verify(
+            new BufferedReader(new StringReader(export.raw())),
+            VerifyAuditExport.loadKeys(
+                "http://127.0.0.1:" + node.port() + "/.well-known/jwks.json"),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertTrue(report.valid(), String.join("\n", report.problems()));
+    assertTrue(report.redactedEvents() >= 1, "the user's message at least");
+    // the hashes are the stored events': the head is the one verify computes from the journal
+    assertEquals(verify(redacting).path("headHash").asText(), report.headHash());
+    // export only: the journal, and so the session's own trail, keeps the value
+    Api.Response events = api.get("/v1/sessions/" + redacting + "/events", ACME_ALICE);
+    assertTrue(events.raw().contains("jane.doe@example.com"), events.raw());
   }
 
   @Test

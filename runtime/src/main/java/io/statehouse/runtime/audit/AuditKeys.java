@@ -88,7 +88,7 @@ public final class AuditKeys {
           "no audit key: every session event is sealed with an HMAC key, and this node has none."
               + " Set STATEHOUSE_AUDIT_KEY to the base64 of 32 or more random bytes (for example"
               + " `openssl rand -base64 32`), or statehouse.audit.keys-file to a keyring file;"
-              + " all nodes of a cluster need the same keys (docs/governance-audit.md)");
+              + " all nodes of a cluster need the same keys (docs/governance.md, Audit)");
     }
     String current = c.getString("current-key-id").trim();
     if (current.isEmpty()) {
@@ -236,7 +236,7 @@ public final class AuditKeys {
     String id = "generated-" + HexFormat.of().formatHex(suffix);
     String text =
         "# The dev run's audit key, generated on first start. Production sets STATEHOUSE_AUDIT_KEY\n"
-            + "# or statehouse.audit.keys-file instead (docs/governance-audit.md).\n"
+            + "# or statehouse.audit.keys-file instead (docs/governance.md, Audit).\n"
             + "{\"current-key-id\": \""
             + id
             + "\", \"keys\": {\""
