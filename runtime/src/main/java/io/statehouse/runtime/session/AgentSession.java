@@ -448,7 +448,9 @@ public final class AgentSession
    */
   private Optional<ReplyEffect<SessionEvent, SessionState>> repeatedKey(
       SessionState s, SendMessage c, String stored) {
-    return s.keyUse(c.idempotencyKey())
+    return s.keyUse(
+            c.idempotencyKey(),
+            deps.clock().instant().minus(deps.settings().idempotencyKeyWindow()))
         .map(
             earlier ->
                 earlier.sameRequest(stored)

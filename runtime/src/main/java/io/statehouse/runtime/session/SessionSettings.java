@@ -9,6 +9,9 @@ import java.time.Duration;
  * @param passivateAfter an idle session (no turn in flight) leaves memory after this long
  * @param journalRetryMin after a failed journal write or recovery the session restarts and reads
  *     its journal again, first after this long, then backing off up to {@code journalRetryMax}
+ * @param idempotencyKeyWindow how long after its turn ended a client's idempotency key still names
+ *     that turn (among the session's last {@value SessionState#RECENT_TURNS_KEPT} finished turns);
+ *     after that the same key starts a new turn
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -18,7 +21,55 @@ public record SessionSettings(
     int modelMaxAttempts,
     Duration modelRetryBackoff,
     Duration journalRetryMin,
-    Duration journalRetryMax) {
+    Duration journalRetryMax,
+    Duration idempotencyKeyWindow) {
+
+  /** The default window: {@code statehouse.session.idempotency-key-window} in session.conf. */
+  public static final Duration DEFAULT_IDEMPOTENCY_KEY_WINDOW = Duration.ofHours(24);
+
+  public SessionSettings {
+    if (idempotencyKeyWindow.isNegative() || idempotencyKeyWindow.isZero()) {
+      throw new IllegalArgumentException(
+          "statehouse.session.idempotency-key-window must be positive, not "
+              + idempotencyKeyWindow);
+    }
+  }
+
+  /** The same settings with the default idempotency-key window. */
+  public SessionSettings(
+      int snapshotEvery,
+      int keepSnapshots,
+      Duration passivateAfter,
+      Duration modelCallTimeout,
+      int modelMaxAttempts,
+      Duration modelRetryBackoff,
+      Duration journalRetryMin,
+      Duration journalRetryMax) {
+    this(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        DEFAULT_IDEMPOTENCY_KEY_WINDOW);
+  }
+
+  /** These settings with another idempotency-key window. */
+  public SessionSettings withIdempotencyKeyWindow(Duration window) {
+    return new SessionSettings(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        window);
+  }
 
   public static SessionSettings fromConfig(Config root) {
     Config c = root.getConfig("statehouse.session");
@@ -30,6 +81,7 @@ public record SessionSettings(
         c.getInt("model.max-attempts"),
         c.getDuration("model.retry-backoff"),
         c.getDuration("journal-retry.min-backoff"),
-        c.getDuration("journal-retry.max-backoff"));
+        c.getDuration("journal-retry.max-backoff"),
+        c.getDuration("idempotency-key-window"));
   }
 }

@@ -156,6 +156,14 @@ public record SessionState(
 
   /** The finished or current turn that a client idempotency key started, if remembered. */
   public Optional<KeyUse> keyUse(String idempotencyKey) {
+    return keyUse(idempotencyKey, Instant.MIN);
+  }
+
+  /**
+   * The current turn a client idempotency key started, or a remembered finished one that ended at
+   * or after {@code endedSince} (the key's window): a key older than that starts a new turn.
+   */
+  public Optional<KeyUse> keyUse(String idempotencyKey, Instant endedSince) {
     if (idempotencyKey == null) {
       return Optional.empty();
     }
@@ -164,6 +172,7 @@ public record SessionState(
     }
     return recentTurns.stream()
         .filter(t -> idempotencyKey.equals(t.idempotencyKey()))
+        .filter(t -> t.endedAt() == null || !t.endedAt().isBefore(endedSince))
         .map(t -> new KeyUse(t.turnId(), t.requestHash()))
         .findFirst();
   }

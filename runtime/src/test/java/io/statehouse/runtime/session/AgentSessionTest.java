@@ -6,6 +6,8 @@ import static io.statehouse.runtime.testing.Specs.calls;
 import static io.statehouse.runtime.testing.Specs.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -41,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
@@ -102,10 +105,31 @@ class AgentSessionTest {
    * directory.
    */
   private SessionDeps deps(ModelClients models) {
-    SessionSettings settings = Specs.sessionSettings();
-    return new SessionDeps(
-        models, tools, new ArgumentValidator(), directory, settings, Clock.systemUTC());
+    SessionSettings settings =
+        Specs.sessionSettings().withIdempotencyKeyWindow(Duration.ofHours(1));
+    return new SessionDeps(models, tools, new ArgumentValidator(), directory, settings, clock);
   }
+
+  /** The wall clock, moved forward by what a test adds: commands read it, events record it. */
+  private final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
+
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+          return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+          return Clock.systemUTC().instant().plus(ahead.get());
+        }
+      };
 
   private ModelClient countingModel() {
     ScriptedModelClient scripted = new ScriptedModelClient();
@@ -251,6 +275,38 @@ class AgentSessionTest {
     assertTrue(second.hasNoEvents(), "nothing is written for a rejected message");
     tools.release("search", new ToolResult.Success("{}"));
     assertEquals("completed", await(running).status());
+  }
+
+  @Test
+  void aKeyNamesItsTurnForTheConfiguredWindowAfterTheTurnEndedThenStartsANewOne() {
+    open(Specs.agent(List.of(), 5, true, text("ok")));
+    String first = send("refund order 1", "client-key-7");
+    await(first);
+
+    ahead.set(Duration.ofMinutes(59));
+    var sameWithin =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 1", "client-key-7", r));
+    var otherWithin =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 2", "client-key-7", r));
+    assertEquals(first, sameWithin.reply().getValue().turnId());
+    assertTrue(sameWithin.reply().getValue().replayed());
+    assertEquals("idempotency_key_reused", ((Rejection) otherWithin.reply().getError()).code());
+
+    ahead.set(Duration.ofMinutes(61));
+    var sameAfter =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 1", "client-key-7", r));
+    assertNotEquals(first, sameAfter.reply().getValue().turnId(), "outside the window");
+    assertFalse(sameAfter.reply().getValue().replayed());
+  }
+
+  @Test
+  void theIdempotencyKeyWindowMustBePositive() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Specs.sessionSettings().withIdempotencyKeyWindow(Duration.ZERO));
   }
 
   @Test
