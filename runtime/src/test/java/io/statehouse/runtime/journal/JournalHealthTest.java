@@ -16,6 +16,9 @@ import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,11 +29,15 @@ class JournalHealthTest {
 
   @BeforeEach
   void start() {
-    // a cluster provider, as on a node: recovery asks sharding's coordinators (there are none here)
+    // a cluster provider, as on a node: recovery asks sharding's coordinators (there are none
+    // here). The in-memory journal only stands in for the plugin the recovery probe reads through:
+    // what is tested is when the node lets requests in, not what a journal keeps
     testKit =
         ActorTestKit.create(
             ConfigFactory.parseString(
                     "pekko.actor.provider = cluster\npekko.remote.artery.canonical.port = 0")
+                .withFallback(PersistenceTestKitPlugin.getInstance().config())
+                .withFallback(PersistenceTestKitSnapshotPlugin.getInstance().config())
                 .withFallback(ConfigFactory.load()));
     health = JournalHealth.get(testKit.system());
   }
@@ -87,6 +94,24 @@ class JournalHealthTest {
     health.report(new Unavailable("later", Instant.now()));
 
     assertEquals("done", answered.get());
+  }
+
+  @Test
+  void requestsStayOutWhileNoPersistentActorCanRecoverAlthoughCassandraAnswers() {
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    // as while the plugins' circuit breakers are still open after an outage
+    journal.failNextNReads(RecoveryProbe.PERSISTENCE_ID, 1_000_000);
+    TestProbe<Available> back = testKit.createTestProbe();
+    testKit.system().eventStream().tell(new EventStream.Subscribe<>(Available.class, back.ref()));
+    health.report(new Unavailable("down", Instant.now()));
+
+    health.report(new Available(Instant.now()));
+
+    back.expectNoMessage(Duration.ofMillis(1_500));
+    assertFalse(health.available(), "recoveries still fail: sharding's stores are not reset yet");
+    journal.resetPolicy();
+    back.receiveMessage(Duration.ofSeconds(10));
+    assertTrue(health.available());
   }
 
   @Test
