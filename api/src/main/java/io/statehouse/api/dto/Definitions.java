@@ -229,6 +229,32 @@ public final class Definitions {
     return Optional.empty();
   }
 
+  /**
+   * The statuses a tool documents as "not applied". Only 4xx: a 5xx, a 3xx or a timeout proves
+   * nothing about what the tool did. 408 (Request Timeout) is refused too: a server may send it
+   * after it began the work.
+   */
+  private static Set<Integer> notApplied(List<Integer> statuses, List<String> problems) {
+    if (statuses == null) {
+      return Set.of();
+    }
+    Set<Integer> kept = new java.util.TreeSet<>();
+    for (Integer status : statuses) {
+      if (status == null || status < 400 || status > 499) {
+        problems.add(
+            "http.notApplied lists only 4xx statuses the tool documents as \"not applied\"; "
+                + status
+                + " proves nothing about what the tool did");
+      } else if (status == 408) {
+        problems.add(
+            "http.notApplied may not list 408: a server can answer it after it began the work");
+      } else {
+        kept.add(status);
+      }
+    }
+    return kept;
+  }
+
   private HttpTarget http(String tenant, HttpDefinition h, List<String> problems) {
     String method = h.method() == null ? "POST" : h.method().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {
@@ -271,7 +297,8 @@ public final class Definitions {
         }
       }
     }
-    return new HttpTarget(method, h.url() == null ? "" : h.url(), headers);
+    return new HttpTarget(
+        method, h.url() == null ? "" : h.url(), headers, notApplied(h.notApplied(), problems));
   }
 
   /**

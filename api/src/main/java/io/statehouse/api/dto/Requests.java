@@ -26,7 +26,12 @@ public final class Requests {
    * {@code headers}: a string for a literal value, {@code {"secret": "NAME"}} for a secret of the
    * tenant resolved at call time; credential-like headers must use the latter.
    */
-  public record HttpDefinition(String method, String url, Map<String, JsonNode> headers) {}
+  public record HttpDefinition(
+      String method, String url, Map<String, JsonNode> headers, List<Integer> notApplied) {
+    public HttpDefinition(String method, String url, Map<String, JsonNode> headers) {
+      this(method, url, headers, null);
+    }
+  }
 
   /** {@code PUT /v1/agents/{name}}. */
   public record AgentDefinition(

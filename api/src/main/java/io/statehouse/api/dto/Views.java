@@ -51,7 +51,8 @@ public final class Views {
    * Header values are never echoed: a literal shows as {@code "***"}, a secret reference as {@code
    * {"secret": "NAME"}} (the name is not secret; its value is never stored).
    */
-  public record HttpView(String method, String url, Map<String, JsonNode> headers) {}
+  public record HttpView(
+      String method, String url, Map<String, JsonNode> headers, List<Integer> notApplied) {}
 
   public record AgentView(
       String name,
@@ -228,7 +229,11 @@ public final class Views {
             t.retry().maxAttempts(),
             Durations.format(t.retry().backoff()),
             Durations.format(t.retry().maxBackoff())),
-        new HttpView(t.http().method(), t.http().url(), headers));
+        new HttpView(
+            t.http().method(),
+            t.http().url(),
+            headers,
+            t.http().notApplied().stream().sorted().toList()));
   }
 
   public static AgentView agent(AgentSpec a) {

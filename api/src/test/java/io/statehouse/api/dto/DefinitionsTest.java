@@ -115,6 +115,38 @@ class DefinitionsTest {
   }
 
   @Test
+  void aToolDeclaresTheStatusesThatProveItDidNotAct() throws Exception {
+    // parsed as the API parses a request body (strict: unknown fields are refused)
+    ToolDefinition parsed =
+        io.statehouse.api.http.ApiJson.read(
+            org.apache.pekko.http.javadsl.model.HttpEntities.create(
+                org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON,
+                "{\"inputSchema\":{\"type\":\"object\"},\"http\":{\"url\":\"https://x.test/pay\","
+                    + "\"notApplied\":[422,409,409]}}"),
+            ToolDefinition.class,
+            false);
+    ToolSpec spec = definitions.tool("acme", "pay", parsed);
+    assertEquals(Set.of(409, 422), spec.http().notApplied());
+    assertEquals(List.of(409, 422), Views.tool(spec).http().notApplied());
+
+    for (List<Integer> wrong : List.of(List.of(500), List.of(302), List.of(408))) {
+      ApiError e =
+          assertThrows(
+              ApiError.class,
+              () ->
+                  definitions.tool(
+                      "acme",
+                      "pay",
+                      tool(
+                          OBJECT_SCHEMA,
+                          null,
+                          new HttpDefinition(null, "https://x.test/pay", null, wrong))),
+              wrong.toString());
+      assertTrue(e.getMessage().contains("http.notApplied"), e.getMessage());
+    }
+  }
+
+  @Test
   void mcpToolsAreRefusedHonestly() {
     ApiError e =
         assertThrows(

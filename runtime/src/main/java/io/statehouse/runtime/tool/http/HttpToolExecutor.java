@@ -43,7 +43,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Responses larger than the configured cap are cut off while streaming, never buffered whole.
  * 2xx is success; 408, 429 and 5xx are retryable failures; other statuses are final failures the
- * model is told about.
+ * model is told about. Every non-2xx answer may have acted, except a status the tool lists in
+ * {@link HttpTarget#notApplied()}: that one proves the tool did nothing, so even a non-idempotent
+ * call that gets it is a plain failure rather than an unknown outcome.
  */
 public final class HttpToolExecutor implements ToolExecutor {
   private static final int ERROR_SNIPPET_CHARS = 500;
@@ -121,11 +123,12 @@ public final class HttpToolExecutor implements ToolExecutor {
                 return CompletableFuture.completedFuture(
                     ToolResult.Failure.notSent("connection_failed", u.message(), true));
               }
-              return send(request, timeout);
+              return send(request, timeout, invocation.spec().http());
             });
   }
 
-  private CompletableFuture<ToolResult> send(HttpRequest request, Duration timeout) {
+  private CompletableFuture<ToolResult> send(
+      HttpRequest request, Duration timeout, HttpTarget target) {
     return client
         .sendAsync(request, info -> LimitedBodySubscriber.of(maxResultBytes))
         .toCompletableFuture()
@@ -133,7 +136,7 @@ public final class HttpToolExecutor implements ToolExecutor {
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle(
             (response, error) ->
-                error == null ? fromResponse(response) : fromError(error, timeout));
+                error == null ? fromResponse(response, target) : fromError(error, timeout));
   }
 
   /** A request that cannot be made; its failure proves nothing was sent. */
@@ -246,7 +249,7 @@ public final class HttpToolExecutor implements ToolExecutor {
     return q.toString();
   }
 
-  private static ToolResult fromResponse(HttpResponse<byte[]> response) {
+  private static ToolResult fromResponse(HttpResponse<byte[]> response, HttpTarget target) {
     int status = response.statusCode();
     String body = new String(response.body(), StandardCharsets.UTF_8);
     if (status >= 200 && status < 300) {
@@ -255,8 +258,12 @@ public final class HttpToolExecutor implements ToolExecutor {
     boolean retryable = status == 408 || status == 429 || status >= 500;
     String snippet =
         body.length() > ERROR_SNIPPET_CHARS ? body.substring(0, ERROR_SNIPPET_CHARS) + "…" : body;
-    return new ToolResult.Failure(
-        "http_" + status, "tool answered HTTP " + status + ": " + snippet, retryable);
+    String message = "tool answered HTTP " + status + ": " + snippet;
+    if (target.provesNotApplied(status)) {
+      // the tool documents this answer as "nothing was done": a plain failure, never unknown
+      return ToolResult.Failure.notSent("http_" + status, message, retryable);
+    }
+    return new ToolResult.Failure("http_" + status, message, retryable);
   }
 
   private ToolResult fromError(Throwable error, Duration timeout) {

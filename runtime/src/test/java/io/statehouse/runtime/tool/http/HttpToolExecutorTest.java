@@ -66,6 +66,12 @@ class HttpToolExecutorTest {
 
   private ToolResult run(String method, String path, String input, Duration timeout)
       throws Exception {
+    return run(method, path, input, timeout, Set.of());
+  }
+
+  private ToolResult run(
+      String method, String path, String input, Duration timeout, Set<Integer> notApplied)
+      throws Exception {
     ToolSpec spec =
         new ToolSpec(
             "t",
@@ -82,7 +88,8 @@ class HttpToolExecutorTest {
                     "X-Api-Key",
                     new HeaderValue.SecretRef("TOOL_KEY"),
                     "X-Region",
-                    new HeaderValue.Literal("eu"))));
+                    new HeaderValue.Literal("eu")),
+                notApplied));
     ToolInvocation invocation =
         new ToolInvocation(
             spec,
@@ -92,6 +99,21 @@ class HttpToolExecutorTest {
             new ToolInvocation.CallContext(
                 "acme", "alice", "ses_1", "helper", "turn_1", "call_0_0"));
     return executor.execute(invocation).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void onlyAStatusTheToolDocumentsAsNotAppliedProvesItDidNotAct() throws Exception {
+    server.on("/pay", (ex, body) -> LocalHttpServer.respond(ex, 409, "{\"error\":\"duplicate\"}"));
+
+    ToolResult declared = run("POST", "/pay", "{}", Duration.ofSeconds(2), Set.of(409, 422));
+    ToolResult undeclared = run("POST", "/pay", "{}", Duration.ofSeconds(2), Set.of(422));
+
+    ToolResult.Failure plain = assertInstanceOf(ToolResult.Failure.class, declared);
+    assertEquals("http_409", plain.code());
+    assertFalse(plain.mayHaveActed(), "the tool documents 409 as not applied");
+    assertFalse(plain.retryable());
+    ToolResult.Failure doubtful = assertInstanceOf(ToolResult.Failure.class, undeclared);
+    assertTrue(doubtful.mayHaveActed(), "an undeclared 4xx may have acted");
   }
 
   @Test
