@@ -313,7 +313,9 @@ public final class AgentSession
 
   @Override
   public EventHandler<SessionState, SessionEvent> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(SessionState::apply);
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent((s, e) -> s.apply(e, deps.settings().idempotencyKeyTurns()));
   }
 
   @Override
@@ -450,7 +452,8 @@ public final class AgentSession
       SessionState s, SendMessage c, String stored) {
     return s.keyUse(
             c.idempotencyKey(),
-            deps.clock().instant().minus(deps.settings().idempotencyKeyWindow()))
+            deps.clock().instant().minus(deps.settings().idempotencyKeyWindow()),
+            deps.settings().idempotencyKeyTurns())
         .map(
             earlier ->
                 earlier.sameRequest(stored)
@@ -886,7 +889,7 @@ public final class AgentSession
   // ------------------------------------------------------------------------------------
 
   private EventBatch batch(SessionState s) {
-    return new EventBatch(s, deps.clock().instant());
+    return new EventBatch(s, deps.clock().instant(), deps.settings().idempotencyKeyTurns());
   }
 
   private <R> ReplyEffect<SessionEvent, SessionState> reject(Request<R> request, Rejection why) {

@@ -16,14 +16,17 @@ import java.util.List;
  */
 final class EventBatch {
   private final Instant at;
+  private final int turnsKept;
   private final List<SessionEvent> events = new ArrayList<>();
   private final List<String> toolsToStart = new ArrayList<>();
   private SessionState state;
   private boolean callsModel;
 
-  EventBatch(SessionState state, Instant at) {
+  /** {@code turnsKept}: how many finished turns the state remembers, as in the event handler. */
+  EventBatch(SessionState state, Instant at, int turnsKept) {
     this.state = state;
     this.at = at;
+    this.turnsKept = turnsKept;
   }
 
   /** Metadata for the next event: chained to the current head. */
@@ -38,7 +41,7 @@ final class EventBatch {
   void add(SessionEvent event) {
     AuditChain.seal(event);
     events.add(event);
-    state = state.apply(event);
+    state = state.apply(event, turnsKept);
   }
 
   /** Adds a tool call to start once the batch is persisted. */

@@ -10,8 +10,11 @@ import java.time.Duration;
  * @param journalRetryMin after a failed journal write or recovery the session restarts and reads
  *     its journal again, first after this long, then backing off up to {@code journalRetryMax}
  * @param idempotencyKeyWindow how long after its turn ended a client's idempotency key still names
- *     that turn (among the session's last {@value SessionState#RECENT_TURNS_KEPT} finished turns);
- *     after that the same key starts a new turn
+ *     that turn (while the turn is also among the last {@code idempotencyKeyTurns}); after that the
+ *     same key starts a new turn
+ * @param idempotencyKeyTurns how many finished turns a session remembers, for repeated keys and
+ *     late waits: 1 to {@value SessionState#MAX_RECENT_TURNS_KEPT}, since each is held, with its
+ *     answer, in the session's memory and snapshots
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -22,7 +25,8 @@ public record SessionSettings(
     Duration modelRetryBackoff,
     Duration journalRetryMin,
     Duration journalRetryMax,
-    Duration idempotencyKeyWindow) {
+    Duration idempotencyKeyWindow,
+    int idempotencyKeyTurns) {
 
   /** The default window: {@code statehouse.session.idempotency-key-window} in session.conf. */
   public static final Duration DEFAULT_IDEMPOTENCY_KEY_WINDOW = Duration.ofHours(24);
@@ -33,9 +37,16 @@ public record SessionSettings(
           "statehouse.session.idempotency-key-window must be positive, not "
               + idempotencyKeyWindow);
     }
+    if (idempotencyKeyTurns < 1 || idempotencyKeyTurns > SessionState.MAX_RECENT_TURNS_KEPT) {
+      throw new IllegalArgumentException(
+          "statehouse.session.idempotency-key-turns must be between 1 and "
+              + SessionState.MAX_RECENT_TURNS_KEPT
+              + " (each remembered turn is held in the session's memory and snapshots), not "
+              + idempotencyKeyTurns);
+    }
   }
 
-  /** The same settings with the default idempotency-key window. */
+  /** The same settings with the default idempotency-key window and turn count. */
   public SessionSettings(
       int snapshotEvery,
       int keepSnapshots,
@@ -54,7 +65,8 @@ public record SessionSettings(
         modelRetryBackoff,
         journalRetryMin,
         journalRetryMax,
-        DEFAULT_IDEMPOTENCY_KEY_WINDOW);
+        DEFAULT_IDEMPOTENCY_KEY_WINDOW,
+        SessionState.RECENT_TURNS_KEPT);
   }
 
   /** These settings with another idempotency-key window. */
@@ -68,7 +80,23 @@ public record SessionSettings(
         modelRetryBackoff,
         journalRetryMin,
         journalRetryMax,
-        window);
+        window,
+        idempotencyKeyTurns);
+  }
+
+  /** These settings remembering another number of finished turns. */
+  public SessionSettings withIdempotencyKeyTurns(int turns) {
+    return new SessionSettings(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        idempotencyKeyWindow,
+        turns);
   }
 
   public static SessionSettings fromConfig(Config root) {
@@ -82,6 +110,7 @@ public record SessionSettings(
         c.getDuration("model.retry-backoff"),
         c.getDuration("journal-retry.min-backoff"),
         c.getDuration("journal-retry.max-backoff"),
-        c.getDuration("idempotency-key-window"));
+        c.getDuration("idempotency-key-window"),
+        c.getInt("idempotency-key-turns"));
   }
 }

@@ -42,12 +42,13 @@ import org.pcollections.TreePVector;
  * state and has no side effects, so replaying the journal always gives the same state.
  *
  * @param turn the turn in progress, or null
- * @param recentTurns the last {@value #RECENT_TURNS_KEPT} finished turns, oldest first
+ * @param recentTurns the last finished turns, oldest first: as many as the fold is given ({@code
+ *     statehouse.session.idempotency-key-turns}, {@value #RECENT_TURNS_KEPT} by default)
  * @param auditHead the hash of the last applied event ({@link AuditChain#GENESIS} before any)
  * @param journalBreak set when an event did not link to the one before it; nothing after it is
  *     applied (null in every sound journal)
- * @param decided the ids of the last {@value #RECENT_TURNS_KEPT} approvals and unknown outcomes a
- *     human (or a deadline) decided, so that a second decision is told it came too late
+ * @param decided the ids of the last {@value #DECIDED_KEPT} approvals and unknown outcomes a human
+ *     (or a deadline) decided, so that a second decision is told it came too late
  */
 public record SessionState(
     String sessionId,
@@ -68,8 +69,20 @@ public record SessionState(
     List<String> decided)
     implements CborSerializable {
 
-  /** How many finished turns are remembered for idempotent replays and late waits. */
+  /**
+   * How many finished turns are remembered for idempotent replays and late waits by default ({@code
+   * statehouse.session.idempotency-key-turns}).
+   */
   public static final int RECENT_TURNS_KEPT = 100;
+
+  /**
+   * The most finished turns a session may be configured to remember: each one, with its answer,
+   * lives in the session's memory and snapshots.
+   */
+  public static final int MAX_RECENT_TURNS_KEPT = 10_000;
+
+  /** How many decided approval and outcome ids are remembered. */
+  public static final int DECIDED_KEPT = 100;
 
   public SessionState {
     tools = tools == null ? List.of() : List.copyOf(tools);
@@ -156,21 +169,25 @@ public record SessionState(
 
   /** The finished or current turn that a client idempotency key started, if remembered. */
   public Optional<KeyUse> keyUse(String idempotencyKey) {
-    return keyUse(idempotencyKey, Instant.MIN);
+    return keyUse(idempotencyKey, Instant.MIN, MAX_RECENT_TURNS_KEPT);
   }
 
   /**
-   * The current turn a client idempotency key started, or a remembered finished one that ended at
-   * or after {@code endedSince} (the key's window): a key older than that starts a new turn.
+   * The current turn a client idempotency key started, or a finished one that is among the last
+   * {@code turnsKept} finished turns and ended at or after {@code endedSince} (the key's window): a
+   * key older than that starts a new turn. The count is checked here as well as in the fold, so a
+   * state recovered from a snapshot taken under a larger setting obeys the current one.
    */
-  public Optional<KeyUse> keyUse(String idempotencyKey, Instant endedSince) {
+  public Optional<KeyUse> keyUse(String idempotencyKey, Instant endedSince, int turnsKept) {
     if (idempotencyKey == null) {
       return Optional.empty();
     }
     if (turn != null && idempotencyKey.equals(turn.idempotencyKey())) {
       return Optional.of(new KeyUse(turn.turnId(), requestHash(lastUserMessage())));
     }
-    return recentTurns.stream()
+    return recentTurns
+        .subList(Math.max(0, recentTurns.size() - turnsKept), recentTurns.size())
+        .stream()
         .filter(t -> idempotencyKey.equals(t.idempotencyKey()))
         .filter(t -> t.endedAt() == null || !t.endedAt().isBefore(endedSince))
         .map(t -> new KeyUse(t.turnId(), t.requestHash()))
@@ -212,17 +229,24 @@ public record SessionState(
     return journalBreak != null;
   }
 
-  /**
-   * The next state after {@code event}. An event that does not link to the last applied one (its
-   * {@code prevHash} differs) breaks the session instead: the state stays as it was before it.
-   */
+  /** The next state after {@code event}, remembering the default number of finished turns. */
   public SessionState apply(SessionEvent event) {
+    return apply(event, RECENT_TURNS_KEPT);
+  }
+
+  /**
+   * The next state after {@code event}, remembering the last {@code turnsKept} finished turns (the
+   * node's setting, the same for every event: the fold stays a function of the journal). An event
+   * that does not link to the last applied one (its {@code prevHash} differs) breaks the session
+   * instead: the state stays as it was before it.
+   */
+  public SessionState apply(SessionEvent event, int turnsKept) {
     if (journalBreak != null) {
       return this;
     }
     // an event whose MAC does not match its stored bytes breaks the session like a broken link
     if (!auditHead.equals(event.meta().prevHash()) || AuditChain.integrity(event).forged()) {
-      return new Next(this)
+      return new Next(this, turnsKept)
           .journalBreak(
               new JournalBreak(
                   auditHead,
@@ -231,11 +255,14 @@ public record SessionState(
                   event.meta().at()))
           .build();
     }
-    return change(event).updatedAt(event.meta().at()).auditHead(AuditChain.hash(event)).build();
+    return change(event, turnsKept)
+        .updatedAt(event.meta().at())
+        .auditHead(AuditChain.hash(event))
+        .build();
   }
 
-  private Next change(SessionEvent event) {
-    Next next = new Next(this);
+  private Next change(SessionEvent event, int turnsKept) {
+    Next next = new Next(this, turnsKept);
     if (event instanceof SessionCreated e) {
       return next.created(e);
     }
@@ -372,8 +399,10 @@ public record SessionState(
     private String auditHead;
     private JournalBreak journalBreak;
     private List<String> decided;
+    private final int turnsKept;
 
-    Next(SessionState s) {
+    Next(SessionState s, int turnsKept) {
+      this.turnsKept = turnsKept;
       sessionId = s.sessionId;
       owner = s.owner;
       agent = s.agent;
@@ -474,22 +503,21 @@ public record SessionState(
       return message(ChatMessage.toolResults(blocks));
     }
 
-    /** Keeps the last {@value SessionState#RECENT_TURNS_KEPT} finished turns. */
+    /** Keeps the last {@code turnsKept} finished turns. */
     Next remember(TurnRecord record) {
       List<TurnRecord> kept = new ArrayList<>(recentTurns);
       kept.add(record);
-      while (kept.size() > RECENT_TURNS_KEPT) {
-        kept.remove(0);
-      }
+      // one cut, not one shift per turn: a lowered setting may drop thousands at once
+      kept.subList(0, Math.max(0, kept.size() - turnsKept)).clear();
       recentTurns = kept;
       return this;
     }
 
-    /** Remembers a decided approval or outcome id, the last {@value #RECENT_TURNS_KEPT} of them. */
+    /** Remembers a decided approval or outcome id, the last {@value #DECIDED_KEPT} of them. */
     Next decided(String id) {
       List<String> kept = new ArrayList<>(decided);
       kept.add(id);
-      while (kept.size() > RECENT_TURNS_KEPT) {
+      while (kept.size() > DECIDED_KEPT) {
         kept.remove(0);
       }
       decided = kept;

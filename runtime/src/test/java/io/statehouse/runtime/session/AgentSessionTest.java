@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import io.statehouse.runtime.model.ChatMessage;
@@ -21,6 +23,7 @@ import io.statehouse.runtime.model.ModelClients;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
+import io.statehouse.runtime.secret.SecretResolver;
 import io.statehouse.runtime.session.AgentSession.AwaitTurn;
 import io.statehouse.runtime.session.AgentSession.Close;
 import io.statehouse.runtime.session.AgentSession.Command;
@@ -29,18 +32,24 @@ import io.statehouse.runtime.session.AgentSession.Get;
 import io.statehouse.runtime.session.AgentSession.SendMessage;
 import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
+import io.statehouse.runtime.testing.LocalHttpServer;
 import io.statehouse.runtime.testing.RecordingDirectory;
 import io.statehouse.runtime.testing.ScriptedTools;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.ToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
+import io.statehouse.runtime.tool.egress.EgressGuard;
+import io.statehouse.runtime.tool.egress.NodePorts;
+import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,6 +68,10 @@ class AgentSessionTest {
   private static ActorTestKit testKit;
 
   private final ScriptedTools tools = new ScriptedTools();
+  // what the session's tool calls run on: the scripted tools unless a test needs real HTTP
+  private ToolExecutor executor = tools;
+  // statehouse.session.idempotency-key-turns for the session a test opens
+  private int keyTurns = SessionState.RECENT_TURNS_KEPT;
   private final AtomicInteger modelCalls = new AtomicInteger();
   private final RecordingDirectory directory = new RecordingDirectory();
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
@@ -106,8 +119,10 @@ class AgentSessionTest {
    */
   private SessionDeps deps(ModelClients models) {
     SessionSettings settings =
-        Specs.sessionSettings().withIdempotencyKeyWindow(Duration.ofHours(1));
-    return new SessionDeps(models, tools, new ArgumentValidator(), directory, settings, clock);
+        Specs.sessionSettings()
+            .withIdempotencyKeyWindow(Duration.ofHours(1))
+            .withIdempotencyKeyTurns(keyTurns);
+    return new SessionDeps(models, executor, new ArgumentValidator(), directory, settings, clock);
   }
 
   /** The wall clock, moved forward by what a test adds: commands read it, events record it. */
@@ -300,6 +315,29 @@ class AgentSessionTest {
             r -> new SendMessage(ALICE, "refund order 1", "client-key-7", r));
     assertNotEquals(first, sameAfter.reply().getValue().turnId(), "outside the window");
     assertFalse(sameAfter.reply().getValue().replayed());
+  }
+
+  @Test
+  void aKeyWhoseTurnIsNoLongerAmongTheConfiguredNumberOfRememberedTurnsStartsANewTurn() {
+    keyTurns = 2;
+    open(Specs.agent(List.of(), 5, true, text("ok")));
+    String first = send("refund order 1", "key-1");
+    await(first);
+    await(send("refund order 2", "key-2"));
+    String third = send("refund order 3", "key-3");
+    await(third);
+
+    var firstAgain =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 1", "key-1", r));
+    var thirdAgain =
+        session.<StatusReply<TurnAccepted>>runCommand(
+            r -> new SendMessage(ALICE, "refund order 3", "key-3", r));
+
+    assertNotEquals(first, firstAgain.reply().getValue().turnId(), "two newer turns ended since");
+    assertFalse(firstAgain.reply().getValue().replayed());
+    assertEquals(third, thirdAgain.reply().getValue().turnId());
+    assertTrue(thirdAgain.reply().getValue().replayed());
   }
 
   @Test
@@ -512,6 +550,65 @@ class AgentSessionTest {
     assertEquals("completed", outcome.status());
     assertTrue(eventTypes().contains("ToolCallFailed"));
     assertFalse(eventTypes().contains("ToolCallOutcomeUnknown"));
+  }
+
+  /**
+   * Opens a session whose non-idempotent HTTP tool {@code pay} always answers 409 and declares
+   * {@code notApplied}, runs one call through the real HTTP executor, and returns the turn's end.
+   */
+  private TurnOutcome payAnswering409(Set<Integer> notApplied) throws Exception {
+    try (LocalHttpServer server = new LocalHttpServer()) {
+      server.on(
+          "/pay", (ex, body) -> LocalHttpServer.respond(ex, 409, "{\"error\":\"duplicate\"}"));
+      Config loopback =
+          ConfigFactory.parseString("statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\"]")
+              .withFallback(ConfigFactory.defaultReference())
+              .resolve();
+      executor =
+          new HttpToolExecutor(
+              Duration.ofSeconds(2),
+              1024,
+              EgressGuard.fromConfig(loopback, NodePorts.none()),
+              SecretResolver.fromConfig(loopback));
+      ToolSpec pay = Specs.tool("pay", false, server.url("/pay"));
+      ToolSpec declaring =
+          new ToolSpec(
+              pay.name(),
+              pay.version(),
+              pay.description(),
+              pay.inputSchema(),
+              pay.idempotent(),
+              pay.timeout(),
+              pay.retry(),
+              new HttpTarget("POST", pay.http().url(), Map.of(), notApplied));
+      open(
+          Specs.agent(
+              List.of("pay"), 5, false, calls(call("pay", "{\"q\":\"100 EUR\"}")), text("sorry")),
+          declaring);
+      return await(send("pay", null));
+    }
+  }
+
+  @Test
+  void aNonIdempotentHttpToolAnsweringAStatusItDeclaresNotAppliedIsAFailureTheModelHears()
+      throws Exception {
+    TurnOutcome outcome = payAnswering409(Set.of(409, 422));
+
+    assertEquals("completed", outcome.status(), "the model heard the failure and answered");
+    assertTrue(eventTypes().contains("ToolCallFailed"));
+    assertFalse(eventTypes().contains("ToolCallOutcomeUnknown"));
+    assertEquals(2, modelCalls.get());
+  }
+
+  @Test
+  void aNonIdempotentHttpToolAnsweringAnUndeclared4xxWaitsForAHuman() throws Exception {
+    TurnOutcome outcome = payAnswering409(Set.of(422));
+
+    assertEquals("needs_decision", outcome.status());
+    assertTrue(outcome.decisions().get(0).reason().contains("http_409"), outcome.toString());
+    assertTrue(eventTypes().contains("ToolCallOutcomeUnknown"));
+    assertFalse(eventTypes().contains("ToolCallFailed"));
+    assertEquals(1, modelCalls.get(), "the model is not asked again, so it cannot retry");
   }
 
   @Test

@@ -38,12 +38,21 @@ class SessionStateTest {
   private static final class Journal {
     SessionState state = SessionState.empty();
     int n;
+    // statehouse.session.idempotency-key-turns, as the session passes it to the fold
+    int turnsKept = SessionState.RECENT_TURNS_KEPT;
 
     Journal add(Function<EventMeta, SessionEvent> event) {
       state =
           state.apply(
-              event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())));
+              event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())),
+              turnsKept);
       return this;
+    }
+
+    /** A turn started by {@code key} with {@code message}, finished at once. */
+    Journal turn(String turnId, String key, String message) {
+      return add(m -> new UserMessageAdded(m, turnId, message, key, null))
+          .add(m -> new TurnCompleted(m, turnId, "done", Usage.ZERO));
     }
   }
 
@@ -182,6 +191,57 @@ class SessionStateTest {
     assertTrue(j.state.finishedTurn("t4").isEmpty(), "oldest turns are forgotten");
     assertTrue(j.state.finishedTurn("t5").isPresent());
     assertEquals(turns, j.state.turnsStarted());
+  }
+
+  @Test
+  void aKeyIsForgottenOnceItsTurnIsNoLongerAmongTheLastConfiguredNumberOfFinishedTurns() {
+    Journal j = opened();
+    j.turnsKept = 2;
+    j.turn("t1", "k1", "one").turn("t2", "k2", "two");
+    Instant longAgo = T0.minusSeconds(3600);
+    assertEquals("t1", j.state.keyUse("k1", longAgo, 2).orElseThrow().turnId());
+
+    j.turn("t3", "k3", "three");
+
+    assertEquals(2, j.state.recentTurns().size(), "the fold keeps only turnsKept turns");
+    assertTrue(j.state.keyUse("k1", longAgo, 2).isEmpty(), "t1 is the third-newest turn");
+    assertEquals("t2", j.state.keyUse("k2", longAgo, 2).orElseThrow().turnId());
+  }
+
+  @Test
+  void aKeyNamesItsTurnOnlyUntilTheWindowAfterTheTurnEnded() {
+    Journal j = opened().turn("t1", "k1", "refund order 1");
+    Instant ended = j.state.finishedTurn("t1").orElseThrow().endedAt();
+
+    SessionState.KeyUse inside = j.state.keyUse("k1", ended, 100).orElseThrow();
+    assertEquals("t1", inside.turnId(), "a turn that ended exactly at the window's start counts");
+    assertTrue(inside.sameRequest("refund order 1"));
+    assertFalse(inside.sameRequest("refund order 2"), "another message is a reused key");
+    assertTrue(
+        j.state.keyUse("k1", ended.plusMillis(1), 100).isEmpty(),
+        "a turn that ended before the window's start is forgotten: the key starts a new turn");
+  }
+
+  @Test
+  void aStateFoldedUnderALargerTurnCountObeysTheSmallerOneAtLookup() {
+    // a snapshot taken before the setting was lowered still holds the older turns
+    Journal j = opened();
+    j.turn("t1", "k1", "one").turn("t2", "k2", "two").turn("t3", "k3", "three");
+    assertEquals(3, j.state.recentTurns().size());
+
+    assertTrue(j.state.keyUse("k1", Instant.MIN, 2).isEmpty());
+    assertEquals("t2", j.state.keyUse("k2", Instant.MIN, 2).orElseThrow().turnId());
+
+    // and the next finished turn trims the state to the setting in one step
+    j.turnsKept = 1;
+    j.turn("t4", "k4", "four");
+    assertEquals(List.of("t4"), j.state.recentTurns().stream().map(TurnRecord::turnId).toList());
+  }
+
+  @Test
+  void theRunningTurnsKeyIsAlwaysRememberedWhateverTheWindow() {
+    Journal j = opened().add(m -> new UserMessageAdded(m, "t1", "hi", "k1", null));
+    assertEquals("t1", j.state.keyUse("k1", Instant.MAX, 1).orElseThrow().turnId());
   }
 
   @Test
