@@ -10,6 +10,7 @@ import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.journal.JournalHealth;
+import io.statehouse.runtime.journal.JournalStatus;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionEvent;
@@ -96,7 +97,18 @@ final class SessionRoutes extends RouteSupport {
                       SessionId id = sessionId(p, rawId);
                       // an id nobody opened costs one journal read and never reaches sharding
                       return onSuccess(
-                          existence.exists(id),
+                          existence
+                              .exists(id)
+                              // a read of the journal that failed: the journal is unavailable
+                              // to this request, not an internal error
+                              .exceptionallyCompose(
+                                  e ->
+                                      CompletableFuture.failedFuture(
+                                          ApiError.from(
+                                              JournalHealth.rejection(
+                                                  new JournalStatus.Unavailable(
+                                                      "the session existence read failed",
+                                                      java.time.Instant.now()))))),
                           exists -> {
                             if (!exists) {
                               throw ApiError.notFound("session_not_found", "no session " + rawId);
