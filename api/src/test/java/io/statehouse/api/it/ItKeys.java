@@ -6,13 +6,14 @@ import io.statehouse.api.http.ApiKeys;
 import java.nio.file.Path;
 
 /**
- * API keys of the integration tests (two tenants, and an approver in the first) and where their
- * nodes keep a generated signing key.
+ * API keys of the integration tests (two tenants, each with an approver) and where their nodes keep
+ * a generated signing key.
  */
 public final class ItKeys {
   public static final String ACME_ALICE = "it-acme-alice";
   public static final String ACME_BOB = "it-acme-bob";
   public static final String GLOBEX_CAROL = "it-globex-carol";
+  public static final String GLOBEX_DAN = "it-globex-dan";
 
   private ItKeys() {}
 
@@ -34,6 +35,8 @@ public final class ItKeys {
             + entry(ACME_BOB, "acme", "bob", "approver")
             + ","
             + entry(GLOBEX_CAROL, "globex", "carol", "developer")
+            + ","
+            + entry(GLOBEX_DAN, "globex", "dan", "approver")
             + "]\n"
             + "statehouse.identity.generated-keys-file = \""
             + GENERATED_SIGNING_KEYS
