@@ -37,33 +37,22 @@ final class RecoveryProbe {
    */
   static CompletionStage<Void> untilOneSucceeds(
       ActorSystem<?> system, Duration every, long deadline) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    attempt(system, every, deadline, done);
-    return done;
+    return ShardingStores.until(
+        system,
+        every,
+        deadline,
+        "no persistent actor could recover from the journal in time",
+        () -> once(system).handle((ok, failure) -> failure == null));
   }
 
-  private static void attempt(
-      ActorSystem<?> system, Duration every, long deadline, CompletableFuture<Void> done) {
-    CompletableFuture<Void> once = new CompletableFuture<>();
-    ExtendedActorSystem classic = (ExtendedActorSystem) Adapter.toClassic(system);
-    classic.systemActorOf(
-        Props.create(Probe.class, () -> new Probe(once)),
-        "recovery-probe-" + ATTEMPTS.incrementAndGet());
-    once.whenComplete(
-        (ok, failure) -> {
-          if (failure == null) {
-            done.complete(null);
-          } else if (System.nanoTime() > deadline) {
-            done.completeExceptionally(
-                new IllegalStateException(
-                    "no persistent actor could recover from the journal: " + failure.getMessage()));
-          } else {
-            classic
-                .scheduler()
-                .scheduleOnce(
-                    every, () -> attempt(system, every, deadline, done), classic.dispatcher());
-          }
-        });
+  /** One recovery of the probe. */
+  private static CompletionStage<Void> once(ActorSystem<?> system) {
+    CompletableFuture<Void> recovered = new CompletableFuture<>();
+    ((ExtendedActorSystem) Adapter.toClassic(system))
+        .systemActorOf(
+            Props.create(Probe.class, () -> new Probe(recovered)),
+            "recovery-probe-" + ATTEMPTS.incrementAndGet());
+    return recovered;
   }
 
   /** Recovers, reports, stops. Pekko stops it by itself after a recovery failure. */

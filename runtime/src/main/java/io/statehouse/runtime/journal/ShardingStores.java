@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorIdentity;
 import org.apache.pekko.actor.ActorRef;
@@ -83,11 +84,12 @@ public final class ShardingStores {
    */
   public static CompletionStage<Void> awaitCoordinators(
       ActorSystem<?> system, Duration every, long deadline) {
-    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
-    ClusterSharding sharding = ClusterSharding.get(classic);
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable[] attempt = new Runnable[1];
-    attempt[0] =
+    ClusterSharding sharding = ClusterSharding.get(Adapter.toClassic(system));
+    return until(
+        system,
+        every,
+        deadline,
+        "sharding's coordinators did not answer in time",
         () -> {
           List<CompletableFuture<Boolean>> answers =
               sharding.getShardTypeNames().stream()
@@ -103,22 +105,9 @@ public final class ShardingStores {
                                   r -> !((ShardRegion.CurrentRegions) r).getRegions().isEmpty())
                               .exceptionally(e -> false))
                   .toList();
-          CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-              .thenRun(
-                  () -> {
-                    if (answers.stream().allMatch(CompletableFuture::join)) {
-                      done.complete(null);
-                    } else if (System.nanoTime() > deadline) {
-                      done.completeExceptionally(
-                          new IllegalStateException(
-                              "sharding's coordinators did not answer in time"));
-                    } else {
-                      classic.scheduler().scheduleOnce(every, attempt[0], classic.dispatcher());
-                    }
-                  });
-        };
-    attempt[0].run();
-    return done;
+          return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+              .thenApply(v -> answers.stream().allMatch(CompletableFuture::join));
+        });
   }
 
   /** The shards each entity type's region hosts on this node now, by type name. */
@@ -152,28 +141,48 @@ public final class ShardingStores {
    */
   public static CompletionStage<Void> awaitShards(
       ActorSystem<?> system, Map<String, Set<String>> hosted, Duration every, long deadline) {
-    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable[] attempt = new Runnable[1];
-    attempt[0] =
+    return until(
+        system,
+        every,
+        deadline,
+        "sharding's shards did not read the journal again in time",
         () ->
             hostedShards(system, every.multipliedBy(20))
-                .<Boolean>handle(
+                .handle(
                     (now, failure) ->
                         failure == null
                             && hosted.entrySet().stream()
                                 .allMatch(
                                     e ->
                                         now.getOrDefault(e.getKey(), Set.of())
-                                            .containsAll(e.getValue())))
+                                            .containsAll(e.getValue()))));
+  }
+
+  /**
+   * Completes once {@code check} answers true, asking again every {@code every}; fails with {@code
+   * late} once {@code deadline} ({@link System#nanoTime()}) has passed. A check that fails counts
+   * as false.
+   */
+  static CompletionStage<Void> until(
+      ActorSystem<?> system,
+      Duration every,
+      long deadline,
+      String late,
+      Supplier<CompletionStage<Boolean>> check) {
+    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable[] attempt = new Runnable[1];
+    attempt[0] =
+        () ->
+            check
+                .get()
+                .handle((ok, failure) -> failure == null && ok)
                 .thenAccept(
-                    all -> {
-                      if (all) {
+                    ok -> {
+                      if (ok) {
                         done.complete(null);
                       } else if (System.nanoTime() > deadline) {
-                        done.completeExceptionally(
-                            new IllegalStateException(
-                                "sharding's shards did not read the journal again in time"));
+                        done.completeExceptionally(new IllegalStateException(late));
                       } else {
                         classic.scheduler().scheduleOnce(every, attempt[0], classic.dispatcher());
                       }
