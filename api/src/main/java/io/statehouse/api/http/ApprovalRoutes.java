@@ -51,8 +51,6 @@ final class ApprovalRoutes extends RouteSupport {
                         StatusCodes.OK,
                         new Views.ApprovalQueueView(
                             entries.stream().map(Views::queued).toList(),
-                            entries.size() == limit
-                                ? entries.get(entries.size() - 1).approvalId()
-                                : null))));
+                            nextAfter(entries, limit, ApprovalQueue.Entry::approvalId)))));
   }
 }

@@ -172,6 +172,15 @@ abstract class RouteSupport extends AllDirectives {
                         ApiError.from(JournalHealth.rejection(lost)))));
   }
 
+  /**
+   * The cursor of the next page: the key of the last entry of a full page (there may be more), or
+   * null when the page is short (there are none).
+   */
+  protected static <E, K> K nextAfter(
+      java.util.List<E> page, int limit, java.util.function.Function<E, K> key) {
+    return page.size() == limit ? key.apply(page.get(page.size() - 1)) : null;
+  }
+
   /** An integer query parameter within bounds, or a 400 naming it. */
   protected static int intParam(Optional<String> raw, String name, int fallback, int min, int max) {
     if (raw.isEmpty()) {

@@ -231,9 +231,7 @@ final class SessionRoutes extends RouteSupport {
                         StatusCodes.OK,
                         new Views.SessionListView(
                             entries.stream().map(Views::summary).toList(),
-                            entries.size() == limit
-                                ? entries.get(entries.size() - 1).sessionId()
-                                : null))));
+                            nextAfter(entries, limit, SessionDirectory.Entry::sessionId)))));
   }
 
   private Route read(Principal p, SessionId id) {
@@ -400,7 +398,7 @@ final class SessionRoutes extends RouteSupport {
                         StatusCodes.OK,
                         new Views.EventsView(
                             list,
-                            list.size() == limit ? list.get(list.size() - 1).seq() : null,
+                            nextAfter(list, limit, Views.EventView::seq),
                             Views.missing(after, list))));
     return respond(page);
   }
