@@ -323,8 +323,9 @@ public final class Views {
             + s.journalBreak().eventType()
             + ", written "
             + s.journalBreak().eventAt()
-            + ") that does not link to the event before it: events are missing or were edited."
-            + " The session shows what it held up to there and accepts no change. GET"
+            + ") that cannot be applied: "
+            + s.journalBreak().explanation()
+            + ". The session shows what it held up to there and accepts no change. GET"
             + " audit/verify names the first missing sequence number; docs/operations.md says what"
             + " to do.");
   }

@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
-import com.datastax.oss.driver.api.core.config.OptionsMap;
-import com.datastax.oss.driver.api.core.config.TypedDriverOption;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -243,16 +240,7 @@ class AuditTamperIT {
     private final String table;
 
     Journal(CassandraTestKeyspaces keyspaces) {
-      // a programmatic config only, as JournalProbe: application.conf's contact point is not ours
-      OptionsMap options = OptionsMap.driverDefaults();
-      options.put(
-          TypedDriverOption.CONTACT_POINTS,
-          List.of(
-              keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort()));
-      options.put(
-          TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER,
-          CassandraTestKeyspaces.LOCAL_DATACENTER);
-      cql = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
+      cql = JournalProbe.connect(keyspaces);
       table = keyspaces.journalKeyspace() + ".messages";
     }
 

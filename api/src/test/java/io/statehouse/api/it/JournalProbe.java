@@ -24,14 +24,24 @@ public final class JournalProbe implements AutoCloseable {
   }
 
   private JournalProbe(String contactPoint, String keyspace) {
+    this.cql = connect(contactPoint);
+    this.keyspace = keyspace;
+  }
+
+  /** A CQL session on the test Cassandra, for tests that edit what a node stored. */
+  public static CqlSession connect(CassandraTestKeyspaces keyspaces) {
+    return connect(
+        keyspaces.contactPoint().getHostString() + ":" + keyspaces.contactPoint().getPort());
+  }
+
+  private static CqlSession connect(String contactPoint) {
     // a programmatic config only: the default loader would also read application.conf from the
     // classpath and add its contact point (the dev server's 9042) to ours
     OptionsMap options = OptionsMap.driverDefaults();
     options.put(TypedDriverOption.CONTACT_POINTS, List.of(contactPoint));
     options.put(
         TypedDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, CassandraTestKeyspaces.LOCAL_DATACENTER);
-    this.cql = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
-    this.keyspace = keyspace;
+    return CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
   }
 
   /** The journal of a node that runs with the default keyspace names (its own Cassandra). */

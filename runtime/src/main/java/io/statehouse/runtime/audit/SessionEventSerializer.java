@@ -5,7 +5,6 @@ import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.session.SessionEvent;
 import java.io.IOException;
 import java.io.NotSerializableException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,9 +15,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * How session events are stored: a header, then the event's canonical JSON, exactly the bytes its
- * audit hash is taken over. Header: a format byte (1), the length of the key id (one byte), the key
- * id (ASCII), and 32 bytes of HMAC-SHA256 over the event's type name, a newline and the JSON, made
- * with that audit key. The manifest is the event's simple class name (events are never renamed).
+ * audit hash is taken over. The header ({@link SealedBytes}) holds the audit key id and an
+ * HMAC-SHA256 over the event's type name, a newline and the JSON, made with that key. The manifest
+ * is the event's simple class name (events are never renamed).
  *
  * <p>Reading an event hashes the stored JSON and checks its MAC, and keeps both in the event's
  * {@link Seal}; a MAC that does not match still yields the event, marked {@link Integrity#BAD_MAC},
@@ -32,7 +31,6 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  */
 public final class SessionEventSerializer extends SerializerWithStringManifest {
   static final int IDENTIFIER = 740_002;
-  static final byte FORMAT = 1;
   private static final Map<String, ObjectReader> READERS = readers();
 
   private final AuditKeys keys;
@@ -76,7 +74,7 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
     s.keys();
   }
 
-  private AuditKeys keys() {
+  AuditKeys keys() {
     if (keys == null) {
       throw new AuditKeyException(missing.getMessage());
     }
@@ -96,19 +94,9 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
   @Override
   public byte[] toBinary(Object o) {
     SessionEvent event = (SessionEvent) o;
-    AuditKeys ring = keys();
     Seal seal = event.meta().seal();
     byte[] json = seal != null ? seal.bytes() : AuditChain.unstored(event).bytes();
-    String keyId = ring.currentId();
-    byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
-    byte[] mac = ring.mac(keyId, manifest(o), json, 0, json.length);
-    byte[] out = new byte[2 + id.length + mac.length + json.length];
-    out[0] = FORMAT;
-    out[1] = (byte) id.length;
-    System.arraycopy(id, 0, out, 2, id.length);
-    System.arraycopy(mac, 0, out, 2 + id.length, mac.length);
-    System.arraycopy(json, 0, out, 2 + id.length + mac.length, json.length);
-    return out;
+    return SealedBytes.seal(keys(), manifest(o), json);
   }
 
   @Override
@@ -117,25 +105,9 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
     if (reader == null) {
       throw new NotSerializableException("no session event type " + printable(manifest));
     }
-    AuditKeys ring = keys();
-    if (bytes.length < 2 || bytes[0] != FORMAT) {
-      throw new NotSerializableException(
-          "stored " + manifest + " has an unknown format " + (bytes.length == 0 ? "" : bytes[0]));
-    }
-    int idLength = bytes[1] & 0xff;
-    int jsonStart = 2 + idLength + AuditKeys.MAC_BYTES;
-    if (idLength == 0 || bytes.length < jsonStart) {
-      throw new NotSerializableException("stored " + manifest + " has a truncated header");
-    }
-    String keyId = new String(bytes, 2, idLength, StandardCharsets.US_ASCII);
-    byte[] stored = Arrays.copyOfRange(bytes, 2 + idLength, jsonStart);
+    SealedBytes.Opened opened = SealedBytes.open(keys(), manifest, bytes);
+    int jsonStart = opened.payloadStart();
     int length = bytes.length - jsonStart;
-    Integrity integrity =
-        !ring.has(keyId)
-            ? Integrity.UNKNOWN_KEY
-            : ring.matches(keyId, manifest, bytes, jsonStart, length, stored)
-                ? Integrity.VALID
-                : Integrity.BAD_MAC;
     SessionEvent event;
     try {
       event = reader.readValue(bytes, jsonStart, length);
@@ -151,7 +123,12 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
     event
         .meta()
         .sealSlot()
-        .fill(new Seal(json, AuditChain.hash(manifest, json, 0, json.length), integrity, keyId));
+        .fill(
+            new Seal(
+                json,
+                AuditChain.hash(manifest, json, 0, json.length),
+                opened.integrity(),
+                opened.keyId()));
     return event;
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.audit.SealedSnapshot;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.journal.JournalHealth;
@@ -45,10 +46,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -215,6 +219,12 @@ public final class AgentSession
   private int modelFailuresThisStep;
   // when this incarnation finished reading its journal; a loss reported before then is stale
   private Instant recoveredAt = Instant.MAX;
+  // set by the snapshot adapter while recovering: the state came from a snapshot (a trusted one),
+  // or the snapshot found could not be used (what was wrong with it)
+  private boolean fromSnapshot;
+  private String unusableSnapshot;
+  // this incarnation found its snapshot unusable and hands every command to the next one
+  private boolean handingOver;
 
   private AgentSession(
       ActorContext<Command> context,
@@ -258,6 +268,46 @@ public final class AgentSession
     return SessionState.empty();
   }
 
+  /**
+   * Snapshots are stored sealed with the audit key ({@link SealedSnapshot}). One that cannot be
+   * vouched for yields the empty state, so that nothing acts on it; recovery then hands over to an
+   * incarnation that reads the journal alone ({@link #recovery()}).
+   */
+  @Override
+  public SnapshotAdapter<SessionState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(SessionState state) {
+        return SealedSnapshot.of(state);
+      }
+
+      @Override
+      public SessionState fromJournal(Object from) {
+        if (from instanceof SealedSnapshot sealed && sealed.trusted()) {
+          fromSnapshot = true;
+          return sealed.state();
+        }
+        unusableSnapshot =
+            from instanceof SealedSnapshot sealed
+                ? switch (sealed.integrity()) {
+                  case BAD_MAC -> "its MAC does not match its stored bytes";
+                  case UNKNOWN_KEY -> "it is sealed with an audit key this node does not hold";
+                  default -> "this version cannot read it";
+                }
+                : "it is not sealed (written before snapshots were, or by someone else)";
+        return SessionState.empty();
+      }
+    };
+  }
+
+  /** The journal alone, without snapshots, once this node found the session's snapshot unusable. */
+  @Override
+  public Recovery recovery() {
+    return SnapshotDistrust.of(context.getSystem()).distrusts(id.entityId())
+        ? Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none())
+        : super.recovery();
+  }
+
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(
@@ -284,16 +334,23 @@ public final class AgentSession
         .onSignal(
             RecoveryCompleted.class,
             (state, signal) -> {
+              String snapshotProblem = snapshotProblem(state);
+              fromSnapshot = false;
+              unusableSnapshot = null;
+              if (snapshotProblem != null) {
+                handOver(snapshotProblem);
+                return;
+              }
               recoveredAt = Instant.now();
               if (state.broken()) {
                 context
                     .getLog()
                     .error(
-                        "Session {} is broken: its journal has an event of type {} that does not"
-                            + " link to the event before it (a gap or an edit; see"
+                        "Session {} is broken: event {} of its journal cannot be applied ({}; see"
                             + " docs/operations.md). It is readable and accepts no change.",
                         id.id(),
-                        state.journalBreak().eventType());
+                        state.journalBreak().eventType(),
+                        state.journalBreak().reason());
               }
               if (state.exists()) {
                 // repairs an entry a crash may have left behind its journal. A broken session
@@ -322,6 +379,14 @@ public final class AgentSession
   public CommandHandlerWithReply<Command, SessionEvent, SessionState> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, SessionEvent, SessionState> b =
         newCommandHandlerWithReplyBuilder();
+
+    // an incarnation that found its snapshot unusable acts on nothing: the next one, which reads
+    // the journal alone, gets every command
+    b.forState(s -> handingOver)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .onCommand(IdleTimeout.class, (s, c) -> Effect().noReply())
+        .onCommand(JournalLost.class, (s, c) -> Effect().noReply())
+        .onCommand(Command.class, this::toNextIncarnation);
 
     // a broken session writes nothing: requests are refused, late internal messages dropped
     b.forState(SessionState::broken)
@@ -875,6 +940,60 @@ public final class AgentSession
           request,
           new Rejection(
               "not_applicable", "not possible while the session is " + s.status().wire()));
+    }
+    return Effect().noReply();
+  }
+
+  // ---- snapshots that cannot be used ---------------------------------------------------------
+
+  /**
+   * Why the state recovered from a snapshot must not be used, or null: the snapshot could not be
+   * vouched for, the event after it does not follow it, or it sums up fewer events than the journal
+   * holds (an older snapshot stored in a newer one's place).
+   */
+  private String snapshotProblem(SessionState state) {
+    if (unusableSnapshot != null) {
+      return unusableSnapshot;
+    }
+    if (!fromSnapshot) {
+      return null;
+    }
+    if (state.broken()) {
+      return "the event after it does not follow it";
+    }
+    long journal = lastSequenceNumber(context);
+    return state.events() == journal
+        ? null
+        : "it sums up " + state.events() + " events where the journal holds " + journal;
+  }
+
+  /**
+   * Leaves the session to an incarnation that recovers from the journal alone: this node stops
+   * trusting the session's snapshots, this incarnation passivates, and what it receives until it
+   * stops goes back through sharding, which holds it for the next incarnation. A {@link Resume}
+   * goes the same way, so that the next incarnation starts even when nobody is waiting.
+   */
+  private void handOver(String problem) {
+    context
+        .getLog()
+        .error(
+            "Session {}: its snapshot cannot be used ({}); it recovers again from its journal"
+                + " alone (docs/operations.md, \"Snapshots\")",
+            id.id(),
+            problem);
+    SnapshotDistrust.of(context.getSystem()).distrust(id.entityId());
+    handingOver = true;
+    if (shard == null) {
+      context.getSelf().tell(new Stop());
+      return;
+    }
+    passivate();
+    toNextIncarnation(null, new Resume());
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> toNextIncarnation(SessionState s, Command c) {
+    if (shard != null) {
+      ClusterSharding.get(context.getSystem()).entityRefFor(ENTITY_TYPE, id.entityId()).tell(c);
     }
     return Effect().noReply();
   }

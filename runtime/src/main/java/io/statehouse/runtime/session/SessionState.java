@@ -3,6 +3,7 @@ package io.statehouse.runtime.session;
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.audit.Integrity;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ChatMessage;
@@ -49,6 +50,11 @@ import org.pcollections.TreePVector;
  *     applied (null in every sound journal)
  * @param decided the ids of the last {@value #DECIDED_KEPT} approvals and unknown outcomes a human
  *     (or a deadline) decided, so that a second decision is told it came too late
+ * @param keyed whether an applied event carried a MAC: from then on an event without one breaks the
+ *     session ({@link JournalBreak#UNKEYED_AFTER_KEYED})
+ * @param events how many events were applied (the sequence number of the last one, while the
+ *     session is not broken): recovery compares it with the journal's, so that a snapshot older
+ *     than its place in the journal is not taken for the present
  */
 public record SessionState(
     String sessionId,
@@ -66,7 +72,9 @@ public record SessionState(
     long turnsStarted,
     String auditHead,
     JournalBreak journalBreak,
-    List<String> decided)
+    List<String> decided,
+    boolean keyed,
+    long events)
     implements CborSerializable {
 
   /**
@@ -117,7 +125,9 @@ public record SessionState(
         0,
         AuditChain.GENESIS,
         null,
-        List.of());
+        List.of(),
+        false,
+        0);
   }
 
   public boolean exists() {
@@ -244,21 +254,40 @@ public record SessionState(
     if (journalBreak != null) {
       return this;
     }
-    // an event whose MAC does not match its stored bytes breaks the session like a broken link
-    if (!auditHead.equals(event.meta().prevHash()) || AuditChain.integrity(event).forged()) {
+    Integrity integrity = AuditChain.integrity(event);
+    String why = unfit(event, integrity);
+    if (why != null) {
       return new Next(this, turnsKept)
           .journalBreak(
               new JournalBreak(
                   auditHead,
                   event.getClass().getSimpleName(),
                   event.meta().prevHash(),
-                  event.meta().at()))
+                  event.meta().at(),
+                  why))
           .build();
     }
     return change(event, turnsKept)
         .updatedAt(event.meta().at())
         .auditHead(AuditChain.hash(event))
+        .keyed(integrity.keyed())
         .build();
+  }
+
+  /**
+   * Why {@code event} cannot follow this state, or null when it can: it must link to the last
+   * applied event, its MAC must match its bytes, and once events carry MACs every later one must.
+   */
+  private String unfit(SessionEvent event, Integrity integrity) {
+    if (!auditHead.equals(event.meta().prevHash())) {
+      return JournalBreak.UNLINKED;
+    }
+    return switch (integrity) {
+      case BAD_MAC -> JournalBreak.BAD_MAC;
+      case UNKNOWN_KEY -> JournalBreak.UNKNOWN_KEY;
+      case UNKEYED -> keyed ? JournalBreak.UNKEYED_AFTER_KEYED : null;
+      default -> null;
+    };
   }
 
   private Next change(SessionEvent event, int turnsKept) {
@@ -399,6 +428,8 @@ public record SessionState(
     private String auditHead;
     private JournalBreak journalBreak;
     private List<String> decided;
+    private boolean keyed;
+    private long events;
     private final int turnsKept;
 
     Next(SessionState s, int turnsKept) {
@@ -419,6 +450,8 @@ public record SessionState(
       auditHead = s.auditHead;
       journalBreak = s.journalBreak;
       decided = s.decided;
+      keyed = s.keyed;
+      events = s.events;
     }
 
     Next created(SessionCreated e) {
@@ -468,8 +501,15 @@ public record SessionState(
       return this;
     }
 
+    /** The event with {@code hash} is applied: it is the chain's head, one more event counted. */
     Next auditHead(String hash) {
       auditHead = hash;
+      events++;
+      return this;
+    }
+
+    Next keyed(boolean eventKeyed) {
+      keyed |= eventKeyed;
       return this;
     }
 
@@ -541,7 +581,9 @@ public record SessionState(
           turnsStarted,
           auditHead,
           journalBreak,
-          decided);
+          decided,
+          keyed,
+          events);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.statehouse.runtime.session.EventMeta;
+import io.statehouse.runtime.session.JournalBreak;
 import io.statehouse.runtime.session.SessionEvent;
 import io.statehouse.runtime.session.SessionEvent.SessionClosed;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A session replaying a journal treats an event whose MAC fails like one that does not link: it
- * becomes broken at that event, readable up to it, and accepts nothing.
+ * becomes broken at that event, readable up to it, and accepts nothing. So does an unsealed event
+ * after sealed ones: a journal goes from unsealed to sealed events once, never back.
  */
 class SealedReplayTest {
   private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
@@ -81,5 +83,37 @@ class SealedReplayTest {
     assertEquals(AuditChain.hash(created), s.auditHead());
     assertTrue(
         Arrays.asList(SessionEvent.class.getPermittedSubclasses()).contains(SessionClosed.class));
+  }
+
+  @Test
+  void anUnsealedEventAfterSealedOnesBreaksTheSessionThoughItLinks() throws Exception {
+    List<SessionEvent> events = journal();
+    SessionEvent created = roundTrip(events.get(0), false);
+    // the form of events stored before sealing: written by whoever can write to Cassandra
+    SessionEvent closed = events.get(1);
+    assertEquals(Integrity.UNKEYED, AuditChain.integrity(closed));
+    assertEquals(AuditChain.hash(created), closed.meta().prevHash(), "the link itself holds");
+
+    SessionState s = SessionState.empty().apply(created).apply(closed);
+
+    assertTrue(s.broken());
+    assertFalse(s.closed(), "nothing of the unsealed event is applied");
+    assertEquals(JournalBreak.UNKEYED_AFTER_KEYED, s.journalBreak().reason());
+  }
+
+  @Test
+  void sealedEventsAfterUnsealedOnesAreAnUpgradeAndApply() throws Exception {
+    List<SessionEvent> events = journal();
+    SessionEvent created = events.get(0);
+    SessionEvent closed = roundTrip(events.get(1), false);
+
+    SessionState s = SessionState.empty().apply(created);
+    assertFalse(s.keyed());
+    s = s.apply(closed);
+
+    assertFalse(s.broken());
+    assertTrue(s.closed());
+    assertTrue(s.keyed());
+    assertEquals(2, s.events());
   }
 }
