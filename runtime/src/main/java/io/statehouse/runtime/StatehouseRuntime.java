@@ -25,7 +25,10 @@ import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -65,21 +68,43 @@ public final class StatehouseRuntime {
     sharding.init(
         Entity.of(Catalog.ENTITY_TYPE, ctx -> Catalog.create(ctx.getEntityId(), deps.clock())));
     // one poller of approval deadlines per cluster; the deadlines themselves are in Cassandra
+    ApprovalTimers.Settings timers = ApprovalTimers.Settings.fromConfig(system.settings().config());
     ClusterSingleton.get(system)
         .init(
             SingletonActor.of(
                 ApprovalTimers.create(
                     deps.approvals(),
-                    d ->
-                        sharding
-                            .entityRefFor(
-                                AgentSession.ENTITY_TYPE,
-                                new SessionId(d.tenant(), d.sessionId()).entityId())
-                            .tell(new AgentSession.ExpireApproval(d.approvalId())),
-                    ApprovalTimers.Settings.fromConfig(system.settings().config()),
+                    d -> expire(sharding, d, timers.resendAfter()),
+                    timers,
                     deps.clock()),
                 "approval-timers"));
     return new StatehouseRuntime(sharding);
+  }
+
+  /**
+   * Tells the session of {@code deadline} to expire it; completes with whether the deadline is
+   * stale: the session has nothing waiting for it, or there is no such session.
+   */
+  private static CompletionStage<Boolean> expire(
+      ClusterSharding sharding, ApprovalQueue.Deadline deadline, Duration timeout) {
+    return Asks.askWithStatus(
+            sharding.entityRefFor(
+                AgentSession.ENTITY_TYPE,
+                new SessionId(deadline.tenant(), deadline.sessionId()).entityId()),
+            AgentSession.Expiry.class,
+            r -> new AgentSession.ExpireApproval(deadline.approvalId(), r),
+            timeout)
+        .handle(
+            (expiry, error) -> {
+              if (error == null) {
+                return expiry == AgentSession.Expiry.SETTLED;
+              }
+              Throwable cause = error instanceof CompletionException c ? c.getCause() : error;
+              if (cause instanceof Rejection r && "session_not_found".equals(r.code())) {
+                return true;
+              }
+              throw error instanceof CompletionException c ? c : new CompletionException(error);
+            });
   }
 
   /**

@@ -106,11 +106,20 @@ public interface ApprovalQueue {
   /** Up to {@code limit} deadlines at or before {@code now}, of any tenant, earliest first. */
   CompletionStage<List<Deadline>> due(Instant now, int limit);
 
+  /**
+   * Removes {@code deadline}, which its session says nothing waits for (decided, its turn ended):
+   * the removal the decision's own write should have made. Fire and forget, like {@link #record}.
+   */
+  void forget(Deadline deadline);
+
   /** A queue that lists nothing and records nothing (behaviour tests, benchmarks). */
   ApprovalQueue NONE =
       new ApprovalQueue() {
         @Override
         public void record(String tenant, Entry entry, long sequenceNr) {}
+
+        @Override
+        public void forget(Deadline deadline) {}
 
         @Override
         public CompletionStage<List<Entry>> list(

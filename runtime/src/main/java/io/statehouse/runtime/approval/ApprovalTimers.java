@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -22,9 +22,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * that was down when a deadline passed is no problem: the next poll, on whichever node runs the
  * singleton, finds it.
  *
- * <p>A deadline whose session has already decided stays in the table only if its removal was lost;
- * such a session ignores the message, and this actor re-sends it at most every {@code
- * resend-after}.
+ * <p>A deadline whose session has already decided stays in the table only if its removal was lost
+ * (the decision's queue write ran out of attempts, or the node died before it). Such a session
+ * answers that nothing waits for the approval any more, and this actor deletes the deadline: stale
+ * deadlines would otherwise fill every batch of due ones and keep later approvals from expiring. A
+ * deadline whose session does not answer is sent again at most every {@code resend-after}.
  */
 public final class ApprovalTimers {
 
@@ -46,9 +48,23 @@ public final class ApprovalTimers {
 
   record Polled(List<ApprovalQueue.Deadline> due, Throwable error) implements Command {}
 
+  /** A session's answer about a deadline: {@code stale} when nothing waits for it any more. */
+  record Answered(ApprovalQueue.Deadline deadline, boolean stale, Throwable error)
+      implements Command {}
+
+  /** Tells a deadline's session to expire it. */
+  @FunctionalInterface
+  public interface Expirer {
+    /**
+     * Completes with true when the session says nothing waits for the approval any more (decided,
+     * its turn ended, no such session), false when it expired it now or it still waits.
+     */
+    CompletionStage<Boolean> expire(ApprovalQueue.Deadline deadline);
+  }
+
   private final ActorContext<Command> context;
   private final ApprovalQueue queue;
-  private final Consumer<ApprovalQueue.Deadline> expire;
+  private final Expirer expire;
   private final Settings settings;
   private final Clock clock;
   // when each deadline was last sent, so a stale one is not sent every poll; not a source of truth
@@ -57,7 +73,7 @@ public final class ApprovalTimers {
   private ApprovalTimers(
       ActorContext<Command> context,
       ApprovalQueue queue,
-      Consumer<ApprovalQueue.Deadline> expire,
+      Expirer expire,
       Settings settings,
       Clock clock) {
     this.context = context;
@@ -71,10 +87,7 @@ public final class ApprovalTimers {
    * @param expire tells a deadline's session to expire it (through sharding)
    */
   public static Behavior<Command> create(
-      ApprovalQueue queue,
-      Consumer<ApprovalQueue.Deadline> expire,
-      Settings settings,
-      Clock clock) {
+      ApprovalQueue queue, Expirer expire, Settings settings, Clock clock) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -88,6 +101,7 @@ public final class ApprovalTimers {
     return Behaviors.receive(Command.class)
         .onMessage(Poll.class, p -> poll())
         .onMessage(Polled.class, p -> idle())
+        .onMessage(Answered.class, this::onAnswered)
         .build();
   }
 
@@ -98,6 +112,7 @@ public final class ApprovalTimers {
     return Behaviors.receive(Command.class)
         .onMessage(Poll.class, p -> Behaviors.same())
         .onMessage(Polled.class, this::onPolled)
+        .onMessage(Answered.class, this::onAnswered)
         .build();
   }
 
@@ -110,9 +125,25 @@ public final class ApprovalTimers {
     sent.values().removeIf(at -> at.plus(settings.resendAfter()).isBefore(now));
     for (ApprovalQueue.Deadline d : p.due()) {
       if (sent.putIfAbsent(d.approvalId(), now) == null) {
-        expire.accept(d);
+        context.pipeToSelf(
+            expire.expire(d), (stale, error) -> new Answered(d, Boolean.TRUE.equals(stale), error));
       }
     }
     return idle();
+  }
+
+  private Behavior<Command> onAnswered(Answered a) {
+    if (a.error() != null) {
+      // sent again after resend-after
+      context
+          .getLog()
+          .debug(
+              "No answer about the deadline of approval {}: {}",
+              a.deadline().approvalId(),
+              a.error().toString());
+    } else if (a.stale()) {
+      queue.forget(a.deadline());
+    }
+    return Behaviors.same();
   }
 }

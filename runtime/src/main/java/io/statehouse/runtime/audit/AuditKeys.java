@@ -90,13 +90,16 @@ public final class AuditKeys {
               + " `openssl rand -base64 32`), or statehouse.audit.keys-file to a keyring file;"
               + " all nodes of a cluster need the same keys (docs/governance.md, Audit)");
     }
+    // the most explicit choice wins: the setting, then the keyring file's own current key (a
+    // rotation edits that file, and a single key left in the environment must not undo it), then
+    // the single key's id, then the only key
     String current = c.getString("current-key-id").trim();
     if (current.isEmpty()) {
       current =
-          !single.isEmpty()
-              ? singleId
-              : !fileCurrent.isEmpty()
-                  ? fileCurrent
+          !fileCurrent.isEmpty()
+              ? fileCurrent
+              : !single.isEmpty()
+                  ? singleId
                   : keys.size() == 1 ? keys.keySet().iterator().next() : "";
     }
     if (current.isEmpty()) {

@@ -148,9 +148,24 @@ public final class AgentSession
 
   /**
    * From the durable approval timers: approval {@code approvalId} may be past its deadline. Denied
-   * by timeout if it still waits and is due; otherwise nothing happens.
+   * by timeout if it still waits and is due. Replies with what became of it, so that the timers
+   * drop a deadline nothing waits for any more; {@code session_not_found} for an id nobody opened.
    */
-  public record ExpireApproval(String approvalId) implements Command {}
+  public record ExpireApproval(String approvalId, ActorRef<StatusReply<Expiry>> replyTo)
+      implements Request<Expiry> {}
+
+  /** What a session did with an approval's deadline. */
+  public enum Expiry implements CborSerializable {
+    /** It was still waiting and due: it is denied by timeout now. */
+    EXPIRED,
+    /** It still waits, and by the session's clock its deadline has not come. */
+    NOT_DUE,
+    /**
+     * Nothing waits for it: it was decided, its turn ended, or the session is broken or never had
+     * it. Its deadline is stale.
+     */
+    SETTLED
+  }
 
   /** Internal: a model call ended. */
   record ModelResponded(String turnId, int step, ModelReply reply) implements Command {}
@@ -359,7 +374,7 @@ public final class AgentSession
                 effects.recordListing(
                     state, lastSequenceNumber(context) + (state.broken() ? 1 : 0));
                 // repairs queue entries (and their deadlines) a crash may have left behind
-                effects.recordPendingApprovals(state, lastSequenceNumber(context));
+                effects.recordTurnApprovals(state, lastSequenceNumber(context));
               }
               if (state.hasWorkInFlight()) {
                 context.getSelf().tell(new Resume());
@@ -399,7 +414,7 @@ public final class AgentSession
         .onCommand(ToolFinished.class, (s, c) -> Effect().noReply())
         .onCommand(Resume.class, (s, c) -> Effect().noReply())
         .onCommand(Decide.class, this::rejectBroken)
-        .onCommand(ExpireApproval.class, (s, c) -> Effect().noReply());
+        .onCommand(ExpireApproval.class, (s, c) -> settled(c));
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
 
@@ -429,7 +444,7 @@ public final class AgentSession
         .onCommand(AwaitTurn.class, this::onAwaitTurn)
         .onCommand(Close.class, this::onClose)
         .onCommand(Decide.class, this::onDecideWithoutTurn)
-        .onCommand(ExpireApproval.class, (s, c) -> Effect().noReply());
+        .onCommand(ExpireApproval.class, (s, c) -> settled(c));
 
     b.forAnyState()
         .onCommand(JournalLost.class, this::onJournalLost)
@@ -646,10 +661,19 @@ public final class AgentSession
       SessionState s, ExpireApproval c) {
     EventBatch b = batch(s);
     if (!Approvals.expire(b, s, c.approvalId(), b.at())) {
-      return Effect().noReply();
+      return s.turn().callAwaiting(c.approvalId()) != null
+          ? Effect().reply(c.replyTo(), StatusReply.success(Expiry.NOT_DUE))
+          : settled(c);
     }
     continueIfResolved(b);
-    return persistAndDrive(s, b);
+    return Effect()
+        .persist(b.events())
+        .thenRun(st -> drive(s, st, b))
+        .thenReply(c.replyTo(), st -> StatusReply.success(Expiry.EXPIRED));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> settled(ExpireApproval c) {
+    return Effect().reply(c.replyTo(), StatusReply.success(Expiry.SETTLED));
   }
 
   /** Once every call of the step has an outcome, the model hears them. */

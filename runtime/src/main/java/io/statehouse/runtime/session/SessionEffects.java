@@ -1,10 +1,8 @@
 package io.statehouse.runtime.session;
 
 import io.statehouse.runtime.approval.ApprovalQueue;
-import io.statehouse.runtime.approval.ApprovalQueue.Kind;
 import io.statehouse.runtime.approval.ApprovalQueue.Status;
 import io.statehouse.runtime.catalog.ToolSpec;
-import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
@@ -98,7 +96,7 @@ final class SessionEffects {
     ToolInvocation.CallContext ctx =
         new ToolInvocation.CallContext(
             id.tenant(),
-            subjectOf(turn.startedBy()),
+            ApprovalEntries.subjectOf(turn.startedBy()),
             id.id(),
             s.agent().name(),
             turn.turnId(),
@@ -140,20 +138,24 @@ final class SessionEffects {
   void recordApprovals(
       SessionState before, SessionState after, List<SessionEvent> events, long sequenceNr) {
     Turn was = before.turn();
+    // calls decided in this batch: a turn that fails after them did not cancel them
+    java.util.Set<String> decidedNow = new java.util.HashSet<>();
     for (SessionEvent e : events) {
       if (e instanceof SessionEvent.ApprovalRequested r) {
         ToolCallState call = after.turn() == null ? null : after.turn().call(r.callId());
         if (call != null) {
-          queue(after.agent().name(), after.turn(), call, Status.PENDING, null, null, sequenceNr);
+          queue(after, after.turn(), call, Status.PENDING, null, null, sequenceNr);
         }
       } else if (e instanceof SessionEvent.ToolCallOutcomeUnknown u) {
         ToolCallState call = after.turn() == null ? null : after.turn().call(u.callId());
         if (call != null) {
-          queue(after.agent().name(), after.turn(), call, Status.PENDING, null, null, sequenceNr);
+          queue(after, after.turn(), call, Status.PENDING, null, null, sequenceNr);
         }
       } else if (e instanceof SessionEvent.ApprovalGranted g && was != null) {
+        decidedNow.add(g.callId());
         decided(before, g.callId(), Status.APPROVED, g.decidedBy(), e, sequenceNr);
       } else if (e instanceof SessionEvent.ApprovalDenied d && was != null) {
+        decidedNow.add(d.callId());
         decided(
             before,
             d.callId(),
@@ -162,33 +164,46 @@ final class SessionEffects {
             e,
             sequenceNr);
       } else if (e instanceof SessionEvent.OutcomeDecided o && was != null) {
+        decidedNow.add(o.callId());
         decided(before, o.callId(), Status.RESOLVED, o.decidedBy(), e, sequenceNr);
+      } else if (e instanceof SessionEvent.TurnCompleted && was != null) {
+        rerecordDecided(was, sequenceNr);
       } else if ((e instanceof SessionEvent.TurnFailed || e instanceof SessionEvent.SessionClosed)
           && was != null) {
+        rerecordDecided(was, sequenceNr);
         for (ToolCallState c : was.calls()) {
-          if (c.awaitingApproval() || c.status() == ToolCallState.Status.UNKNOWN) {
-            queue(
-                before.agent().name(),
-                was,
-                c,
-                Status.CANCELLED,
-                "runtime",
-                e.meta().at(),
-                sequenceNr);
+          if ((c.awaitingApproval() || c.status() == ToolCallState.Status.UNKNOWN)
+              && !decidedNow.contains(c.callId())) {
+            queue(before, was, c, Status.CANCELLED, "runtime", e.meta().at(), sequenceNr);
           }
         }
       }
     }
   }
 
-  /** Records every approval and unknown outcome the state waits for (after recovery). */
-  void recordPendingApprovals(SessionState s, long sequenceNr) {
+  /**
+   * The decisions of a turn that ends, written again: a decision's own write may have failed (its
+   * attempts ran out), and once the turn is gone nothing in the state could write it.
+   */
+  private void rerecordDecided(Turn turn, long sequenceNr) {
+    for (ApprovalQueue.Entry d : turn.decided()) {
+      deps.approvals().record(id.tenant(), d, sequenceNr);
+    }
+  }
+
+  /**
+   * Records every approval and unknown outcome of the current turn as the state has it (after
+   * recovery): those it waits for as pending, those decided during the turn as decided, since a
+   * crash may have come between an event and its queue write.
+   */
+  void recordTurnApprovals(SessionState s, long sequenceNr) {
     if (s.turn() == null || s.broken()) {
       return;
     }
+    rerecordDecided(s.turn(), sequenceNr);
     for (ToolCallState c : s.turn().calls()) {
       if (c.awaitingApproval() || c.status() == ToolCallState.Status.UNKNOWN) {
-        queue(s.agent().name(), s.turn(), c, Status.PENDING, null, null, sequenceNr);
+        queue(s, s.turn(), c, Status.PENDING, null, null, sequenceNr);
       }
     }
   }
@@ -202,46 +217,22 @@ final class SessionEffects {
       long sequenceNr) {
     ToolCallState c = before.turn().call(callId);
     if (c != null) {
-      queue(before.agent().name(), before.turn(), c, status, by, e.meta().at(), sequenceNr);
+      queue(before, before.turn(), c, status, by, e.meta().at(), sequenceNr);
     }
   }
 
   private void queue(
-      String agent,
+      SessionState s,
       Turn turn,
       ToolCallState c,
       Status status,
       String decidedBy,
       java.time.Instant decidedAt,
       long sequenceNr) {
-    boolean approval = c.approval() != null && c.status() != ToolCallState.Status.UNKNOWN;
-    ToolCallState.Approval a = c.approval();
-    String inputJson;
-    try {
-      inputJson = Json.MAPPER.writeValueAsString(c.input());
-    } catch (Exception ex) {
-      inputJson = "{}";
-    }
     deps.approvals()
         .record(
             id.tenant(),
-            new ApprovalQueue.Entry(
-                approval ? a.approvalId() : c.callId(),
-                id.id(),
-                turn.turnId(),
-                c.callId(),
-                agent,
-                c.tool(),
-                inputJson,
-                approval ? a.reason() : c.errorMessage(),
-                approval ? a.approvers() : List.of("approver", "operator"),
-                approval ? Kind.APPROVAL : Kind.OUTCOME_UNKNOWN,
-                subjectOf(turn.startedBy()),
-                approval ? a.requestedAt() : turn.startedAt(),
-                approval ? a.expiresAt() : null,
-                status,
-                decidedBy,
-                decidedAt),
+            ApprovalEntries.entry(s, turn, c, status, decidedBy, decidedAt),
             sequenceNr);
   }
 
@@ -285,10 +276,6 @@ final class SessionEffects {
         .flatMap(Optional::stream)
         .map(t -> new ToolDescriptor(t.name(), t.description(), t.inputSchema()))
         .toList();
-  }
-
-  private static String subjectOf(String actor) {
-    return actor != null && actor.startsWith("user:") ? actor.substring("user:".length()) : actor;
   }
 
   private static Throwable rootCause(Throwable t) {

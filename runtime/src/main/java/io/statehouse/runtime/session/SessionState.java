@@ -2,6 +2,7 @@ package io.statehouse.runtime.session;
 
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.approval.ApprovalQueue.Status;
 import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.audit.Integrity;
 import io.statehouse.runtime.catalog.AgentSpec;
@@ -290,6 +291,14 @@ public record SessionState(
     };
   }
 
+  /** {@code turn} keeping the queue entry of call {@code callId}, decided now as {@code status}. */
+  private Turn decidedIn(Turn turn, String callId, Status status, String by, Instant at) {
+    ToolCallState call = turn.call(callId);
+    return call == null
+        ? turn
+        : turn.withDecided(ApprovalEntries.entry(this, turn, call, status, by, at));
+  }
+
   private Next change(SessionEvent event, int turnsKept) {
     Next next = new Next(this, turnsKept);
     if (event instanceof SessionCreated e) {
@@ -339,21 +348,30 @@ public record SessionState(
       return next.turn(turn.withCall(e.callId(), c -> c.awaiting(approval)));
     }
     if (event instanceof ApprovalGranted e) {
-      return next.decided(e.approvalId());
+      return next.decided(e.approvalId())
+          .turn(decidedIn(turn, e.callId(), Status.APPROVED, e.decidedBy(), e.meta().at()));
     }
     if (event instanceof ApprovalDenied e) {
       String code = e.expired() ? "approval_expired" : "approval_denied";
+      Turn decided =
+          decidedIn(
+              turn,
+              e.callId(),
+              e.expired() ? Status.EXPIRED : Status.DENIED,
+              e.decidedBy(),
+              e.meta().at());
       return next.decided(e.approvalId())
-          .callOutcome(turn.withCall(e.callId(), c -> c.failed(code, e.reason())));
+          .callOutcome(decided.withCall(e.callId(), c -> c.failed(code, e.reason())));
     }
     if (event instanceof OutcomeDecided e) {
-      next.decided(e.callId());
+      Turn decided = decidedIn(turn, e.callId(), Status.RESOLVED, e.decidedBy(), e.meta().at());
+      next.decided(e.callId()).turn(decided);
       return switch (e.decision()) {
         case "succeeded" ->
-            next.callOutcome(turn.withCall(e.callId(), c -> c.succeeded(e.output())));
+            next.callOutcome(decided.withCall(e.callId(), c -> c.succeeded(e.output())));
         case "failed" ->
             next.callOutcome(
-                turn.withCall(
+                decided.withCall(
                     e.callId(),
                     c ->
                         c.failed(

@@ -1,6 +1,7 @@
 package io.statehouse.runtime.session;
 
 import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.model.Usage;
 import java.time.Instant;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The turn in progress: who started it (actor and roles), how many model calls it made, whether one
- * is in flight, and the tool calls of its latest step.
+ * is in flight, the tool calls of its latest step, and the queue entries of the approvals and
+ * unknown outcomes decided during it.
  */
 public record Turn(
     String turnId,
@@ -19,17 +21,19 @@ public record Turn(
     boolean modelCallInFlight,
     List<ToolCallState> calls,
     Usage usage,
-    List<String> startedByRoles)
+    List<String> startedByRoles,
+    List<ApprovalQueue.Entry> decided)
     implements CborSerializable {
 
   public Turn {
     calls = calls == null ? List.of() : List.copyOf(calls);
+    decided = decided == null ? List.of() : List.copyOf(decided);
     usage = usage == null ? Usage.ZERO : usage;
     startedByRoles = startedByRoles == null ? List.of() : List.copyOf(startedByRoles);
   }
 
   static Turn start(String turnId, String key, String by, List<String> roles, Instant at) {
-    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO, roles);
+    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO, roles, List.of());
   }
 
   /** Every call of the latest step has a final outcome (and there was at least one). */
@@ -68,7 +72,16 @@ public record Turn(
 
   Turn withModelCallStarted(int step) {
     return new Turn(
-        turnId, idempotencyKey, startedBy, startedAt, step, true, List.of(), usage, startedByRoles);
+        turnId,
+        idempotencyKey,
+        startedBy,
+        startedAt,
+        step,
+        true,
+        List.of(),
+        usage,
+        startedByRoles,
+        decided);
   }
 
   Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage) {
@@ -81,7 +94,8 @@ public record Turn(
         false,
         newCalls,
         usage.plus(callUsage),
-        startedByRoles);
+        startedByRoles,
+        decided);
   }
 
   Turn withCall(String callId, UnaryOperator<ToolCallState> change) {
@@ -96,6 +110,27 @@ public record Turn(
         modelCallInFlight,
         updated,
         usage,
-        startedByRoles);
+        startedByRoles,
+        decided);
+  }
+
+  /**
+   * The turn with {@code entry}, an approval or unknown outcome decided during it, kept until the
+   * turn ends so that recovery and the turn's end can write it to the queue again.
+   */
+  Turn withDecided(ApprovalQueue.Entry entry) {
+    List<ApprovalQueue.Entry> all = new java.util.ArrayList<>(decided);
+    all.add(entry);
+    return new Turn(
+        turnId,
+        idempotencyKey,
+        startedBy,
+        startedAt,
+        modelCalls,
+        modelCallInFlight,
+        calls,
+        usage,
+        startedByRoles,
+        all);
   }
 }

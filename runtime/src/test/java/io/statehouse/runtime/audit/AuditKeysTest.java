@@ -85,6 +85,23 @@ class AuditKeysTest {
   }
 
   @Test
+  void aRotationInTheKeyringFileIsNotUndoneByAKeyLeftInTheEnvironment() throws Exception {
+    Path file = dir.resolve("keys.conf");
+    Files.writeString(
+        file, "{ current-key-id = k2, keys { k1 = \"" + KEY_A + "\", k2 = \"" + KEY_B + "\" } }");
+    AuditKeys keys =
+        AuditKeys.fromConfig(
+            config(
+                "statehouse.audit { keys-file = \""
+                    + file
+                    + "\", key = \""
+                    + KEY_A
+                    + "\", key-id = k1 }"));
+    assertEquals("k2", keys.currentId(), "the file names the current key");
+    assertTrue(keys.has("k1"));
+  }
+
+  @Test
   void aBrokenKeyringFileIsNamedButNotQuoted() throws Exception {
     Path file = dir.resolve("keys.conf");
     Files.writeString(file, "{ keys { k1 = \"" + KEY_A + "\" ");

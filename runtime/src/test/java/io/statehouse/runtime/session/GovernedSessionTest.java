@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.model.ModelClients;
@@ -30,6 +31,7 @@ import io.statehouse.runtime.session.AgentSession.Command;
 import io.statehouse.runtime.session.AgentSession.Create;
 import io.statehouse.runtime.session.AgentSession.Decide;
 import io.statehouse.runtime.session.AgentSession.ExpireApproval;
+import io.statehouse.runtime.session.AgentSession.Expiry;
 import io.statehouse.runtime.session.AgentSession.SendMessage;
 import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
@@ -65,6 +67,7 @@ class GovernedSessionTest {
 
   private final ScriptedTools tools = new ScriptedTools();
   private final RecordingDirectory directory = new RecordingDirectory();
+  private final RecordingQueue queue = new RecordingQueue();
   private final AtomicReference<Instant> now =
       new AtomicReference<>(Instant.parse("2026-11-23T10:00:00Z"));
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
@@ -143,7 +146,8 @@ class GovernedSessionTest {
                 clock)
             .withGate(
                 new PolicyGate(
-                    new CelPolicyEngine(PolicySettings.fromConfig(ConfigFactory.load()))));
+                    new CelPolicyEngine(PolicySettings.fromConfig(ConfigFactory.load()))))
+            .withApprovals(queue);
     session =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
@@ -277,17 +281,99 @@ class GovernedSessionTest {
     assertEquals("refunds to blocked accounts", denied.reason());
   }
 
+  /** Every write to the approval queue, in order. */
+  private static final class RecordingQueue implements ApprovalQueue {
+    record Write(Entry entry, long sequenceNr) {}
+
+    final List<Write> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void record(String tenant, Entry entry, long sequenceNr) {
+      writes.add(new Write(entry, sequenceNr));
+    }
+
+    @Override
+    public void forget(Deadline deadline) {}
+
+    @Override
+    public java.util.concurrent.CompletionStage<List<Entry>> list(
+        String tenant, java.util.Optional<Status> status, int limit, java.util.Optional<String> a) {
+      return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<List<Deadline>> due(Instant at, int limit) {
+      return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+    }
+
+    List<Status> statusesOf(String approvalId) {
+      return writes.stream()
+          .filter(w -> w.entry().approvalId().equals(approvalId))
+          .map(w -> w.entry().status())
+          .toList();
+    }
+  }
+
+  @Test
+  void aRecoveredSessionWritesTheDecisionsOfItsTurnAgainNotOnlyWhatStillWaits() {
+    AgentSpec twoRefunds =
+        Specs.agent(
+                List.of("refund"),
+                5,
+                false,
+                calls(call("refund", "{\"q\":\"150\"}"), call("refund", "{\"q\":\"250\"}")),
+                text("done"))
+            .withGovernance(refundAgent("150").policies(), null);
+    open(twoRefunds, false);
+    String turn = send(ALICE, "two refunds");
+    List<String> approvals = await(turn).decisions().stream().map(d -> d.id()).toList();
+    assertEquals(2, approvals.size());
+    assertTrue(decide(BOB, approvals.get(0), "approve").isSuccess());
+    assertEquals(SessionStatus.AWAITING_APPROVAL, session.getState().status());
+    // the decision's queue write may be lost to a crash right after its event: recovery repairs it
+    queue.writes.clear();
+
+    session.restart();
+
+    assertEquals(List.of(ApprovalQueue.Status.APPROVED), queue.statusesOf(approvals.get(0)));
+    assertEquals(List.of(ApprovalQueue.Status.PENDING), queue.statusesOf(approvals.get(1)));
+    RecordingQueue.Write approved = queue.writes.get(0);
+    assertEquals("bob", approved.entry().decidedBy());
+    assertEquals("refund", approved.entry().tool());
+  }
+
+  @Test
+  void theEndOfATurnWritesItsDecisionsAgainSoALostDecisionWriteIsRepaired() {
+    open(refundAgent("150"), false);
+    String turn = send(ALICE, "refund 150");
+    String approvalId = await(turn).decisions().get(0).id();
+
+    assertTrue(decide(BOB, approvalId, "approve").isSuccess());
+    assertEquals("completed", await(turn).status());
+
+    List<RecordingQueue.Write> writes =
+        queue.writes.stream().filter(w -> w.entry().approvalId().equals(approvalId)).toList();
+    assertEquals(
+        List.of(
+            ApprovalQueue.Status.PENDING,
+            ApprovalQueue.Status.APPROVED,
+            ApprovalQueue.Status.APPROVED),
+        writes.stream().map(w -> w.entry().status()).toList());
+    long turnEnd = session.persistenceTestKit().persistedInStorage(id.persistenceId().id()).size();
+    assertEquals(turnEnd, writes.get(2).sequenceNr(), "written again with the turn's last event");
+  }
+
   @Test
   void anApprovalPastItsDeadlineIsDeniedByTimeoutAndNotBefore() {
     open(refundAgent("150"), false);
     String turn = send(ALICE, "refund 150");
     String approvalId = await(turn).decisions().get(0).id();
 
-    session.runCommand(new ExpireApproval(approvalId));
+    assertEquals(Expiry.NOT_DUE, expire(approvalId));
     assertEquals(SessionStatus.AWAITING_APPROVAL, session.getState().status(), "not due yet");
 
     now.set(now.get().plus(Duration.ofHours(1)));
-    session.runCommand(new ExpireApproval(approvalId));
+    assertEquals(Expiry.EXPIRED, expire(approvalId));
 
     TurnOutcome done = await(turn);
     assertEquals("completed", done.status());
@@ -300,6 +386,15 @@ class GovernedSessionTest {
     assertTrue(denied.expired());
     assertEquals("runtime", denied.decidedBy());
     assertEquals(0, tools.invocations().size());
+    assertEquals(
+        Expiry.SETTLED, expire(approvalId), "its deadline, sent again, is stale: timers drop it");
+  }
+
+  private Expiry expire(String approvalId) {
+    return session
+        .<StatusReply<Expiry>>runCommand(r -> new ExpireApproval(approvalId, r))
+        .reply()
+        .getValue();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.statehouse.persistence.cassandra.readside;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.statehouse.runtime.approval.ApprovalQueue;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,6 +84,44 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
     CompletableFuture<Done> outcome = new CompletableFuture<>();
     write(tenant, entry, sequenceNr, 1, outcome);
     return outcome;
+  }
+
+  /**
+   * Deletes the deadline at the current time in microseconds, which is above every sequence number
+   * a session stamps its writes with: the row is gone for good, as it should be, since its session
+   * has settled the approval and never writes it pending again. One attempt: a deadline left behind
+   * is sent again later, and its session answers the same.
+   */
+  @Override
+  public void forget(Deadline d) {
+    forgotten(d)
+        .whenComplete(
+            (done, error) -> {
+              if (error != null) {
+                log.warn(
+                    "could not remove the stale deadline of approval {} of session {}:{} ({}); it"
+                        + " is sent to its session again later",
+                    d.approvalId(),
+                    d.tenant(),
+                    d.sessionId(),
+                    error.toString());
+              }
+            });
+  }
+
+  /** {@link #forget}, completing when the row is deleted (tests wait on it). */
+  CompletionStage<Done> forgotten(Deadline d) {
+    long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    return session.executeWrite(
+        "DELETE FROM "
+            + deadlines
+            + " USING TIMESTAMP ? WHERE bucket = ? AND expires_at = ? AND tenant = ? "
+            + "AND approval_id = ?",
+        nowMicros,
+        bucketOf(d.approvalId()),
+        d.expiresAt(),
+        d.tenant(),
+        d.approvalId());
   }
 
   private void write(

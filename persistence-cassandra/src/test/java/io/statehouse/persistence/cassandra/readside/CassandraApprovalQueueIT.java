@@ -216,6 +216,21 @@ class CassandraApprovalQueueIT {
   }
 
   @Test
+  void aForgottenDeadlineIsGoneAndAPendingWriteOfItLandingLateDoesNotBringItBack()
+      throws Exception {
+    Entry requested = pending("apr_stale", NOW.minusSeconds(30));
+    await(queue.recorded("stale-co", requested, 3));
+    Deadline stale = dueOf("stale-co", NOW).get(0);
+
+    await(queue.forgotten(stale));
+    assertEquals(List.of(), dueOf("stale-co", NOW));
+
+    // a session's recovery writes its pending entries stamped with its sequence numbers
+    await(queue.recorded("stale-co", requested, 40));
+    assertEquals(List.of(), dueOf("stale-co", NOW));
+  }
+
+  @Test
   void dueReturnsTheEarliestDeadlinesOfAllBucketsUpToItsLimit() throws Exception {
     Instant epoch = Instant.ofEpochSecond(1_000);
     List<Deadline> all = new ArrayList<>();
