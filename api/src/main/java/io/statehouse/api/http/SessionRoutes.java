@@ -185,7 +185,6 @@ final class SessionRoutes extends RouteSupport {
           }
         });
     SessionId id = SessionId.random(p.tenant());
-    existence.known(id);
     CompletionStage<HttpResponse> created =
         ask(
                 runtime.catalog(p.tenant()),
@@ -211,9 +210,12 @@ final class SessionRoutes extends RouteSupport {
                                 p, resolved.agent(), resolved.tools(), metadata, r),
                         settings.askTimeout()))
             .thenApply(
-                state ->
-                    ApiJson.response(StatusCodes.CREATED, Views.created(state))
-                        .addHeader(Location.create("/v1/sessions/" + id.id())));
+                state -> {
+                  // remembered once it exists, so the caller's next request costs no journal read
+                  existence.known(id);
+                  return ApiJson.response(StatusCodes.CREATED, Views.created(state))
+                      .addHeader(Location.create("/v1/sessions/" + id.id()));
+                });
     return respond(created);
   }
 

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * What a policy expression sees about one tool call. Each component is one CEL variable of the same
- * name; docs/governance-policies.md lists their fields.
+ * name; docs/governance.md ("Variables") lists their fields.
  *
  * @param principal who started the turn
  * @param input the call's arguments as the model gave them (a JSON object)

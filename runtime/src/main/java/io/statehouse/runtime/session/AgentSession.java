@@ -802,7 +802,7 @@ public final class AgentSession
                   + " is not idempotent and its call failed after the request may have reached it ("
                   + failure.code()
                   + ": "
-                  + failure.message()
+                  + journalText(s, failure.message())
                   + "); it was not run again. Approve a retry or record the outcome."));
     } else {
       ToolResult.Failure failure = (ToolResult.Failure) f.result();
@@ -812,13 +812,21 @@ public final class AgentSession
               turn.turnId(),
               f.callId(),
               failure.code(),
-              failure.message(),
+              journalText(s, failure.message()),
               f.attempts()));
     }
     if (b.state().turn().allCallsResolved()) {
       b.nextModelCallOrFail();
     }
     return persistAndDrive(s, b);
+  }
+
+  /**
+   * A tool's error text as the journal may keep it: an error can quote what the tool received or
+   * holds (an answer body, a record), so the agent's journal redaction applies as to a result.
+   */
+  private String journalText(SessionState s, String text) {
+    return text == null ? null : deps.guardrails().of(s.agent()).redact(text, Stage.JOURNAL);
   }
 
   private static boolean mayHaveRunNonIdempotent(

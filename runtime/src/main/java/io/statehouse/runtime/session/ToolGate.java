@@ -31,7 +31,10 @@ public interface ToolGate {
     public static final Decision ALLOW = new Decision(Effect.ALLOW, null, null, List.of(), null);
   }
 
-  /** {@code turnPrincipalRoles}: the roles of whoever started the turn. */
+  /**
+   * Decides a call of tool {@code spec} with {@code input} in session {@code s}; the roles of
+   * whoever started the turn are the current turn's ({@code s.turn().startedByRoles()}).
+   */
   Decision decide(SessionState s, ToolSpec spec, JsonNode input);
 
   /** Every call on the allowlist runs (agents without policies, behaviour tests). */
