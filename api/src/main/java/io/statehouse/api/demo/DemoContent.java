@@ -37,7 +37,7 @@ public final class DemoContent {
       List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
 
   public static final List<String> AGENTS =
-      List.of("weather-assistant", "refund-agent", "report-agent");
+      List.of("weather-assistant", "refund-agent", "report-agent", "approved-refunds");
 
   private DemoContent() {}
 
