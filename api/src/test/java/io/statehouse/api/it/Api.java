@@ -107,4 +107,23 @@ public final class Api {
     }
     return r.text("id");
   }
+
+  /**
+   * Opens a session of {@code agent} and sends {@code messages}, one turn each, every turn
+   * completed before the next; returns the session's id.
+   */
+  public String sessionWithTurns(String key, String agent, String... messages) {
+    String id = openSession(key, agent);
+    for (String content : messages) {
+      Response r =
+          post(
+              "/v1/sessions/" + id + "/messages",
+              key,
+              "{\"content\":" + JSON.getNodeFactory().textNode(content) + "}");
+      if (!"completed".equals(r.text("status"))) {
+        throw new AssertionError("turn '" + content + "': " + r.status() + " " + r.raw());
+      }
+    }
+    return id;
+  }
 }

@@ -84,14 +84,7 @@ class SnapshotTamperIT {
   }
 
   private static String twoTurns(Api a) {
-    String id = a.openSession(ACME_ALICE, "plain");
-    for (String content : new String[] {"first", "second"}) {
-      Api.Response r =
-          a.post(
-              "/v1/sessions/" + id + "/messages", ACME_ALICE, "{\"content\":\"" + content + "\"}");
-      assertEquals("completed", r.text("status"), r.raw());
-    }
-    return id;
+    return a.sessionWithTurns(ACME_ALICE, "plain", "first", "second");
   }
 
   private static JsonNode session(String id) {
