@@ -19,8 +19,10 @@ import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolInvocation;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -139,7 +141,7 @@ final class SessionEffects {
       SessionState before, SessionState after, List<SessionEvent> events, long sequenceNr) {
     Turn was = before.turn();
     // calls decided in this batch: a turn that fails after them did not cancel them
-    java.util.Set<String> decidedNow = new java.util.HashSet<>();
+    Set<String> decidedNow = new HashSet<>();
     for (SessionEvent e : events) {
       if (e instanceof SessionEvent.ApprovalRequested r) {
         ToolCallState call = after.turn() == null ? null : after.turn().call(r.callId());

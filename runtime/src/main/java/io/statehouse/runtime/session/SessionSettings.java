@@ -69,8 +69,8 @@ public record SessionSettings(
         SessionState.RECENT_TURNS_KEPT);
   }
 
-  /** These settings with another idempotency-key window. */
-  public SessionSettings withIdempotencyKeyWindow(Duration window) {
+  /** These settings with another idempotency-key window and number of finished turns kept. */
+  public SessionSettings withIdempotencyKeys(Duration window, int turns) {
     return new SessionSettings(
         snapshotEvery,
         keepSnapshots,
@@ -81,21 +81,6 @@ public record SessionSettings(
         journalRetryMin,
         journalRetryMax,
         window,
-        idempotencyKeyTurns);
-  }
-
-  /** These settings remembering another number of finished turns. */
-  public SessionSettings withIdempotencyKeyTurns(int turns) {
-    return new SessionSettings(
-        snapshotEvery,
-        keepSnapshots,
-        passivateAfter,
-        modelCallTimeout,
-        modelMaxAttempts,
-        modelRetryBackoff,
-        journalRetryMin,
-        journalRetryMax,
-        idempotencyKeyWindow,
         turns);
   }
 

@@ -4,6 +4,7 @@ import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.model.Usage;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -119,7 +120,7 @@ public record Turn(
    * turn ends so that recovery and the turn's end can write it to the queue again.
    */
   Turn withDecided(ApprovalQueue.Entry entry) {
-    List<ApprovalQueue.Entry> all = new java.util.ArrayList<>(decided);
+    List<ApprovalQueue.Entry> all = new ArrayList<>(decided);
     all.add(entry);
     return new Turn(
         turnId,

@@ -119,9 +119,7 @@ class AgentSessionTest {
    */
   private SessionDeps deps(ModelClients models) {
     SessionSettings settings =
-        Specs.sessionSettings()
-            .withIdempotencyKeyWindow(Duration.ofHours(1))
-            .withIdempotencyKeyTurns(keyTurns);
+        Specs.sessionSettings().withIdempotencyKeys(Duration.ofHours(1), keyTurns);
     return new SessionDeps(models, executor, new ArgumentValidator(), directory, settings, clock);
   }
 
@@ -344,7 +342,9 @@ class AgentSessionTest {
   void theIdempotencyKeyWindowMustBePositive() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> Specs.sessionSettings().withIdempotencyKeyWindow(Duration.ZERO));
+        () ->
+            Specs.sessionSettings()
+                .withIdempotencyKeys(Duration.ZERO, SessionState.RECENT_TURNS_KEPT));
   }
 
   @Test
