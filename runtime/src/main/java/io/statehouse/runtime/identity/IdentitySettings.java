@@ -25,8 +25,9 @@ public record IdentitySettings(
     if (issuer.isBlank()) {
       throw new IllegalArgumentException("statehouse.identity.issuer must not be empty");
     }
-    if (toolTokenTtl.isNegative() || toolTokenTtl.isZero()) {
-      throw new IllegalArgumentException("statehouse.identity.tool-token-ttl must be positive");
+    if (toolTokenTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+      // JWT times are whole seconds
+      throw new IllegalArgumentException("statehouse.identity.tool-token-ttl must be at least 1s");
     }
   }
 

@@ -5,10 +5,8 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.Payload;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -17,7 +15,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +28,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,11 +50,12 @@ import org.slf4j.LoggerFactory;
 public final class NodeKeys {
   private static final Logger log = LoggerFactory.getLogger(NodeKeys.class);
   private static final JWSAlgorithm ALG = JWSAlgorithm.ES256;
+  private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
   private final ECKey signingKey;
-  private final JWSSigner signer;
-  private final JWSHeader jwtHeader;
-  private final JWSHeader detachedHeader;
+  private final Es256 signer;
+  private final String jwtHeader;
+  private final String detachedHeader;
   private final Map<String, JWSVerifier> verifiers;
   private final JWKSet publicKeys;
   private final String publicJwks;
@@ -64,30 +63,25 @@ public final class NodeKeys {
   private NodeKeys(List<ECKey> keys) {
     this.signingKey = keys.get(0);
     try {
-      // every tool-call attempt signs a token: Bouncy Castle's P-256 is ~6x faster than JDK 17's.
-      // The key is converted to a Bouncy Castle key once: given the JDK's key object, it would
-      // rebuild the curve, and with it its table of base-point multiples, on every signature.
-      // Its signatures are plain ES256, verified by anyone's JOSE library (the verifiers below
-      // use the JDK's provider, and the tests check the two agree)
-      java.security.PrivateKey bcKey =
-          java.security.KeyFactory.getInstance("EC", SigningProvider.INSTANCE)
-              .generatePrivate(
-                  new java.security.spec.PKCS8EncodedKeySpec(
-                      signingKey.toECPrivateKey().getEncoded()));
-      ECDSASigner ecdsa = new ECDSASigner(bcKey, Curve.P_256);
-      ecdsa.getJCAContext().setProvider(SigningProvider.INSTANCE);
-      this.signer = ecdsa;
+      this.signer = new Es256(signingKey.toECPrivateKey());
       Map<String, JWSVerifier> byKid = new LinkedHashMap<>();
       for (ECKey k : keys) {
         byKid.put(k.getKeyID(), new ECDSAVerifier(k.toPublicJWK()));
       }
       this.verifiers = Map.copyOf(byKid);
-    } catch (JOSEException | java.security.GeneralSecurityException e) {
+    } catch (JOSEException e) {
       throw new IllegalStateException("cannot use the node's signing keys", e);
     }
+    // the protected headers never change: encoded once
     this.jwtHeader =
-        new JWSHeader.Builder(ALG).keyID(signingKey.getKeyID()).type(JOSEObjectType.JWT).build();
-    this.detachedHeader = new JWSHeader.Builder(ALG).keyID(signingKey.getKeyID()).build();
+        new JWSHeader.Builder(ALG)
+            .keyID(signingKey.getKeyID())
+            .type(JOSEObjectType.JWT)
+            .build()
+            .toBase64URL()
+            .toString();
+    this.detachedHeader =
+        new JWSHeader.Builder(ALG).keyID(signingKey.getKeyID()).build().toBase64URL().toString();
     this.publicKeys = new JWKSet(keys.stream().map(k -> (JWK) k.toPublicJWK()).toList());
     this.publicJwks = publicKeys.toString(true);
   }
@@ -268,13 +262,16 @@ public final class NodeKeys {
 
   /** A compact JWT ({@code typ: JWT}, {@code alg: ES256}, the signing key's {@code kid}). */
   public String sign(JWTClaimsSet claims) {
-    SignedJWT jwt = new SignedJWT(jwtHeader, claims);
-    try {
-      jwt.sign(signer);
-    } catch (JOSEException e) {
-      throw new IllegalStateException("cannot sign a JWT with the node's key", e);
-    }
-    return jwt.serialize();
+    return signJwt(claims.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A compact JWT over {@code claimsJson}, a JSON object the caller rendered: {@code
+   * <header>.<claims>.<signature>}, each base64url-encoded.
+   */
+  public String signJwt(byte[] claimsJson) {
+    String signingInput = jwtHeader + '.' + BASE64URL.encodeToString(claimsJson);
+    return signingInput + '.' + signature(signingInput);
   }
 
   /**
@@ -284,13 +281,12 @@ public final class NodeKeys {
    * #publicJwks()}.
    */
   public String signDetached(byte[] payload) {
-    JWSObject jws = new JWSObject(detachedHeader, new Payload(payload));
-    try {
-      jws.sign(signer);
-    } catch (JOSEException e) {
-      throw new IllegalStateException("cannot sign with the node's key", e);
-    }
-    return jws.serialize(true);
+    String signingInput = detachedHeader + '.' + BASE64URL.encodeToString(payload);
+    return detachedHeader + ".." + signature(signingInput);
+  }
+
+  private String signature(String signingInput) {
+    return BASE64URL.encodeToString(signer.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
   }
 
   /**
@@ -306,13 +302,5 @@ public final class NodeKeys {
     } catch (ParseException | JOSEException | IllegalArgumentException e) {
       return false;
     }
-  }
-
-  /** One Bouncy Castle provider for the node's signatures, not registered with the JVM. */
-  private static final class SigningProvider {
-    static final java.security.Provider INSTANCE =
-        new org.bouncycastle.jce.provider.BouncyCastleProvider();
-
-    private SigningProvider() {}
   }
 }

@@ -1,12 +1,13 @@
 package io.statehouse.runtime.identity;
 
-import com.nimbusds.jwt.JWTClaimsSet;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.typesafe.config.Config;
+import io.statehouse.runtime.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Date;
 import java.util.UUID;
 
 /**
@@ -36,26 +37,31 @@ public final class ToolTokens {
   /** A signed compact JWT for one attempt of a tool call. */
   public String issue(ToolTokenClaims c) {
     // JWT times are whole seconds; truncating keeps exp - iat exactly the configured TTL
-    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    JWTClaimsSet claims =
-        new JWTClaimsSet.Builder()
-            .issuer(issuer)
-            .subject(c.subject())
-            .audience(c.tool())
-            .issueTime(Date.from(now))
-            .notBeforeTime(Date.from(now))
-            .expirationTime(Date.from(now.plus(ttl)))
-            .jwtID(UUID.randomUUID().toString())
-            .claim(ToolTokenClaims.TENANT, c.tenant())
-            .claim(ToolTokenClaims.AGENT, c.agent())
-            .claim(ToolTokenClaims.AGENT_VERSION, c.agentVersion())
-            .claim(ToolTokenClaims.SESSION, c.sessionId())
-            .claim(ToolTokenClaims.TURN, c.turnId())
-            .claim(ToolTokenClaims.CALL, c.callId())
-            .claim(ToolTokenClaims.TOOL, c.tool())
-            .claim(ToolTokenClaims.IDEMPOTENCY_KEY, c.idempotencyKey())
-            .build();
-    return keys.sign(claims);
+    long now = clock.instant().getEpochSecond();
+    // written directly, not through a claims object: every tool call pays for this on its turn
+    ByteArrayBuilder out = new ByteArrayBuilder(512);
+    try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField("iss", issuer);
+      json.writeStringField("sub", c.subject());
+      json.writeStringField("aud", c.tool());
+      json.writeNumberField("iat", now);
+      json.writeNumberField("nbf", now);
+      json.writeNumberField("exp", now + ttl.toSeconds());
+      json.writeStringField("jti", UUID.randomUUID().toString());
+      json.writeStringField(ToolTokenClaims.TENANT, c.tenant());
+      json.writeStringField(ToolTokenClaims.AGENT, c.agent());
+      json.writeNumberField(ToolTokenClaims.AGENT_VERSION, c.agentVersion());
+      json.writeStringField(ToolTokenClaims.SESSION, c.sessionId());
+      json.writeStringField(ToolTokenClaims.TURN, c.turnId());
+      json.writeStringField(ToolTokenClaims.CALL, c.callId());
+      json.writeStringField(ToolTokenClaims.TOOL, c.tool());
+      json.writeStringField(ToolTokenClaims.IDEMPOTENCY_KEY, c.idempotencyKey());
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a token's claims", e);
+    }
+    return keys.signJwt(out.toByteArray());
   }
 
   public Duration ttl() {

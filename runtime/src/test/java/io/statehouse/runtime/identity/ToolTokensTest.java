@@ -97,6 +97,33 @@ class ToolTokensTest {
         SignedJWT.parse(second).getJWTClaimsSet().getJWTID());
   }
 
+  @Test
+  void claimsWithQuotesBackslashesAndNonAsciiTextComeBackAsTheyWere() throws Exception {
+    ToolTokenClaims odd =
+        new ToolTokenClaims(
+            "acme", "al\"ice\\\n", "réfunds", 3, "s-1", "t-2", "c-3", "refund_order", "k\u2028€");
+    JWTClaimsSet c = verifyAsTool(tokens.issue(odd), "refund_order");
+    assertEquals("al\"ice\\\n", c.getSubject());
+    assertEquals("réfunds", c.getStringClaim("agent"));
+    assertEquals("k\u2028€", c.getStringClaim("idempotency_key"));
+  }
+
+  @Test
+  void aTokenLifetimeUnderOneSecondIsRefusedAtStart() {
+    // JWT times are whole seconds: 500 ms would make a token that expires when it is issued
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new IdentitySettings(
+                    "statehouse",
+                    Duration.ofMillis(500),
+                    java.util.Optional.empty(),
+                    java.nio.file.Path.of("keys.json"),
+                    Duration.ofMinutes(5)));
+    assertTrue(e.getMessage().contains("tool-token-ttl"), e.getMessage());
+  }
+
   /** What a tool's service does: keys from the published JWKS, its own name as the audience. */
   private JWTClaimsSet verifyAsTool(String token, String toolName) throws Exception {
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
