@@ -9,6 +9,8 @@ import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.identity.ToolTokenClaims;
 import io.statehouse.runtime.identity.ToolTokens;
 import io.statehouse.runtime.model.ModelClients;
+import io.statehouse.runtime.model.bedrock.BedrockModelClient;
+import io.statehouse.runtime.model.bedrock.BedrockOptions;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.policy.CelPolicyEngine;
 import io.statehouse.runtime.policy.PolicySettings;
@@ -133,7 +135,12 @@ public final class StatehouseRuntime {
   private static SessionDeps defaultDeps(
       Config config, SessionDirectory directory, NodePorts nodePorts, NodeKeys keys) {
     return new SessionDeps(
-        new ModelClients(Map.of(ScriptedModelClient.PROVIDER, new ScriptedModelClient())),
+        new ModelClients(
+            Map.of(
+                ScriptedModelClient.PROVIDER,
+                new ScriptedModelClient(),
+                BedrockOptions.PROVIDER,
+                BedrockModelClient.fromConfig(config))),
         HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config, keys)),
         new ArgumentValidator(),
         directory,

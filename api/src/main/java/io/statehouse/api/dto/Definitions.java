@@ -1,6 +1,7 @@
 package io.statehouse.api.dto;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.statehouse.api.dto.Requests.AgentDefinition;
 import io.statehouse.api.dto.Requests.HttpDefinition;
@@ -20,6 +21,7 @@ import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.bedrock.BedrockOptions;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.policy.CelPolicyEngine;
 import io.statehouse.runtime.policy.PolicyEffect;
@@ -518,8 +520,24 @@ public final class Definitions {
       problems.add(
           "model.script, model.latencyMs and model.loop apply to the scripted provider only");
     }
-    return new ModelSpec(
-        m.provider(), m.id(), m.latencyMs(), Boolean.TRUE.equals(m.loop()), script);
+    ObjectNode options = Json.object();
+    if (m.options() != null) {
+      m.options().forEach(options::set);
+    }
+    ModelSpec spec =
+        new ModelSpec(
+            m.provider(), m.id(), m.latencyMs(), Boolean.TRUE.equals(m.loop()), script, options);
+    if (m.provider().equals(BedrockOptions.PROVIDER)) {
+      problems.addAll(BedrockOptions.parse(spec).problems());
+    } else {
+      options
+          .fieldNames()
+          .forEachRemaining(
+              f ->
+                  problems.add(
+                      "model." + f + " is not an option of the " + m.provider() + " provider"));
+    }
+    return spec;
   }
 
   private static ScriptStep step(int i, ScriptStepDefinition s, List<String> problems) {

@@ -1,5 +1,6 @@
 package io.statehouse.api.dto;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.List;
@@ -44,12 +45,17 @@ public final class Requests {
       JsonNode guardrails,
       LimitsDefinition limits) {}
 
+  /**
+   * {@code options}: every other field of {@code model}, which the provider's package reads and
+   * checks (e.g. bedrock's {@code region}, {@code maxTokens}, {@code guardrail}).
+   */
   public record ModelDefinition(
       String provider,
       String id,
       Long latencyMs,
       Boolean loop,
-      List<ScriptStepDefinition> script) {}
+      List<ScriptStepDefinition> script,
+      @JsonAnySetter Map<String, JsonNode> options) {}
 
   public record ScriptStepDefinition(String text, List<ScriptedCallDefinition> toolCalls) {}
 

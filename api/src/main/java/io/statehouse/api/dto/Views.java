@@ -65,8 +65,14 @@ public final class Views {
       LimitsView limits) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  /** {@code options}: the provider's other settings, as registered (null when none). */
   public record ModelView(
-      String provider, String id, Long latencyMs, Boolean loop, List<StepView> script) {}
+      String provider,
+      String id,
+      Long latencyMs,
+      Boolean loop,
+      List<StepView> script,
+      JsonNode options) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record StepView(String text, List<CallView> toolCalls) {}
@@ -260,7 +266,8 @@ public final class Views {
             a.model().id(),
             a.model().latencyMs(),
             scripted ? a.model().loop() : null,
-            script),
+            script,
+            a.model().options()),
         a.tools(),
         List.of(),
         new LimitsView(

@@ -181,20 +181,20 @@ class DefinitionsTest {
             null,
             null,
             null,
-            new ModelDefinition("bedrock", "anthropic.claude", null, null, null),
+            new ModelDefinition("openai", "gpt-x", null, null, null, null),
             List.of(),
             null,
             null,
             null);
     ApiError e = assertThrows(ApiError.class, () -> definitions.agent("a", d));
-    assertTrue(e.getMessage().contains("bedrock"), e.getMessage());
+    assertTrue(e.getMessage().contains("openai"), e.getMessage());
   }
 
   @Test
   void aScriptedAgentNeedsAScriptOfTextOrToolCallsAndTakesDefaultLimits() {
     ModelDefinition noScript =
         new ModelDefinition(
-            "scripted", null, null, null, List.of(new ScriptStepDefinition(null, null)));
+            "scripted", null, null, null, List.of(new ScriptStepDefinition(null, null)), null);
     assertThrows(
         ApiError.class,
         () ->
@@ -203,7 +203,7 @@ class DefinitionsTest {
 
     ModelDefinition ok =
         new ModelDefinition(
-            "scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)));
+            "scripted", null, 10L, true, List.of(new ScriptStepDefinition("hi", null)), null);
     AgentSpec spec =
         definitions.agent(
             "a", new AgentDefinition(null, null, null, ok, List.of("t1"), List.of(), null, null));
@@ -216,7 +216,7 @@ class DefinitionsTest {
   void aPolicyWithoutAnEffectAndBadLimitsAreRefusedTogether() {
     ModelDefinition ok =
         new ModelDefinition(
-            "scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)));
+            "scripted", null, null, null, List.of(new ScriptStepDefinition("hi", null)), null);
     ApiError e =
         assertThrows(
             ApiError.class,

@@ -4,6 +4,7 @@ import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.approval.ApprovalQueue.Status;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ChatMessage;
+import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
@@ -84,11 +85,17 @@ final class SessionEffects {
     }
     context.pipeToSelf(
         call,
-        (reply, error) ->
-            error == null
-                ? new ModelResponded(turnId, step, reply)
-                : new ModelFailed(
-                    turnId, step, "model_error", String.valueOf(rootCause(error)), true));
+        (reply, error) -> {
+          if (error == null) {
+            return new ModelResponded(turnId, step, reply);
+          }
+          Throwable cause = rootCause(error);
+          if (cause instanceof ModelCallException m) {
+            // the provider classified it (and already retried what was worth retrying)
+            return new ModelFailed(turnId, step, m.code(), m.getMessage(), m.retryable());
+          }
+          return new ModelFailed(turnId, step, "model_error", String.valueOf(cause), true);
+        });
   }
 
   /** Spawns the child that runs one tool call under the identity of whoever started the turn. */

@@ -1,0 +1,67 @@
+package io.statehouse.api.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.api.dto.Definitions;
+import io.statehouse.api.dto.Requests.AgentDefinition;
+import io.statehouse.runtime.catalog.AgentSpec;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** A model's provider options as a client sends them: JSON, through the API's strict reader. */
+class ModelOptionsJsonTest {
+  private final Definitions definitions =
+      new Definitions(ConfigFactory.load(), Set.of("scripted", "bedrock"));
+
+  private AgentSpec agent(String modelJson) throws Exception {
+    AgentDefinition d =
+        ApiJson.READER.readValue(
+            "{\"instructions\":\"Be brief.\",\"model\":" + modelJson + ",\"tools\":[]}",
+            AgentDefinition.class);
+    return definitions.agent("support", d);
+  }
+
+  @Test
+  void aBedrockAgentKeepsItsOptionsAsSent() throws Exception {
+    AgentSpec a =
+        agent(
+            "{\"provider\":\"bedrock\",\"id\":\"anthropic.claude-3-haiku-20240307-v1:0\","
+                + "\"region\":\"us-west-2\",\"maxTokens\":300,"
+                + "\"guardrail\":{\"id\":\"gr1abc\",\"version\":\"DRAFT\"},\"promptCache\":\"auto\"}");
+    assertEquals("bedrock", a.model().provider());
+    assertEquals("us-west-2", a.model().options().get("region").textValue());
+    assertEquals(300, a.model().options().get("maxTokens").intValue());
+    assertEquals("DRAFT", a.model().options().at("/guardrail/version").textValue());
+  }
+
+  @Test
+  void aMisspelledBedrockOptionIsA400ThatNamesIt() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                agent(
+                    "{\"provider\":\"bedrock\",\"id\":\"anthropic.claude-3-haiku-20240307-v1:0\","
+                        + "\"maxToken\":300,\"temperature\":7}"));
+    assertEquals(400, e.status().intValue());
+    assertTrue(e.getMessage().contains("model.maxToken is not an option"), e.getMessage());
+    assertTrue(e.getMessage().contains("model.temperature"), e.getMessage());
+  }
+
+  @Test
+  void aScriptedAgentTakesNoProviderOptions() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                agent(
+                    "{\"provider\":\"scripted\",\"script\":[{\"text\":\"hi\"}],"
+                        + "\"region\":\"us-east-1\"}"));
+    assertTrue(
+        e.getMessage().contains("model.region is not an option of the scripted provider"),
+        e.getMessage());
+  }
+}

@@ -1,0 +1,209 @@
+package io.statehouse.runtime.model.bedrock;
+
+import com.typesafe.config.Config;
+import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelReply;
+import io.statehouse.runtime.model.ModelRequest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.ProtocolNegotiation;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClientBuilder;
+
+/**
+ * The {@code bedrock} provider: Amazon Bedrock Runtime through the AWS SDK's async client,
+ * ConverseStream by default (text deltas go to the call's sink as they arrive), Converse when the
+ * agent turns streaming off.
+ *
+ * <p>Credentials come from the default AWS chain, the region from the agent ({@code model.region}),
+ * the node ({@code statehouse.models.bedrock.region}) or the default region chain. One client per
+ * region, made on first use, all sharing one HTTP client (HTTP/1.1, enough for Converse and
+ * ConverseStream); a node whose agents never use Bedrock starts none of it.
+ *
+ * <p>The SDK does not retry: {@link BedrockCall} retries throttling, not-ready, 5xx and failed
+ * connections with full-jitter backoff inside the call's budget, and classifies what it gives up on
+ * as a {@link ModelCallException} the turn records.
+ */
+public final class BedrockModelClient implements ModelClient, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BedrockModelClient.class);
+
+  private final BedrockSettings settings;
+  private final AwsCredentialsProvider credentials;
+  private final Map<String, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
+  private volatile SdkAsyncHttpClient http;
+  private volatile ScheduledExecutorService backoff;
+
+  public BedrockModelClient(BedrockSettings settings, AwsCredentialsProvider credentials) {
+    this.settings = settings;
+    this.credentials = credentials;
+  }
+
+  /** The node's provider: {@code statehouse.models.bedrock} and the default credentials chain. */
+  public static BedrockModelClient fromConfig(Config root) {
+    return new BedrockModelClient(
+        BedrockSettings.fromConfig(root), DefaultCredentialsProvider.builder().build());
+  }
+
+  @Override
+  public CompletionStage<ModelReply> converse(ModelRequest request, Consumer<String> deltaSink) {
+    BedrockOptions.Parsed parsed = BedrockOptions.parse(request.model());
+    if (parsed.options().isEmpty()) {
+      // registration checks the same rules: only an agent stored before them gets here
+      return CompletableFuture.failedFuture(
+          new ModelCallException("model_invalid", String.join("; ", parsed.problems()), false));
+    }
+    BedrockOptions options = parsed.options().get();
+    BedrockRuntimeAsyncClient client;
+    try {
+      client = clientFor(options);
+    } catch (ModelCallException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    long deadline = System.nanoTime() + settings.callBudget().toNanos();
+    return new BedrockCall(client, request, options, deltaSink, this, deadline).start();
+  }
+
+  /**
+   * A full-jitter pause before retry number {@code attempt} (1 = the first retry), or null when it
+   * would not end before the call's deadline.
+   */
+  CompletableFuture<Void> pause(int attempt, long deadlineNanos) {
+    long ceiling =
+        Math.min(
+            settings.backoffMax().toMillis(),
+            settings.backoffMin().toMillis() * (1L << Math.min(attempt - 1, 20)));
+    long millis =
+        ThreadLocalRandom.current().nextLong(settings.backoffMin().toMillis(), ceiling + 1);
+    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+    if (millis >= left) {
+      return null;
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    scheduler().schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
+    return done;
+  }
+
+  int maxAttempts() {
+    return settings.maxAttempts();
+  }
+
+  private BedrockRuntimeAsyncClient clientFor(BedrockOptions options) {
+    String region =
+        options.region().or(settings::region).orElseGet(BedrockModelClient::chainRegion);
+    return clients.computeIfAbsent(region, this::newClient);
+  }
+
+  private static String chainRegion() {
+    try {
+      return DefaultAwsRegionProviderChain.builder().build().getRegion().id();
+    } catch (RuntimeException e) {
+      throw new ModelCallException(
+          "model_region",
+          "no AWS region for Bedrock: set model.region on the agent,"
+              + " statehouse.models.bedrock.region on the node, or AWS_REGION",
+          false);
+    }
+  }
+
+  private BedrockRuntimeAsyncClient newClient(String region) {
+    BedrockRuntimeAsyncClientBuilder b =
+        BedrockRuntimeAsyncClient.builder()
+            .region(Region.of(region))
+            .credentialsProvider(credentials)
+            .httpClient(http())
+            // retries are BedrockCall's, with jitter and inside the call's budget
+            .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    settings.endpoint().ifPresent(b::endpointOverride);
+    log.info(
+        "Bedrock client for region {}{}",
+        region,
+        settings.endpoint().map(e -> " at " + e).orElse(""));
+    return b.build();
+  }
+
+  private SdkAsyncHttpClient http() {
+    SdkAsyncHttpClient h = http;
+    if (h == null) {
+      synchronized (this) {
+        if (http == null) {
+          http =
+              NettyNioAsyncHttpClient.builder()
+                  // HTTP/1.1 serves Converse and ConverseStream, over https and over a local http
+                  .protocol(Protocol.HTTP1_1)
+                  .protocolNegotiation(ProtocolNegotiation.ASSUME_PROTOCOL)
+                  .connectionTimeout(settings.connectTimeout())
+                  .readTimeout(settings.readTimeout())
+                  .maxConcurrency(settings.maxConnections())
+                  .build();
+        }
+        h = http;
+      }
+    }
+    return h;
+  }
+
+  private ScheduledExecutorService scheduler() {
+    ScheduledExecutorService s = backoff;
+    if (s == null) {
+      synchronized (this) {
+        if (backoff == null) {
+          backoff =
+              Executors.newSingleThreadScheduledExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "statehouse-bedrock-backoff");
+                    t.setDaemon(true);
+                    return t;
+                  });
+        }
+        s = backoff;
+      }
+    }
+    return s;
+  }
+
+  /** The cause a future failed with, unwrapped from the completion wrappers. */
+  static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while (c instanceof CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  /** The remaining budget of a call, at least a millisecond. */
+  static Duration remaining(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(BedrockRuntimeAsyncClient::close);
+    clients.clear();
+    if (http != null) {
+      http.close();
+    }
+    if (backoff != null) {
+      backoff.shutdownNow();
+    }
+  }
+}
