@@ -1,5 +1,6 @@
 package io.statehouse.api.dto;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +25,7 @@ import io.statehouse.runtime.session.Turn;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,14 +67,17 @@ public final class Views {
       LimitsView limits) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  /** {@code options}: the provider's other settings, as registered (null when none). */
+  /**
+   * {@code options}: the provider's other settings, rendered beside {@code provider} and {@code id}
+   * as the agent was registered (e.g. bedrock's {@code region}).
+   */
   public record ModelView(
       String provider,
       String id,
       Long latencyMs,
       Boolean loop,
       List<StepView> script,
-      JsonNode options) {}
+      @JsonAnyGetter Map<String, JsonNode> options) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record StepView(String text, List<CallView> toolCalls) {}
@@ -242,6 +247,14 @@ public final class Views {
             t.http().notApplied().stream().sorted().toList()));
   }
 
+  private static Map<String, JsonNode> options(JsonNode options) {
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    if (options != null) {
+      options.properties().forEach(e -> out.put(e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+
   public static AgentView agent(AgentSpec a) {
     List<StepView> script =
         a.model().script().isEmpty()
@@ -267,7 +280,7 @@ public final class Views {
             a.model().latencyMs(),
             scripted ? a.model().loop() : null,
             script,
-            a.model().options()),
+            options(a.model().options())),
         a.tools(),
         List.of(),
         new LimitsView(

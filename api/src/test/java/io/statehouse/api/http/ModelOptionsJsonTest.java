@@ -38,6 +38,19 @@ class ModelOptionsJsonTest {
   }
 
   @Test
+  void theAgentViewShowsTheOptionsWhereTheyWereSent() throws Exception {
+    AgentSpec a =
+        agent(
+            "{\"provider\":\"bedrock\",\"id\":\"anthropic.claude-3-haiku-20240307-v1:0\","
+                + "\"region\":\"us-west-2\",\"maxTokens\":300}");
+    com.fasterxml.jackson.databind.JsonNode model =
+        ApiJson.WRITER.valueToTree(io.statehouse.api.dto.Views.agent(a)).get("model");
+    assertEquals("us-west-2", model.get("region").textValue());
+    assertEquals(300, model.get("maxTokens").intValue());
+    assertEquals(null, model.get("options"), "flat, as registered");
+  }
+
+  @Test
   void aMisspelledBedrockOptionIsA400ThatNamesIt() {
     ApiError e =
         assertThrows(

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -45,17 +46,19 @@ public record BedrockOptions(
   /** Options or the problems that prevent them, each naming its field. */
   public record Parsed(Optional<BedrockOptions> options, List<String> problems) {}
 
+  // sorted: error messages list them in a stable order
   private static final Set<String> KNOWN =
-      Set.of(
-          "region",
-          "maxTokens",
-          "temperature",
-          "topP",
-          "stopSequences",
-          "additionalFields",
-          "guardrail",
-          "promptCache",
-          "streaming");
+      new TreeSet<>(
+          Set.of(
+              "region",
+              "maxTokens",
+              "temperature",
+              "topP",
+              "stopSequences",
+              "additionalFields",
+              "guardrail",
+              "promptCache",
+              "streaming"));
   // model ids (anthropic.claude-3-haiku-20240307-v1:0), inference profiles (us.x.y-v1:0), ARNs
   private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._:/+-]{1,2048}");
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
