@@ -7,6 +7,7 @@ import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -36,8 +38,9 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClientB
  * agent turns streaming off.
  *
  * <p>Credentials come from the default AWS chain, the region from the agent ({@code model.region}),
- * the node ({@code statehouse.models.bedrock.region}) or the default region chain. One client per
- * region, made on first use, all sharing one HTTP client (HTTP/1.1, enough for Converse and
+ * the node ({@code statehouse.models.bedrock.region}) or the default region chain, looked up once
+ * off the caller's thread (it may wait on the instance metadata service). One client per region,
+ * made on first use, all sharing one HTTP client (HTTP/1.1, enough for Converse and
  * ConverseStream); a node whose agents never use Bedrock starts none of it.
  *
  * <p>The SDK does not retry: {@link BedrockCall} retries throttling, not-ready, 5xx and failed
@@ -52,10 +55,25 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
   private final Map<String, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
   private volatile SdkAsyncHttpClient http;
   private volatile ScheduledExecutorService backoff;
+  private final Supplier<Optional<String>> defaultRegion;
+  // the default chain's answer, once looked up; null until then
+  private volatile CompletableFuture<Optional<String>> chainRegion;
 
   public BedrockModelClient(BedrockSettings settings, AwsCredentialsProvider credentials) {
+    this(settings, credentials, BedrockModelClient::lookUpRegion);
+  }
+
+  /**
+   * {@code defaultRegion}: the region of agents and nodes that name none, looked up once, off the
+   * caller's thread (the default AWS chain may ask the instance metadata service and wait).
+   */
+  BedrockModelClient(
+      BedrockSettings settings,
+      AwsCredentialsProvider credentials,
+      Supplier<Optional<String>> defaultRegion) {
     this.settings = settings;
     this.credentials = credentials;
+    this.defaultRegion = defaultRegion;
   }
 
   /** The node's provider: {@code statehouse.models.bedrock} and the default credentials chain. */
@@ -73,14 +91,37 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
           new ModelCallException("model_invalid", String.join("; ", parsed.problems()), false));
     }
     BedrockOptions options = parsed.options().get();
-    BedrockRuntimeAsyncClient client;
-    try {
-      client = clientFor(options);
-    } catch (ModelCallException e) {
-      return CompletableFuture.failedFuture(e);
-    }
     long deadline = System.nanoTime() + settings.callBudget().toNanos();
-    return new BedrockCall(client, request, options, deltaSink, this, deadline).start();
+    Optional<String> named = options.region().or(settings::region);
+    CompletableFuture<Optional<String>> region =
+        named.isPresent() ? CompletableFuture.completedFuture(named) : chainRegion();
+    return region.thenCompose(
+        r -> {
+          if (r.isEmpty()) {
+            return CompletableFuture.failedFuture(
+                new ModelCallException(
+                    "model_region",
+                    "no AWS region for Bedrock: set model.region on the agent,"
+                        + " statehouse.models.bedrock.region on the node, or AWS_REGION",
+                    false));
+          }
+          BedrockRuntimeAsyncClient client = clients.computeIfAbsent(r.get(), this::newClient);
+          return new BedrockCall(client, request, options, deltaSink, this, deadline).start();
+        });
+  }
+
+  /** The default chain's region, looked up on first need on the backoff thread, then kept. */
+  private CompletableFuture<Optional<String>> chainRegion() {
+    CompletableFuture<Optional<String>> r = chainRegion;
+    if (r == null) {
+      synchronized (this) {
+        if (chainRegion == null) {
+          chainRegion = CompletableFuture.supplyAsync(defaultRegion, scheduler());
+        }
+        r = chainRegion;
+      }
+    }
+    return r;
   }
 
   /**
@@ -107,21 +148,11 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
     return settings.maxAttempts();
   }
 
-  private BedrockRuntimeAsyncClient clientFor(BedrockOptions options) {
-    String region =
-        options.region().or(settings::region).orElseGet(BedrockModelClient::chainRegion);
-    return clients.computeIfAbsent(region, this::newClient);
-  }
-
-  private static String chainRegion() {
+  private static Optional<String> lookUpRegion() {
     try {
-      return DefaultAwsRegionProviderChain.builder().build().getRegion().id();
+      return Optional.of(DefaultAwsRegionProviderChain.builder().build().getRegion().id());
     } catch (RuntimeException e) {
-      throw new ModelCallException(
-          "model_region",
-          "no AWS region for Bedrock: set model.region on the agent,"
-              + " statehouse.models.bedrock.region on the node, or AWS_REGION",
-          false);
+      return Optional.empty();
     }
   }
 

@@ -235,6 +235,54 @@ class BedrockModelClientTest {
   }
 
   @Test
+  void theDefaultRegionIsLookedUpOnceAndNeverOnTheCallersThread() throws Exception {
+    BedrockSettings noRegion =
+        new BedrockSettings(
+            Optional.empty(),
+            Optional.of(fake.endpoint()),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            8,
+            4,
+            Duration.ofMillis(5),
+            Duration.ofMillis(40),
+            Duration.ofSeconds(20));
+    java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (BedrockModelClient c =
+        new BedrockModelClient(
+            noRegion,
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")),
+            () -> {
+              lookups.incrementAndGet();
+              try {
+                // like the instance metadata service, slow to answer that there is no region
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return Optional.empty();
+            })) {
+      var first = c.converse(request(null), d -> {}).toCompletableFuture();
+      var second = c.converse(request(null), d -> {}).toCompletableFuture();
+      assertFalse(first.isDone(), "the caller returned while the lookup waits");
+      release.countDown();
+      for (var call : List.of(first, second)) {
+        ExecutionException e =
+            assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+        assertEquals(
+            "model_region", assertInstanceOf(ModelCallException.class, e.getCause()).code());
+      }
+      c.converse(request(null), d -> {})
+          .toCompletableFuture()
+          .handle((r, e) -> null)
+          .get(10, TimeUnit.SECONDS);
+      assertEquals(1, lookups.get());
+    }
+  }
+
+  @Test
   void missingCredentialsFailAtOnceWithAClearError() throws Exception {
     try (BedrockModelClient noCredentials =
         new BedrockModelClient(
