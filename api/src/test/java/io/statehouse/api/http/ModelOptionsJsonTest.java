@@ -1,6 +1,7 @@
 package io.statehouse.api.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,6 +63,21 @@ class ModelOptionsJsonTest {
     assertEquals(400, e.status().intValue());
     assertTrue(e.getMessage().contains("model.maxToken is not an option"), e.getMessage());
     assertTrue(e.getMessage().contains("model.temperature"), e.getMessage());
+  }
+
+  @Test
+  void awsCredentialsCannotBeStoredAsModelOptionsAndTheRefusalNeverQuotesThem() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                agent(
+                    "{\"provider\":\"bedrock\",\"id\":\"anthropic.claude-3-haiku-20240307-v1:0\","
+                        + "\"accessKeyId\":\"AKIAEXAMPLEKEY12345\","
+                        + "\"secretAccessKey\":\"wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY\"}"));
+    assertTrue(e.getMessage().contains("model.secretAccessKey is not an option"), e.getMessage());
+    assertFalse(e.getMessage().contains("AKIAEXAMPLEKEY12345"), e.getMessage());
+    assertFalse(e.getMessage().contains("wJalrXUtnFEMI"), e.getMessage());
   }
 
   @Test
