@@ -70,7 +70,12 @@ final class SessionEffects {
       return;
     }
     ModelRequest request =
-        new ModelRequest(s.agent().model(), s.agent().instructions(), forModel(s), descriptors(s));
+        new ModelRequest(
+            s.agent().model(),
+            s.agent().instructions(),
+            forModel(s),
+            descriptors(s),
+            id.tenant());
     CompletionStage<ModelReply> call;
     try {
       call =
