@@ -9,6 +9,7 @@ import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.identity.ToolTokenClaims;
 import io.statehouse.runtime.identity.ToolTokens;
 import io.statehouse.runtime.model.ModelClients;
+import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.bedrock.BedrockModelClient;
 import io.statehouse.runtime.model.bedrock.BedrockOptions;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
@@ -26,6 +27,7 @@ import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
+import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -140,7 +142,8 @@ public final class StatehouseRuntime {
                 ScriptedModelClient.PROVIDER,
                 new ScriptedModelClient(),
                 BedrockOptions.PROVIDER,
-                BedrockModelClient.fromConfig(config))),
+                BedrockModelClient.fromConfig(config)),
+            Prices.fromConfig(config)),
         HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config, keys)),
         new ArgumentValidator(),
         directory,
@@ -148,7 +151,8 @@ public final class StatehouseRuntime {
         Clock.systemUTC(),
         new PolicyGate(new CelPolicyEngine(PolicySettings.fromConfig(config))),
         ApprovalQueue.NONE,
-        new GuardrailCache(GuardrailSettings.fromConfig(config)));
+        new GuardrailCache(GuardrailSettings.fromConfig(config)),
+        UsageLedger.NONE);
   }
 
   /**

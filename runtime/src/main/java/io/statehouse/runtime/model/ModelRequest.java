@@ -23,7 +23,10 @@ public record ModelRequest(
   }
 
   public ModelRequest(
-      ModelSpec model, String instructions, List<ChatMessage> messages, List<ToolDescriptor> tools) {
+      ModelSpec model,
+      String instructions,
+      List<ChatMessage> messages,
+      List<ToolDescriptor> tools) {
     this(model, instructions, messages, tools, null);
   }
 }

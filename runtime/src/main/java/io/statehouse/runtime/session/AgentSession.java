@@ -11,6 +11,7 @@ import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalLoss;
 import io.statehouse.runtime.journal.JournalStatus.Unavailable;
 import io.statehouse.runtime.model.ModelReply;
+import io.statehouse.runtime.model.StopReason;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.policy.guardrail.DenyMatch;
@@ -206,7 +207,8 @@ public final class AgentSession
       String errorCode,
       String errorMessage,
       Usage usage,
-      List<PendingDecision> decisions)
+      List<PendingDecision> decisions,
+      String stopReason)
       implements CborSerializable {}
 
   /**
@@ -375,6 +377,8 @@ public final class AgentSession
                     state, lastSequenceNumber(context) + (state.broken() ? 1 : 0));
                 // repairs queue entries (and their deadlines) a crash may have left behind
                 effects.recordTurnApprovals(state, lastSequenceNumber(context));
+                // and usage figures a crash may have left unreported
+                effects.recordUsage(state, lastSequenceNumber(context));
               }
               if (state.hasWorkInFlight()) {
                 context.getSelf().tell(new Resume());
@@ -734,24 +738,33 @@ public final class AgentSession
                   + blocked.get().reason()));
       return persistAndDrive(s, b);
     }
+    StopReason stop = StopReason.of(reply.stopReason());
+    // a refused or cut answer never runs tools: a cut tool use may carry half its input
+    List<ToolUse> asked =
+        stop.providerRefused() || stop == StopReason.MAX_TOKENS ? List.of() : reply.toolUses();
     List<ToolUse> uses =
-        Turns.withUniqueIds(reply.toolUses()).stream()
+        Turns.withUniqueIds(asked).stream()
             .map(
                 u ->
                     guardrails.redacts(Stage.JOURNAL) && u.input() != null
                         ? new ToolUse(u.id(), u.name(), guardrails.redact(u.input(), Stage.JOURNAL))
                         : u)
             .toList();
+    String text = reply.text() == null ? null : guardrails.redact(reply.text(), Stage.JOURNAL);
     b.add(
         new ModelReplied(
             b.meta("model"),
             turn.turnId(),
             c.step(),
-            reply.text() == null ? null : guardrails.redact(reply.text(), Stage.JOURNAL),
+            text,
             uses,
             reply.stopReason(),
             reply.usage()));
-    if (uses.isEmpty()) {
+    Optional<TurnFailed> ended =
+        endedByStopReason(b, turn.turnId(), stop, text, reply.wantsTools());
+    if (ended.isPresent()) {
+      b.add(ended.get());
+    } else if (uses.isEmpty()) {
       b.add(
           new TurnCompleted(
               b.meta("runtime"),
@@ -768,6 +781,42 @@ public final class AgentSession
       }
     }
     return persistAndDrive(s, b);
+  }
+
+  /**
+   * The turn's end when the provider refused to answer (its guardrail intervened, its filter caught
+   * the output) or the answer was cut at maxTokens while asking for tools; empty otherwise. A cut
+   * answer without tool uses completes the turn: its text is kept, and the turn's stop reason says
+   * it was cut.
+   */
+  private static Optional<TurnFailed> endedByStopReason(
+      EventBatch b, String turnId, StopReason stop, String text, boolean askedForTools) {
+    String code;
+    String message;
+    if (stop == StopReason.GUARDRAIL_INTERVENED) {
+      code = "guardrail_intervened";
+      message = "the model provider's guardrail intervened" + quoted(text);
+    } else if (stop == StopReason.CONTENT_FILTERED) {
+      code = "content_filtered";
+      message = "the model provider's content filter stopped the answer" + quoted(text);
+    } else if (stop == StopReason.MAX_TOKENS && askedForTools) {
+      code = "max_tokens";
+      message =
+          "the model's answer reached its maxTokens while asking for tools; no tool was run (raise"
+              + " model.maxTokens)";
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(new TurnFailed(b.meta("runtime"), turnId, code, message));
+  }
+
+  /** The provider's own words, shortened, after a colon; nothing when there are none. */
+  private static String quoted(String text) {
+    if (text == null || text.isBlank()) {
+      return "";
+    }
+    String t = text.strip();
+    return ": " + (t.length() > 300 ? t.substring(0, 300) + "…" : t);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onToolFinished(SessionState s, ToolFinished c) {
@@ -898,6 +947,8 @@ public final class AgentSession
     long seq = lastSequenceNumber(context);
     if (b.events().stream().anyMatch(AgentSession::changesListing)) {
       effects.recordListing(state, seq);
+      // usage is reported at the same moments: a turn's end, or its wait for a human
+      effects.recordUsage(state, seq);
     }
     effects.recordApprovals(before, state, b.events(), seq);
     if (b.callsModel()) {
@@ -1040,7 +1091,8 @@ public final class AgentSession
   // ------------------------------------------------------------------------------------
 
   private EventBatch batch(SessionState s) {
-    return new EventBatch(s, deps.clock().instant(), deps.settings().idempotencyKeyTurns());
+    return new EventBatch(
+        s, deps.clock().instant(), deps.settings().idempotencyKeyTurns(), deps.models().prices());
   }
 
   private <R> ReplyEffect<SessionEvent, SessionState> reject(Request<R> request, Rejection why) {

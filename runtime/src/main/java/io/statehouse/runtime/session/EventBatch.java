@@ -1,12 +1,13 @@
 package io.statehouse.runtime.session;
 
 import io.statehouse.runtime.audit.AuditChain;
-import io.statehouse.runtime.catalog.Limits;
+import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.session.SessionEvent.ModelCallStarted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The events one command persists, built in order against the state they lead to. Each event's
@@ -17,16 +18,21 @@ import java.util.List;
 final class EventBatch {
   private final Instant at;
   private final int turnsKept;
+  private final Prices prices;
   private final List<SessionEvent> events = new ArrayList<>();
   private final List<String> toolsToStart = new ArrayList<>();
   private SessionState state;
   private boolean callsModel;
 
-  /** {@code turnsKept}: how many finished turns the state remembers, as in the event handler. */
-  EventBatch(SessionState state, Instant at, int turnsKept) {
+  /**
+   * {@code turnsKept}: how many finished turns the state remembers, as in the event handler; {@code
+   * prices}: what the limits on spend price the next model call at.
+   */
+  EventBatch(SessionState state, Instant at, int turnsKept, Prices prices) {
     this.state = state;
     this.at = at;
     this.turnsKept = turnsKept;
+    this.prices = prices;
   }
 
   /** Metadata for the next event: chained to the current head. */
@@ -56,31 +62,11 @@ final class EventBatch {
   void nextModelCallOrFail() {
     Turn turn = state.turn();
     int step = turn.modelCalls() + 1;
-    Limits limits = state.agent().limits();
-    String breach = null;
-    String code = null;
-    if (step > limits.maxStepsPerTurn()) {
-      code = "max_steps_exceeded";
-      breach = "the turn reached maxStepsPerTurn (" + limits.maxStepsPerTurn() + " model calls)";
-    } else if (limits.maxTokensPerSession() > 0
-        && state.usage().totalTokens() >= limits.maxTokensPerSession()) {
-      code = "token_limit_exceeded";
-      breach =
-          "the session used "
-              + state.usage().totalTokens()
-              + " tokens of maxTokensPerSession "
-              + limits.maxTokensPerSession();
-    } else if (limits.maxCostUsd() != null
-        && state.usage().costUsd().compareTo(limits.maxCostUsd()) >= 0) {
-      code = "cost_limit_exceeded";
-      breach =
-          "the session spent "
-              + state.usage().costUsd()
-              + " USD of maxCostUsd "
-              + limits.maxCostUsd();
-    }
-    if (code != null) {
-      add(new TurnFailed(meta("runtime"), turn.turnId(), code, breach));
+    Optional<CallBudget.Breach> breach = CallBudget.check(state, step, prices);
+    if (breach.isPresent()) {
+      add(
+          new TurnFailed(
+              meta("runtime"), turn.turnId(), breach.get().code(), breach.get().message()));
     } else {
       add(new ModelCallStarted(meta("runtime"), turn.turnId(), step));
       callsModel = true;

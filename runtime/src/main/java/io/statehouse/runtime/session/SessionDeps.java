@@ -6,11 +6,12 @@ import io.statehouse.runtime.model.ModelClients;
 import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.tool.ToolExecutor;
+import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 
 /**
  * What a session needs from its node: models, a way to run tools, the gate that decides tool calls
- * (policies), the read models its list entry and approvals go to, settings and a clock.
+ * (policies), the read models its list entry, approvals and usage go to, settings and a clock.
  */
 public record SessionDeps(
     ModelClients models,
@@ -21,7 +22,8 @@ public record SessionDeps(
     Clock clock,
     ToolGate gate,
     ApprovalQueue approvals,
-    GuardrailCache guardrails) {
+    GuardrailCache guardrails,
+    UsageLedger usage) {
 
   /** Without policies or an approval queue (behaviour tests, benchmarks). */
   public SessionDeps(
@@ -40,16 +42,31 @@ public record SessionDeps(
         clock,
         ToolGate.ALLOW_ALL,
         ApprovalQueue.NONE,
-        new GuardrailCache(GuardrailSettings.fromConfig(ConfigFactory.load())));
+        new GuardrailCache(GuardrailSettings.fromConfig(ConfigFactory.load())),
+        UsageLedger.NONE);
   }
 
   public SessionDeps withGate(ToolGate newGate) {
     return new SessionDeps(
-        models, tools, validator, directory, settings, clock, newGate, approvals, guardrails);
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        newGate,
+        approvals,
+        guardrails,
+        usage);
   }
 
   public SessionDeps withApprovals(ApprovalQueue queue) {
     return new SessionDeps(
-        models, tools, validator, directory, settings, clock, gate, queue, guardrails);
+        models, tools, validator, directory, settings, clock, gate, queue, guardrails, usage);
+  }
+
+  public SessionDeps withUsage(UsageLedger ledger) {
+    return new SessionDeps(
+        models, tools, validator, directory, settings, clock, gate, approvals, guardrails, ledger);
   }
 }

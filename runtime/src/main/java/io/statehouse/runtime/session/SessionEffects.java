@@ -2,6 +2,7 @@ package io.statehouse.runtime.session;
 
 import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.approval.ApprovalQueue.Status;
+import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelCallException;
@@ -18,10 +19,14 @@ import io.statehouse.runtime.session.AgentSession.ModelFailed;
 import io.statehouse.runtime.session.AgentSession.ModelResponded;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolInvocation;
+import io.statehouse.runtime.usage.UsageLedger;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +44,8 @@ final class SessionEffects {
   private final SessionId id;
   private final SessionDeps deps;
   private final ActorRef<ToolCall.Finished> toolReplies;
+  // the daily usage this incarnation reported last, so unchanged days are not written again
+  private final Map<LocalDate, DailyUsage> usageReported = new HashMap<>();
 
   SessionEffects(
       ActorContext<Command> context,
@@ -69,13 +76,9 @@ final class SessionEffects {
                   false));
       return;
     }
+    ModelSpec spec = s.agent().model();
     ModelRequest request =
-        new ModelRequest(
-            s.agent().model(),
-            s.agent().instructions(),
-            forModel(s),
-            descriptors(s),
-            id.tenant());
+        new ModelRequest(spec, s.agent().instructions(), forModel(s), descriptors(s), id.tenant());
     CompletionStage<ModelReply> call;
     try {
       call =
@@ -92,7 +95,7 @@ final class SessionEffects {
         call,
         (reply, error) -> {
           if (error == null) {
-            return new ModelResponded(turnId, step, reply);
+            return new ModelResponded(turnId, step, deps.models().prices().priced(spec, reply));
           }
           Throwable cause = rootCause(error);
           if (cause instanceof ModelCallException m) {
@@ -120,6 +123,32 @@ final class SessionEffects {
     String name =
         "tool-" + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8) + "-r" + call.round();
     context.spawn(ToolCall.create(first, deps.tools(), toolReplies), name);
+  }
+
+  /**
+   * Reports each day's usage that changed since this incarnation last reported it: today's, and the
+   * day before's final figure when a turn ran over midnight.
+   */
+  void recordUsage(SessionState s, long sequenceNr) {
+    for (DailyUsage day : s.usageByDay()) {
+      if (day.equals(usageReported.get(day.day()))) {
+        continue;
+      }
+      deps.usage()
+          .record(
+              id,
+              new UsageLedger.Entry(
+                  id.id(),
+                  s.agent().name(),
+                  s.agent().model().provider(),
+                  s.agent().model().id(),
+                  day.day(),
+                  day.modelCalls(),
+                  day.usage()),
+              sequenceNr);
+      usageReported.put(day.day(), day);
+    }
+    usageReported.keySet().removeIf(d -> s.usageByDay().stream().noneMatch(u -> u.day().equals(d)));
   }
 
   /** Records the session's list entry as of event {@code sequenceNr}. */

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -56,6 +57,9 @@ import org.pcollections.TreePVector;
  * @param events how many events were applied (the sequence number of the last one, while the
  *     session is not broken): recovery compares it with the journal's, so that a snapshot older
  *     than its place in the journal is not taken for the present
+ * @param usageByDay what the model calls used on the last {@value #USAGE_DAYS_KEPT} days with
+ *     calls, oldest first, for the tenant's usage report (empty in snapshots taken before it was
+ *     kept)
  */
 public record SessionState(
     String sessionId,
@@ -75,8 +79,15 @@ public record SessionState(
     JournalBreak journalBreak,
     List<String> decided,
     boolean keyed,
-    long events)
+    long events,
+    List<DailyUsage> usageByDay)
     implements CborSerializable {
+
+  /**
+   * Days of usage kept: today's, and the day before, whose final figure a turn running over
+   * midnight may not have reported yet.
+   */
+  public static final int USAGE_DAYS_KEPT = 2;
 
   /**
    * How many finished turns are remembered for idempotent replays and late waits by default ({@code
@@ -107,6 +118,7 @@ public record SessionState(
     usage = usage == null ? Usage.ZERO : usage;
     auditHead = auditHead == null ? AuditChain.GENESIS : auditHead;
     decided = decided == null ? List.of() : List.copyOf(decided);
+    usageByDay = usageByDay == null ? List.of() : List.copyOf(usageByDay);
   }
 
   public static SessionState empty() {
@@ -128,7 +140,8 @@ public record SessionState(
         null,
         List.of(),
         false,
-        0);
+        0,
+        List.of());
   }
 
   public boolean exists() {
@@ -320,8 +333,9 @@ public record SessionState(
               .map(u -> ToolCallState.requested(u.id(), u.name(), u.input()))
               .toList();
       return next.message(ChatMessage.assistant(e.text(), e.toolUses()))
-          .turn(turn.withModelReplied(calls, e.usage()))
-          .usage(usage.plus(e.usage()));
+          .turn(turn.withModelReplied(calls, e.usage(), e.stopReason()))
+          .usage(usage.plus(e.usage()))
+          .spent(DailyUsage.dayOf(e.meta().at()), e.usage());
     }
     if (event instanceof ToolCallStarted e) {
       return next.turn(turn.withCall(e.callId(), c -> c.running(e.idempotencyKey(), e.round())));
@@ -394,7 +408,8 @@ public record SessionState(
                   null,
                   e.usage(),
                   e.meta().at(),
-                  requestHash(lastUserMessage())));
+                  requestHash(lastUserMessage()),
+                  turn.stopReason()));
     }
     if (event instanceof TurnFailed e) {
       return next.answerOpenToolUses(e.message())
@@ -409,7 +424,8 @@ public record SessionState(
                   e.message(),
                   turn.usage(),
                   e.meta().at(),
-                  requestHash(lastUserMessage())));
+                  requestHash(lastUserMessage()),
+                  turn.stopReason()));
     }
     if (event instanceof SessionClosed) {
       return next.closed();
@@ -448,6 +464,7 @@ public record SessionState(
     private List<String> decided;
     private boolean keyed;
     private long events;
+    private List<DailyUsage> usageByDay;
     private final int turnsKept;
 
     Next(SessionState s, int turnsKept) {
@@ -470,6 +487,7 @@ public record SessionState(
       decided = s.decided;
       keyed = s.keyed;
       events = s.events;
+      usageByDay = s.usageByDay;
     }
 
     Next created(SessionCreated e) {
@@ -495,6 +513,20 @@ public record SessionState(
 
     Next usage(Usage u) {
       usage = u;
+      return this;
+    }
+
+    /** Adds a model call's usage to {@code day}'s, keeping {@value #USAGE_DAYS_KEPT} days. */
+    Next spent(LocalDate day, Usage call) {
+      List<DailyUsage> days = new ArrayList<>(usageByDay);
+      DailyUsage last = days.isEmpty() ? null : days.get(days.size() - 1);
+      if (last != null && last.day().equals(day)) {
+        days.set(days.size() - 1, last.plus(call));
+      } else {
+        days.add(new DailyUsage(day, 0, Usage.ZERO).plus(call));
+      }
+      days.subList(0, Math.max(0, days.size() - USAGE_DAYS_KEPT)).clear();
+      usageByDay = days;
       return this;
     }
 
@@ -601,7 +633,8 @@ public record SessionState(
           journalBreak,
           decided,
           keyed,
-          events);
+          events,
+          usageByDay);
     }
   }
 }

@@ -10,8 +10,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * The turn in progress: who started it (actor and roles), how many model calls it made, whether one
- * is in flight, the tool calls of its latest step, and the queue entries of the approvals and
- * unknown outcomes decided during it.
+ * is in flight, the tool calls of its latest step, the queue entries of the approvals and unknown
+ * outcomes decided during it, and why the model stopped its latest answer ({@code stopReason}, wire
+ * form; null before the first answer and in turns stored before it was kept).
  */
 public record Turn(
     String turnId,
@@ -23,7 +24,8 @@ public record Turn(
     List<ToolCallState> calls,
     Usage usage,
     List<String> startedByRoles,
-    List<ApprovalQueue.Entry> decided)
+    List<ApprovalQueue.Entry> decided,
+    String stopReason)
     implements CborSerializable {
 
   public Turn {
@@ -34,7 +36,7 @@ public record Turn(
   }
 
   static Turn start(String turnId, String key, String by, List<String> roles, Instant at) {
-    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO, roles, List.of());
+    return new Turn(turnId, key, by, at, 0, false, List.of(), Usage.ZERO, roles, List.of(), null);
   }
 
   /** Every call of the latest step has a final outcome (and there was at least one). */
@@ -82,10 +84,11 @@ public record Turn(
         List.of(),
         usage,
         startedByRoles,
-        decided);
+        decided,
+        stopReason);
   }
 
-  Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage) {
+  Turn withModelReplied(List<ToolCallState> newCalls, Usage callUsage, String newStopReason) {
     return new Turn(
         turnId,
         idempotencyKey,
@@ -96,7 +99,8 @@ public record Turn(
         newCalls,
         usage.plus(callUsage),
         startedByRoles,
-        decided);
+        decided,
+        newStopReason);
   }
 
   Turn withCall(String callId, UnaryOperator<ToolCallState> change) {
@@ -112,7 +116,8 @@ public record Turn(
         updated,
         usage,
         startedByRoles,
-        decided);
+        decided,
+        stopReason);
   }
 
   /**
@@ -132,6 +137,7 @@ public record Turn(
         calls,
         usage,
         startedByRoles,
-        all);
+        all,
+        stopReason);
   }
 }

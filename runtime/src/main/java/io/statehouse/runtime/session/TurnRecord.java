@@ -10,6 +10,8 @@ import java.time.Instant;
  *
  * @param requestHash SHA-256 of the message that started the turn, so a key reused for another
  *     message is refused; null in records written before it was kept
+ * @param stopReason why the model stopped its last answer of the turn (wire form, e.g. {@code
+ *     max_tokens}); null when the turn ended without one and in records written before it was kept
  */
 public record TurnRecord(
     String turnId,
@@ -20,5 +22,6 @@ public record TurnRecord(
     String errorMessage,
     Usage usage,
     Instant endedAt,
-    String requestHash)
+    String requestHash,
+    String stopReason)
     implements CborSerializable {}

@@ -44,7 +44,8 @@ final class Turns {
                             List.of(Role.APPROVER.wire(), Role.OPERATOR.wire()),
                             null))
                 .toList();
-        return new TurnOutcome(turnId, "needs_decision", null, null, null, turn.usage(), decisions);
+        return new TurnOutcome(
+            turnId, "needs_decision", null, null, null, turn.usage(), decisions, turn.stopReason());
       }
       if (turn.anyCallAwaitingApproval() && turn.quiescent()) {
         List<PendingDecision> approvals =
@@ -62,9 +63,17 @@ final class Turns {
                             c.approval().expiresAt()))
                 .toList();
         return new TurnOutcome(
-            turnId, "awaiting_approval", null, null, null, turn.usage(), approvals);
+            turnId,
+            "awaiting_approval",
+            null,
+            null,
+            null,
+            turn.usage(),
+            approvals,
+            turn.stopReason());
       }
-      return new TurnOutcome(turnId, "running", null, null, null, turn.usage(), List.of());
+      return new TurnOutcome(
+          turnId, "running", null, null, null, turn.usage(), List.of(), turn.stopReason());
     }
     return s.finishedTurn(turnId)
         .map(
@@ -76,7 +85,8 @@ final class Turns {
                     r.errorCode(),
                     r.errorMessage(),
                     r.usage(),
-                    List.of()))
+                    List.of(),
+                    r.stopReason()))
         .orElse(null);
   }
 
