@@ -19,6 +19,7 @@ import io.statehouse.persistence.cassandra.launcher.CassandraSettings;
 import io.statehouse.persistence.cassandra.launcher.EmbeddedCassandra;
 import io.statehouse.persistence.cassandra.readside.CassandraApprovalQueue;
 import io.statehouse.persistence.cassandra.readside.CassandraSessionDirectory;
+import io.statehouse.persistence.cassandra.readside.CassandraUsageLedger;
 import io.statehouse.persistence.cassandra.readside.ReadSideSchema;
 import io.statehouse.persistence.cassandra.readside.ReadSideSettings;
 import io.statehouse.runtime.StatehouseRuntime;
@@ -27,6 +28,7 @@ import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -129,13 +131,15 @@ public final class StatehouseNode implements AutoCloseable {
       }
       SessionDirectory directory = new CassandraSessionDirectory(session, readSide);
       CassandraApprovalQueue approvalQueue = new CassandraApprovalQueue(session, readSide);
+      UsageLedger usageLedger = new CassandraUsageLedger(session, readSide, system);
       JournalSessionExistence sessionExistence =
           new JournalSessionExistence(journalCql, JournalSessionExistence.Settings.fromConfig(cfg));
       // the keys that sign tool calls' identity tokens and are published at /.well-known/jwks.json
       NodeKeys nodeKeys = NodeKeys.fromConfig(cfg);
       SessionDeps deps =
           StatehouseRuntime.defaultDeps(cfg, directory, system, nodeKeys)
-              .withApprovals(approvalQueue);
+              .withApprovals(approvalQueue)
+              .withUsage(usageLedger);
       StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
 
       ApiKeys keys = ApiKeys.fromConfig(cfg);
@@ -169,6 +173,7 @@ public final class StatehouseNode implements AutoCloseable {
               events,
               system,
               approvalQueue,
+              usageLedger,
               sessionExistence,
               // audit exports end with a head signed by the same key, verifiable with the JWKS
               nodeKeys::signDetached,

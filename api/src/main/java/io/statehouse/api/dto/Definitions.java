@@ -21,6 +21,7 @@ import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.bedrock.BedrockOptions;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.policy.CelPolicyEngine;
@@ -65,6 +66,7 @@ public final class Definitions {
   private final Duration defaultTimeout;
   private final RetryPolicy defaultRetry;
   private final Set<String> providers;
+  private final Prices prices;
   private final PolicyEngine policyEngine;
   private final GuardrailSettings guardrailSettings;
   private final EgressPolicy egress;
@@ -90,7 +92,9 @@ public final class Definitions {
             limits.getLong("max-tokens-per-session"),
             limits.getIsNull("max-cost-usd")
                 ? null
-                : new BigDecimal(limits.getString("max-cost-usd")));
+                : new BigDecimal(limits.getString("max-cost-usd")),
+            limits.getLong("max-tokens-per-turn"));
+    this.prices = Prices.fromConfig(config);
     this.defaultTimeout = agents.getDuration("default-tool-timeout");
     Config retry = agents.getConfig("default-retry");
     this.defaultRetry =
@@ -367,6 +371,15 @@ public final class Definitions {
     }
     GuardrailSpec guardrails = guardrails(d.guardrails(), problems);
     Limits limits = limits(d.limits(), problems);
+    if (model != null && limits.maxCostUsd() != null && prices.of(model).isEmpty()) {
+      problems.add(
+          "limits.maxCostUsd needs a price for "
+              + model.provider()
+              + " model "
+              + model.id()
+              + ", and this node has none: add it under statehouse.models.prices (docs/models.md,"
+              + " Pricing)");
+    }
     fail(problems);
     return new AgentSpec(
         name,
@@ -577,6 +590,8 @@ public final class Definitions {
             ? defaultLimits.maxTokensPerSession()
             : l.maxTokensPerSession();
     BigDecimal cost = l.maxCostUsd() == null ? defaultLimits.maxCostUsd() : l.maxCostUsd();
+    long turnTokens =
+        l.maxTokensPerTurn() == null ? defaultLimits.maxTokensPerTurn() : l.maxTokensPerTurn();
     boolean ok = true;
     if (steps < 1 || steps > 1000) {
       problems.add("limits.maxStepsPerTurn must be between 1 and 1000");
@@ -586,11 +601,15 @@ public final class Definitions {
       problems.add("limits.maxTokensPerSession must not be negative (0 means no bound)");
       ok = false;
     }
+    if (turnTokens < 0) {
+      problems.add("limits.maxTokensPerTurn must not be negative (0 means no bound)");
+      ok = false;
+    }
     if (cost != null && cost.signum() < 0) {
       problems.add("limits.maxCostUsd must not be negative");
       ok = false;
     }
-    return ok ? new Limits(steps, tokens, cost) : defaultLimits;
+    return ok ? new Limits(steps, tokens, cost, turnTokens) : defaultLimits;
   }
 
   private static Duration duration(

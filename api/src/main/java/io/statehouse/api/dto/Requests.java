@@ -62,7 +62,10 @@ public final class Requests {
   public record ScriptedCallDefinition(String name, JsonNode input) {}
 
   public record LimitsDefinition(
-      Integer maxStepsPerTurn, Long maxTokensPerSession, BigDecimal maxCostUsd) {}
+      Integer maxStepsPerTurn,
+      Long maxTokensPerSession,
+      BigDecimal maxCostUsd,
+      Long maxTokensPerTurn) {}
 
   /** {@code POST /v1/sessions}. */
   public record CreateSession(String agent, Map<String, String> metadata) {}

@@ -24,6 +24,7 @@ import io.statehouse.runtime.session.ToolCallState;
 import io.statehouse.runtime.session.Turn;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,11 @@ public final class Views {
 
   public record CallView(String name, JsonNode input) {}
 
-  public record LimitsView(int maxStepsPerTurn, long maxTokensPerSession, BigDecimal maxCostUsd) {}
+  public record LimitsView(
+      int maxStepsPerTurn,
+      long maxTokensPerSession,
+      long maxTokensPerTurn,
+      BigDecimal maxCostUsd) {}
 
   public record CatalogView<T>(List<T> items) {}
 
@@ -162,7 +167,31 @@ public final class Views {
 
   public record ApprovalQueueView(List<QueuedApprovalView> approvals, String next) {}
 
-  public record UsageView(long inputTokens, long outputTokens, BigDecimal costUsd) {}
+  /**
+   * Tokens and cost: {@code inputTokens} read at full price, {@code cacheReadTokens} and {@code
+   * cacheWriteTokens} served from or written to a provider's prompt cache, {@code totalTokens} all
+   * of them with the output.
+   */
+  public record UsageView(
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long totalTokens,
+      BigDecimal costUsd) {}
+
+  /** {@code GET /v1/usage}: one row per group in key order, and their sum. */
+  public record UsageReportView(
+      String tenant,
+      String groupBy,
+      LocalDate from,
+      LocalDate to,
+      List<UsageGroupView> groups,
+      UsageGroupView total) {}
+
+  /** A usage report's row: an agent, a model ({@code provider:id}) or a day; null for the total. */
+  public record UsageGroupView(
+      @JsonInclude(JsonInclude.Include.NON_NULL) String key, long modelCalls, UsageView usage) {}
 
   public record TurnResultView(
       String turnId,
@@ -170,7 +199,8 @@ public final class Views {
       String output,
       List<ApprovalView> approvals,
       UsageView usage,
-      @JsonInclude(JsonInclude.Include.NON_NULL) ErrorView error) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) ErrorView error,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String stopReason) {}
 
   public record RunningTurnView(String turnId, String status) {}
 
@@ -286,6 +316,7 @@ public final class Views {
         new LimitsView(
             a.limits().maxStepsPerTurn(),
             a.limits().maxTokensPerSession(),
+            a.limits().maxTokensPerTurn(),
             a.limits().maxCostUsd()));
   }
 
@@ -386,14 +417,20 @@ public final class Views {
   }
 
   public static UsageView usage(Usage u) {
-    return new UsageView(u.inputTokens(), u.outputTokens(), u.costUsd());
+    return new UsageView(
+        u.inputTokens(),
+        u.outputTokens(),
+        u.cacheRead(),
+        u.cacheWrite(),
+        u.totalTokens(),
+        u.costUsd());
   }
 
   public static TurnResultView turnResult(TurnOutcome o) {
     List<ApprovalView> approvals = o.decisions().stream().map(Views::approval).toList();
     ErrorView error = o.errorCode() == null ? null : new ErrorView(o.errorCode(), o.errorMessage());
     return new TurnResultView(
-        o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error);
+        o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error, o.stopReason());
   }
 
   private static ApprovalView approval(ToolCallState c) {

@@ -24,6 +24,9 @@ final class Access {
   /** Operations endpoints. */
   static final Role[] OPERATE = {Role.OPERATOR};
 
+  /** What the tenant's model calls used and cost: operations and compliance. */
+  static final Role[] READ_USAGE = {Role.OPERATOR, Role.AUDITOR};
+
   /** Throws 403 unless {@code p} holds one of {@code roles}. */
   static void require(Principal p, String action, Role... roles) {
     if (!p.hasAny(roles)) {

@@ -8,7 +8,9 @@ import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionExistence;
+import io.statehouse.runtime.usage.UsageLedger;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -40,6 +42,7 @@ public final class ApiRoutes extends RouteSupport {
   private final Route extra;
   private final JwksRoute jwks;
   private final ApprovalRoutes approvals;
+  private final UsageRoutes usage;
 
   public ApiRoutes(
       HttpSettings settings,
@@ -52,6 +55,7 @@ public final class ApiRoutes extends RouteSupport {
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system,
       ApprovalQueue approvalQueue,
+      UsageLedger usageLedger,
       SessionExistence existence,
       HeadSigner headSigner,
       Supplier<CompletionStage<Boolean>> ready,
@@ -65,6 +69,7 @@ public final class ApiRoutes extends RouteSupport {
         new SessionRoutes(
             settings, keys, journal, runtime, directory, events, system, existence, headSigner);
     this.approvals = new ApprovalRoutes(this, approvalQueue);
+    this.usage = new UsageRoutes(this, usageLedger, Clock.systemUTC());
     this.ready = ready;
     this.extra = extra;
   }
@@ -87,7 +92,8 @@ public final class ApiRoutes extends RouteSupport {
                                         concat(
                                             catalog.routes(p),
                                             sessions.routes(p),
-                                            approvals.routes(p)))),
+                                            approvals.routes(p),
+                                            usage.routes(p)))),
                         extra)));
   }
 

@@ -231,11 +231,12 @@ class DefinitionsTest {
                         List.of("t", "t"),
                         List.of(Specs.json("{\"tool\":\"t\"}")),
                         null,
-                        new LimitsDefinition(0, -1L, null))));
+                        new LimitsDefinition(0, -1L, null, -5L))));
     String m = e.getMessage();
     assertTrue(m.contains("policies"), m);
     assertTrue(m.contains("listed twice"), m);
     assertTrue(m.contains("maxStepsPerTurn"), m);
     assertTrue(m.contains("maxTokensPerSession"), m);
+    assertTrue(m.contains("maxTokensPerTurn"), m);
   }
 }

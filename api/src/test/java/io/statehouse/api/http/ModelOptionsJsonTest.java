@@ -52,6 +52,29 @@ class ModelOptionsJsonTest {
   }
 
   @Test
+  void aCostLimitOnAModelThisNodeCannotPriceIsA400AndAPricedOneIsAccepted() throws Exception {
+    AgentDefinition unpriced =
+        ApiJson.READER.readValue(
+            "{\"model\":{\"provider\":\"bedrock\",\"id\":\"vendor.unlisted-v1:0\"},"
+                + "\"limits\":{\"maxCostUsd\":5}}",
+            AgentDefinition.class);
+    AgentDefinition priced =
+        ApiJson.READER.readValue(
+            "{\"model\":{\"provider\":\"bedrock\",\"id\":"
+                + "\"us.anthropic.claude-3-5-haiku-20241022-v1:0\",\"maxTokens\":500},"
+                + "\"limits\":{\"maxCostUsd\":5,\"maxTokensPerTurn\":20000}}",
+            AgentDefinition.class);
+
+    ApiError e = assertThrows(ApiError.class, () -> definitions.agent("support", unpriced));
+    AgentSpec ok = definitions.agent("support", priced);
+
+    assertTrue(e.getMessage().contains("limits.maxCostUsd needs a price"), e.getMessage());
+    assertTrue(e.getMessage().contains("vendor.unlisted-v1:0"), e.getMessage());
+    assertEquals(20000, ok.limits().maxTokensPerTurn());
+    assertEquals(0, java.math.BigDecimal.valueOf(5).compareTo(ok.limits().maxCostUsd()));
+  }
+
+  @Test
   void aMisspelledBedrockOptionIsA400ThatNamesIt() {
     ApiError e =
         assertThrows(

@@ -14,6 +14,9 @@ public final class ItKeys {
   public static final String ACME_BOB = "it-acme-bob";
   public static final String GLOBEX_CAROL = "it-globex-carol";
   public static final String GLOBEX_DAN = "it-globex-dan";
+  public static final String ACME_OLGA = "it-acme-olga";
+  public static final String ACME_AUDREY = "it-acme-audrey";
+  public static final String GLOBEX_OTTO = "it-globex-otto";
 
   private ItKeys() {}
 
@@ -37,6 +40,12 @@ public final class ItKeys {
             + entry(GLOBEX_CAROL, "globex", "carol", "developer")
             + ","
             + entry(GLOBEX_DAN, "globex", "dan", "approver")
+            + ","
+            + entry(ACME_OLGA, "acme", "olga", "operator")
+            + ","
+            + entry(ACME_AUDREY, "acme", "audrey", "auditor")
+            + ","
+            + entry(GLOBEX_OTTO, "globex", "otto", "operator")
             + "]\n"
             + "statehouse.identity.generated-keys-file = \""
             + GENERATED_SIGNING_KEYS

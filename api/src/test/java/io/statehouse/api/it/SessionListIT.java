@@ -1,7 +1,10 @@
 package io.statehouse.api.it;
 
 import static io.statehouse.api.it.ItKeys.ACME_ALICE;
+import static io.statehouse.api.it.ItKeys.ACME_AUDREY;
 import static io.statehouse.api.it.ItKeys.ACME_BOB;
+import static io.statehouse.api.it.ItKeys.ACME_OLGA;
+import static io.statehouse.api.it.ItKeys.GLOBEX_OTTO;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@code GET /v1/sessions} is the read side: projected from the journal, filtered and paged. */
+/**
+ * The read sides the sessions feed: {@code GET /v1/sessions} (projected from the journal, filtered
+ * and paged) and {@code GET /v1/usage} (the tenant's model calls, summed).
+ */
 @ExtendWith(CassandraExtension.class)
 class SessionListIT {
   private static final Duration PROJECTION = Duration.ofSeconds(30);
@@ -28,7 +34,13 @@ class SessionListIT {
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
-    node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
+    // the scripted model is priced, so that usage reports carry a cost
+    node =
+        StatehouseNode.start(
+            NodeConfig.full(
+                keyspaces,
+                0,
+                "statehouse.models.prices.scripted { \"*\" { input = 1, output = 2 } }"));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(ACME_ALICE, "quick", Defs.agent("[]", "[" + Defs.text("ok") + "]", true, null));
     api.putAgent(
@@ -108,6 +120,82 @@ class SessionListIT {
     assertEquals(total, all.size(), "the pages together hold every session once");
     assertEquals(all.stream().sorted().toList(), all, "ordered by id");
     assertTrue(rest.path("next").isNull());
+  }
+
+  @Test
+  void theUsageReportSumsTheTenantsCallsByAgentModelAndDayForOperatorsAndAuditorsOnly() {
+    api.putAgent(
+        ACME_ALICE,
+        "metered",
+        Defs.agent("[]", "[" + Defs.text("counted words here") + "]", true, null));
+    String first = api.sessionWithTurns(ACME_ALICE, "metered", "one", "two");
+    String second = api.sessionWithTurns(ACME_ALICE, "metered", "three");
+    long tokens =
+        api.get("/v1/sessions/" + first, ACME_ALICE)
+                .body()
+                .path("usage")
+                .path("totalTokens")
+                .asLong()
+            + api.get("/v1/sessions/" + second, ACME_ALICE)
+                .body()
+                .path("usage")
+                .path("totalTokens")
+                .asLong();
+    assertTrue(tokens > 0);
+
+    Eventually.await(
+        PROJECTION,
+        "the report counts both sessions' three calls",
+        () -> {
+          JsonNode metered = group(api.get("/v1/usage?groupBy=agent", ACME_OLGA).body(), "metered");
+          return metered != null && metered.path("modelCalls").asLong() == 3;
+        });
+    JsonNode byAgent = api.get("/v1/usage?groupBy=agent", ACME_AUDREY).body();
+    JsonNode metered = group(byAgent, "metered");
+    assertEquals(tokens, metered.path("usage").path("totalTokens").asLong());
+    assertTrue(metered.path("usage").path("costUsd").decimalValue().signum() > 0, "priced calls");
+    assertEquals("acme", byAgent.path("tenant").asText());
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    assertEquals(today, byAgent.path("to").asText());
+    assertTrue(
+        byAgent.path("total").path("modelCalls").asLong() >= 3, "the total sums every group");
+    JsonNode byDay =
+        api.get("/v1/usage?groupBy=day&from=" + today + "&to=" + today, ACME_OLGA).body();
+    assertTrue(group(byDay, today).path("modelCalls").asLong() >= 3);
+    JsonNode byModel = api.get("/v1/usage?groupBy=model", ACME_OLGA).body();
+    assertTrue(group(byModel, "scripted").path("modelCalls").asLong() >= 3);
+
+    // a developer may not read it; another tenant's operator sees none of it
+    Api.Response developer = api.get("/v1/usage", ACME_ALICE);
+    assertEquals(403, developer.status());
+    assertEquals("forbidden", developer.errorCode());
+    assertEquals(null, group(api.get("/v1/usage?groupBy=agent", GLOBEX_OTTO).body(), "metered"));
+  }
+
+  @Test
+  void aUsageReportWithABadGroupingOrRangeIsA400ThatSaysWhy() {
+    Api.Response grouping = api.get("/v1/usage?groupBy=tenant", ACME_OLGA);
+    Api.Response backwards = api.get("/v1/usage?from=2026-11-20&to=2026-11-01", ACME_OLGA);
+    Api.Response tooLong = api.get("/v1/usage?from=2020-01-01&to=2026-11-01", ACME_OLGA);
+    Api.Response notADate = api.get("/v1/usage?from=yesterday", ACME_OLGA);
+
+    assertEquals(400, grouping.status());
+    assertTrue(grouping.raw().contains("agent"), grouping.raw());
+    assertEquals(400, backwards.status());
+    assertTrue(backwards.raw().contains("after"), backwards.raw());
+    assertEquals(400, tooLong.status());
+    assertTrue(tooLong.raw().contains("366 days"), tooLong.raw());
+    assertEquals(400, notADate.status());
+    assertTrue(notADate.raw().contains("from"), notADate.raw());
+  }
+
+  private static JsonNode group(JsonNode report, String key) {
+    for (JsonNode g : report.path("groups")) {
+      if (g.path("key").asText().equals(key)) {
+        return g;
+      }
+    }
+    return null;
   }
 
   private static JsonNode find(JsonNode list, String id) {

@@ -56,6 +56,13 @@ public final class ReadSideSchema {
                 + "PRIMARY KEY ((tenant, status), approval_id))",
             "CREATE TABLE IF NOT EXISTS "
                 + ks
+                + ".usage_by_day ("
+                + "tenant text, day date, session_id text, agent text, provider text, model text, "
+                + "model_calls bigint, input_tokens bigint, output_tokens bigint, "
+                + "cache_read_tokens bigint, cache_write_tokens bigint, cost_usd decimal, "
+                + "PRIMARY KEY ((tenant, day), session_id))",
+            "CREATE TABLE IF NOT EXISTS "
+                + ks
                 + ".approval_deadlines ("
                 + "bucket int, expires_at timestamp, tenant text, approval_id text, session_id text, "
                 + "PRIMARY KEY ((bucket), expires_at, tenant, approval_id)) "
