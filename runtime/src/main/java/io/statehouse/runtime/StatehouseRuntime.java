@@ -12,6 +12,8 @@ import io.statehouse.runtime.model.ModelClients;
 import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.bedrock.BedrockModelClient;
 import io.statehouse.runtime.model.bedrock.BedrockOptions;
+import io.statehouse.runtime.model.openai.OpenAiModelClient;
+import io.statehouse.runtime.model.openai.OpenAiOptions;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.policy.CelPolicyEngine;
 import io.statehouse.runtime.policy.PolicySettings;
@@ -25,6 +27,7 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.tool.ToolInvocation;
+import io.statehouse.runtime.tool.egress.EgressGuard;
 import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import io.statehouse.runtime.usage.UsageLedger;
@@ -136,15 +139,19 @@ public final class StatehouseRuntime {
 
   private static SessionDeps defaultDeps(
       Config config, SessionDirectory directory, NodePorts nodePorts, NodeKeys keys) {
+    // one egress guard (and lookup pool) for tool calls and for model servers agents name
+    EgressGuard egress = EgressGuard.fromConfig(config, nodePorts);
     return new SessionDeps(
         new ModelClients(
             Map.of(
                 ScriptedModelClient.PROVIDER,
                 new ScriptedModelClient(),
                 BedrockOptions.PROVIDER,
-                BedrockModelClient.fromConfig(config)),
+                BedrockModelClient.fromConfig(config),
+                OpenAiOptions.PROVIDER,
+                OpenAiModelClient.fromConfig(config, egress)),
             Prices.fromConfig(config)),
-        HttpToolExecutor.fromConfig(config, nodePorts).withIdentity(identity(config, keys)),
+        HttpToolExecutor.fromConfig(config, egress).withIdentity(identity(config, keys)),
         new ArgumentValidator(),
         directory,
         SessionSettings.fromConfig(config),

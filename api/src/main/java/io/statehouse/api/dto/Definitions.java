@@ -23,6 +23,8 @@ import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.bedrock.BedrockOptions;
+import io.statehouse.runtime.model.openai.OpenAiOptions;
+import io.statehouse.runtime.model.openai.OpenAiSettings;
 import io.statehouse.runtime.model.scripted.ScriptedModelClient;
 import io.statehouse.runtime.policy.CelPolicyEngine;
 import io.statehouse.runtime.policy.PolicyEffect;
@@ -67,6 +69,7 @@ public final class Definitions {
   private final RetryPolicy defaultRetry;
   private final Set<String> providers;
   private final Prices prices;
+  private final OpenAiSettings openAi;
   private final PolicyEngine policyEngine;
   private final GuardrailSettings guardrailSettings;
   private final EgressPolicy egress;
@@ -95,6 +98,7 @@ public final class Definitions {
                 : new BigDecimal(limits.getString("max-cost-usd")),
             limits.getLong("max-tokens-per-turn"));
     this.prices = Prices.fromConfig(config);
+    this.openAi = OpenAiSettings.fromConfig(config);
     this.defaultTimeout = agents.getDuration("default-tool-timeout");
     Config retry = agents.getConfig("default-retry");
     this.defaultRetry =
@@ -542,6 +546,8 @@ public final class Definitions {
             m.provider(), m.id(), m.latencyMs(), Boolean.TRUE.equals(m.loop()), script, options);
     if (m.provider().equals(BedrockOptions.PROVIDER)) {
       problems.addAll(BedrockOptions.parse(spec).problems());
+    } else if (m.provider().equals(OpenAiOptions.PROVIDER)) {
+      problems.addAll(OpenAiOptions.parse(spec, openAi).problems());
     } else {
       options
           .fieldNames()

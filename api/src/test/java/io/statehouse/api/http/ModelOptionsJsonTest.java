@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** A model's provider options as a client sends them: JSON, through the API's strict reader. */
 class ModelOptionsJsonTest {
   private final Definitions definitions =
-      new Definitions(ConfigFactory.load(), Set.of("scripted", "bedrock"));
+      new Definitions(ConfigFactory.load(), Set.of("scripted", "bedrock", "openai"));
 
   private AgentSpec agent(String modelJson) throws Exception {
     AgentDefinition d =
@@ -72,6 +72,40 @@ class ModelOptionsJsonTest {
     assertTrue(e.getMessage().contains("vendor.unlisted-v1:0"), e.getMessage());
     assertEquals(20000, ok.limits().maxTokensPerTurn());
     assertEquals(0, java.math.BigDecimal.valueOf(5).compareTo(ok.limits().maxCostUsd()));
+  }
+
+  @Test
+  void anOpenAiAgentMayNameOnlyAKeyTheOperatorListedAndOnlyForItsServer() throws Exception {
+    AgentSpec local =
+        agent(
+            "{\"provider\":\"openai\",\"id\":\"llama3\",\"baseUrl\":"
+                + "\"http://10.0.0.5:11434/v1\",\"maxTokens\":256}");
+    AgentSpec hosted =
+        agent(
+            "{\"provider\":\"openai\",\"id\":\"gpt-4o-mini\",\"baseUrl\":"
+                + "\"https://api.openai.com/v1\",\"apiKeyEnv\":\"OPENAI_API_KEY\"}");
+    // a tenant naming the node's AWS secret, or sending the operator's key to its own server
+    ApiError awsKey =
+        assertThrows(
+            ApiError.class,
+            () ->
+                agent(
+                    "{\"provider\":\"openai\",\"id\":\"m\",\"baseUrl\":"
+                        + "\"https://collector.example/v1\",\"apiKeyEnv\":\"AWS_SECRET_ACCESS_KEY\"}"));
+    ApiError elsewhere =
+        assertThrows(
+            ApiError.class,
+            () ->
+                agent(
+                    "{\"provider\":\"openai\",\"id\":\"m\",\"baseUrl\":"
+                        + "\"https://collector.example/v1\",\"apiKeyEnv\":\"OPENAI_API_KEY\"}"));
+
+    assertEquals("http://10.0.0.5:11434/v1", local.model().options().get("baseUrl").textValue());
+    assertEquals("OPENAI_API_KEY", hosted.model().options().get("apiKeyEnv").textValue());
+    assertEquals(400, awsKey.status().intValue());
+    assertEquals(400, elsewhere.status().intValue());
+    assertTrue(awsKey.getMessage().contains("apiKeyEnv"), awsKey.getMessage());
+    assertTrue(elsewhere.getMessage().contains("apiKeyEnv"), elsewhere.getMessage());
   }
 
   @Test

@@ -120,6 +120,30 @@ public final class EgressPolicy {
     return Optional.empty();
   }
 
+  /**
+   * What no tenant's rules can ever admit, decided without a tenant and without a lookup: a cloud
+   * metadata host name, or a literal IP address (in any spelling) of a metadata service. For
+   * settings checked where no tenant is known, such as a model provider's base URL. Empty when
+   * {@code uri} may be admitted by some tenant's rules.
+   */
+  public static Optional<String> refusedForEveryTenant(URI uri) {
+    String host = HostPattern.normalize(host(uri));
+    if (Restricted.METADATA_HOSTS.contains(host)) {
+      return Optional.of(Restricted.METADATA.why);
+    }
+    for (InetAddress a : IpLiterals.hostCandidates(host)) {
+      List<InetAddress> forms = new ArrayList<>(2);
+      forms.add(a);
+      IpLiterals.embeddedIpv4(a).ifPresent(forms::add);
+      for (InetAddress f : forms) {
+        if (Restricted.of(f).filter(r -> r.kind() == Restricted.METADATA).isPresent()) {
+          return Optional.of(Restricted.METADATA.why);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
   private Optional<String> beforeLookup(EgressRules rules, URI uri) {
     String scheme = uri.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {

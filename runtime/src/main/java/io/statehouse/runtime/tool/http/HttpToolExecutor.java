@@ -87,11 +87,16 @@ public final class HttpToolExecutor implements ToolExecutor {
    * statehouse.secrets}; {@code nodePorts} are the ports no tool may call.
    */
   public static HttpToolExecutor fromConfig(Config config, NodePorts nodePorts) {
+    return fromConfig(config, EgressGuard.fromConfig(config, nodePorts));
+  }
+
+  /** As {@link #fromConfig(Config, NodePorts)}, checking calls with {@code egress}. */
+  public static HttpToolExecutor fromConfig(Config config, EgressGuard egress) {
     Config tools = config.getConfig("statehouse.tools");
     return new HttpToolExecutor(
         tools.getDuration("connect-timeout"),
         (int) tools.getMemorySize("max-result-size").toBytes(),
-        EgressGuard.fromConfig(config, nodePorts),
+        egress,
         SecretResolver.fromConfig(config));
   }
 
