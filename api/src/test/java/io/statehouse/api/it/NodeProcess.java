@@ -29,6 +29,13 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(String name, Config overrides, int httpPort, Duration readyWithin)
       throws IOException {
+    return start(name, overrides, httpPort, readyWithin, List.of());
+  }
+
+  /** As {@link #start(String, Config, int, Duration)}, with {@code jvmArgs} such as -D flags. */
+  public static NodeProcess start(
+      String name, Config overrides, int httpPort, Duration readyWithin, List<String> jvmArgs)
+      throws IOException {
     Path dir = Path.of("target", "it-nodes").toAbsolutePath();
     Files.createDirectories(dir);
     Path conf = dir.resolve(name + ".conf");
@@ -40,8 +47,9 @@ public final class NodeProcess implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process process =
         new ProcessBuilder(
-                List.of(
+                command(
                     java,
+                    jvmArgs,
                     "-Xmx512m",
                     "-cp",
                     System.getProperty("java.class.path"),
@@ -72,6 +80,14 @@ public final class NodeProcess implements AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  private static List<String> command(String java, List<String> jvmArgs, String... rest) {
+    List<String> all = new java.util.ArrayList<>();
+    all.add(java);
+    all.addAll(jvmArgs);
+    all.addAll(List.of(rest));
+    return all;
   }
 
   /** SIGKILL: no shutdown hook, no handoff, nothing flushed. */

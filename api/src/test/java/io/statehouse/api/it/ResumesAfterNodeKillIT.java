@@ -10,6 +10,8 @@ import com.typesafe.config.Config;
 import io.statehouse.persistence.cassandra.launcher.FreePorts;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+import io.statehouse.runtime.model.bedrock.FakeBedrock;
+import io.statehouse.runtime.model.bedrock.FakeBedrock.Reply;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import java.time.Duration;
@@ -31,7 +33,12 @@ class ResumesAfterNodeKillIT {
   private static final Duration RESUME = Duration.ofSeconds(90);
   private static final long SLOW_TOOL_MS = 4_000;
 
+  /** The default AWS credentials chain of the node reads these; nothing here is real. */
+  private static final List<String> AWS_TEST_CREDENTIALS =
+      List.of("-Daws.accessKeyId=AKIDLOCALTEST", "-Daws.secretAccessKey=local-test-secret");
+
   private static LocalHttpServer tools;
+  private static FakeBedrock bedrock;
   private static int httpPort;
   private static Config overrides;
   private static JournalProbe journal;
@@ -43,8 +50,15 @@ class ResumesAfterNodeKillIT {
         new LocalHttpServer()
             .on("/report", (ex, body) -> slowly(ex, "{\"report\":\"Q3 up 12%\"}"))
             .on("/payment", (ex, body) -> slowly(ex, "{\"paid\":true}"));
+    bedrock = FakeBedrock.start();
     httpPort = FreePorts.pick(1)[0];
-    overrides = NodeConfig.overrides(keyspaces, httpPort, "");
+    overrides =
+        NodeConfig.overrides(
+            keyspaces,
+            httpPort,
+            "statehouse.models.bedrock { region = us-east-1, endpoint = \""
+                + bedrock.endpoint()
+                + "\" }");
     journal = new JournalProbe(keyspaces);
     api = new Api("127.0.0.1", httpPort);
   }
@@ -52,6 +66,7 @@ class ResumesAfterNodeKillIT {
   @AfterAll
   static void tearDown() {
     tools.close();
+    bedrock.close();
     journal.close();
   }
 
@@ -85,26 +100,34 @@ class ResumesAfterNodeKillIT {
     return new SessionId("acme", id);
   }
 
+  /**
+   * A Bedrock answer is streaming when the node dies: nothing of it is recorded, and the node that
+   * takes over calls the model again with the same conversation, by itself.
+   */
   @Test
-  void aModelCallInFlightIsIssuedAgainAfterSigkillAndTheTurnCompletesWithoutAnyRequest()
+  void aBedrockCallKilledMidStreamIsIssuedAgainWithTheSameConversationAndTheTurnCompletes()
       throws Exception {
+    bedrock.enqueue(Reply.text("An answer that the crash cuts off half way").stallAfter(4));
     SessionId session;
-    try (NodeProcess first = NodeProcess.start("model-first", overrides, httpPort, NODE_START)) {
+    try (NodeProcess first =
+        NodeProcess.start("stream-first", overrides, httpPort, NODE_START, AWS_TEST_CREDENTIALS)) {
       api.putAgent(
           ACME_ALICE,
-          "slow-thinker",
-          Defs.agent("[]", "[" + Defs.text("Thought it through.") + "]", false, 6_000L));
-      session = startTurn("slow-thinker");
-      assertEquals(
-          1, journal.count(session, "ModelCallStarted"), "the call is recorded before it is made");
+          "streamer",
+          "{\"instructions\":\"Answer.\",\"model\":{\"provider\":\"bedrock\","
+              + "\"id\":\"test.streamer-v1:0\",\"maxTokens\":100}}");
+      session = startTurn("streamer");
+      Eventually.await(
+          Duration.ofSeconds(30), "the answer is streaming", () -> bedrock.requestCount() == 1);
       Thread.sleep(1_000);
       first.kill();
     }
     assertFalse(
-        journal.eventTypes(session).contains("ModelReplied"),
-        "killed while the model was thinking");
+        journal.eventTypes(session).contains("ModelReplied"), "killed while the answer streamed");
+    bedrock.enqueue(Reply.text("The whole answer."));
 
-    try (NodeProcess second = NodeProcess.start("model-second", overrides, httpPort, NODE_START)) {
+    try (NodeProcess second =
+        NodeProcess.start("stream-second", overrides, httpPort, NODE_START, AWS_TEST_CREDENTIALS)) {
       Eventually.await(
           RESUME,
           "the turn completes after the restart",
@@ -116,11 +139,17 @@ class ResumesAfterNodeKillIT {
           journal.count(session, "ModelCallStarted"),
           "the same step is resumed, not recorded again");
       assertEquals(1, journal.count(session, "ModelReplied"));
+      List<FakeBedrock.Recorded> calls = bedrock.requests();
+      assertEquals(2, calls.size());
+      assertEquals("converse-stream", calls.get(1).operation());
+      assertEquals(
+          calls.get(0).body().path("messages"),
+          calls.get(1).body().path("messages"),
+          "the resumed call sends the same conversation");
       JsonNode state = api.get("/v1/sessions/" + session.id(), ACME_ALICE).body();
       assertEquals("idle", state.path("status").asText());
       JsonNode messages = state.path("messages");
-      assertEquals(
-          "Thought it through.", messages.get(messages.size() - 1).path("content").asText());
+      assertEquals("The whole answer.", messages.get(messages.size() - 1).path("content").asText());
     }
   }
 
