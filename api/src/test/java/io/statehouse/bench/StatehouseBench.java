@@ -44,7 +44,9 @@ import java.util.stream.Stream;
  * node that has run for a while is what the figures describe. The last section, {@link
  * CommitLogComparison}, takes {@code commitlog=batch,group,periodic}, {@code
  * commitlogSessions=1,16} and {@code commitlogWarmup=60}. {@code policy=on} adds {@link PolicyCost}
- * (before Cassandra starts); {@code policy=only} runs just that.
+ * (before Cassandra starts); {@code policy=only} runs just that. {@code models=on} adds {@link
+ * ModelPathBench}: the Bedrock path against the scripted model, and prompt caching's saving; {@code
+ * models=only} runs just that (after the JIT warm-up).
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -72,6 +74,10 @@ public final class StatehouseBench {
       System.out.println("\n==== Statehouse benchmark: policies ====");
       PolicyCost.run(200_000, 100_000).forEach(line -> System.out.println("  " + line));
       System.out.println("  " + IdentityCost.run(5_000, 5_000));
+      System.exit(0);
+    }
+    if (stringArg(args, "models", "off").equals("only")) {
+      modelsOnly(args, duration, warmup, sessionCounts);
       System.exit(0);
     }
     CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
@@ -173,6 +179,18 @@ public final class StatehouseBench {
                 TurnLoad.run(prepare(node, tools), AGENT, 1, warmup, duration, cassandra.pid())));
       }
 
+      // models=on: the Bedrock path against the scripted model, and what prompt caching saves
+      if (stringArg(args, "models", "off").equals("on")) {
+        ModelPathBench.run(
+            keyspaces(cassandra, "bench_models"),
+            tools,
+            sessionCounts,
+            warmup,
+            duration,
+            cassandra.pid(),
+            figure);
+      }
+
       // (b) plain sequential writes of a journal write's size (a write holds two events on average)
       int writeBytes = (int) Math.round(eventBytes * 2);
       // as many plain writes as the journal made in the single-session run
@@ -227,6 +245,39 @@ public final class StatehouseBench {
     report.forEach(line -> System.out.println("  " + line));
     System.out.println();
     System.exit(0);
+  }
+
+  /** {@code models=only}: the {@link ModelPathBench} section alone, after the usual JIT warm-up. */
+  private static void modelsOnly(
+      String[] args, Duration duration, Duration warmup, List<Integer> sessionCounts)
+      throws Exception {
+    CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
+    List<String> report = new ArrayList<>();
+    report.add("command: " + commandLine(args));
+    Consumer<String> figure = line -> report.add(withMode(commitLog, line));
+    try (RunningCassandra cassandra = startCassandra("bench-cassandra", commitLog);
+        LocalHttpServer tools = echoTools()) {
+      try (StatehouseNode node =
+          StatehouseNode.start(NodeConfig.full(keyspaces(cassandra, "bench_a"), 0, ""))) {
+        TurnLoad.run(
+            prepare(node, tools),
+            AGENT,
+            16,
+            Duration.ZERO,
+            Duration.ofSeconds(intArg(args, "jitWarmup", 180)),
+            cassandra.pid());
+      }
+      ModelPathBench.run(
+          keyspaces(cassandra, "bench_models"),
+          tools,
+          sessionCounts,
+          warmup,
+          duration,
+          cassandra.pid(),
+          figure);
+    }
+    System.out.println("\n==== Statehouse benchmark: models ====");
+    report.forEach(line -> System.out.println("  " + line));
   }
 
   /**

@@ -9,12 +9,12 @@ import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
-import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.policy.PolicyRule;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -52,6 +52,19 @@ public final class DemoContent {
 
   public static void register(
       StatehouseRuntime runtime, Config config, int httpPort, Duration within) throws Exception {
+    DemoModel model =
+        DemoModel.choose(
+            config.getString("statehouse.demo.model"),
+            config.getString("statehouse.models.bedrock.region"),
+            System::getenv,
+            Path.of(System.getProperty("user.home")));
+    if (!model.scripted()) {
+      log.info(
+          "demo agents run on {} model {} (statehouse.demo.model / STATEHOUSE_DEMO_MODEL;"
+              + " 'scripted' for the offline model)",
+          model.provider(),
+          model.id());
+    }
     String base = "http://127.0.0.1:" + httpPort + "/demo/tools/";
     List<ToolSpec> tools =
         List.of(
@@ -82,6 +95,7 @@ public final class DemoContent {
     List<AgentSpec> agents =
         List.of(
             agent(
+                model,
                 "weather-assistant",
                 "Answers questions about the weather",
                 List.of("weather"),
@@ -91,12 +105,14 @@ public final class DemoContent {
                     null,
                     null)),
             agent(
+                model,
                 "refund-agent",
                 "Issues refunds",
                 List.of("issue_refund"),
                 step(null, "issue_refund", "{\"orderId\":\"A-1001\",\"amountEur\":25}"),
                 step("The refund for order A-1001 is issued.", null, null)),
             agent(
+                    model,
                     "approved-refunds",
                     "Issues refunds; refunds above 100 EUR wait for an approver",
                     List.of("issue_refund"),
@@ -112,6 +128,7 @@ public final class DemoContent {
                             Duration.ofHours(72))),
                     null),
             agent(
+                model,
                 "report-agent",
                 "Builds reports slowly (try killing the node mid-call)",
                 List.of("build_report"),
@@ -194,13 +211,15 @@ public final class DemoContent {
   }
 
   private static AgentSpec agent(
-      String name, String description, List<String> tools, ScriptStep... script) {
+      DemoModel model, String name, String description, List<String> tools, ScriptStep... script) {
     return new AgentSpec(
         name,
         0,
         description,
-        "You are a demo agent. Call your tool, then answer.",
-        new ModelSpec("scripted", null, null, true, List.of(script)),
+        "You are a demo agent of Statehouse. "
+            + description
+            + ". Call your tool when the question needs it, then answer in one or two sentences.",
+        model.spec(List.of(script)),
         tools,
         new Limits(8, 0, null));
   }

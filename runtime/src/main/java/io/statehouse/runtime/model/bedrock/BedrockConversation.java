@@ -40,8 +40,11 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
  *       ended first) gets an error result saying so.
  * </ul>
  *
- * <p>With {@code promptCache}, cache points go after the system prompt, after the tools and after
- * the last message of the previous turn, so a long session's history is read from the cache.
+ * <p>With {@code promptCache}, cache points go after the system prompt, after the tools, after the
+ * last message of the previous call's request (the history up to the model's last answer: it was
+ * cached by that call, so this one reads it) and after this request's last message (cached for the
+ * next call, which reads it). Four points, Bedrock's most per request. A long session thus pays
+ * full price only for what each call adds.
  */
 final class BedrockConversation {
   static final String NO_RESULT = "no result: the turn ended before this call finished";
@@ -88,35 +91,31 @@ final class BedrockConversation {
   /** The messages, following Converse's rules (see the class comment). */
   static List<Message> messages(ModelRequest request, boolean promptCache) {
     List<Draft> drafts = new ArrayList<>();
-    Draft previousTurnEnd = null;
     for (ChatMessage m : request.messages()) {
       Draft d = draft(m);
       if (d.blocks.isEmpty()) {
         continue;
       }
       Draft last = drafts.isEmpty() ? null : drafts.get(drafts.size() - 1);
-      boolean turnStarts = m.role() == ChatMessage.Role.USER && m.text() != null;
       if (last != null && last.role == d.role) {
-        // e.g. the results of a failed turn's calls, then the user's next text: one message, the
-        // results first; the previous turn then ends with the message before it
+        // e.g. the results of a failed turn's calls, then the user's next text: one message
         last.blocks.addAll(d.blocks);
         last.toolUses.addAll(d.toolUses);
         last.answered.addAll(d.answered);
-        if (turnStarts) {
-          previousTurnEnd = drafts.size() >= 2 ? drafts.get(drafts.size() - 2) : null;
-        }
       } else {
-        if (turnStarts) {
-          previousTurnEnd = last;
-        }
         drafts.add(d);
       }
     }
     answerEveryToolUse(drafts);
-    List<Message> out = new ArrayList<>(drafts.size());
+    // the end of this request, which the next call reads, and the end of the previous call's
+    // request (the message before the model's last answer), which this call reads
+    int n = drafts.size();
+    Draft end = n >= 1 ? drafts.get(n - 1) : null;
+    Draft previousEnd = n >= 3 ? drafts.get(n - 3) : null;
+    List<Message> out = new ArrayList<>(n);
     for (Draft d : drafts) {
       List<ContentBlock> blocks = new ArrayList<>(d.blocks);
-      if (promptCache && d == previousTurnEnd) {
+      if (promptCache && (d == end || d == previousEnd)) {
         blocks.add(ContentBlock.fromCachePoint(CACHE_POINT));
       }
       out.add(Message.builder().role(d.role).content(blocks).build());

@@ -106,7 +106,7 @@ class BedrockConversationTest {
   }
 
   @Test
-  void promptCacheMarksSystemToolsAndTheEndOfThePreviousTurn() {
+  void promptCacheMarksSystemToolsTheEndOfThePreviousCallsRequestAndTheEndOfThisOne() {
     ModelRequest r =
         request(
             ChatMessage.user("first"),
@@ -115,12 +115,13 @@ class BedrockConversationTest {
             ChatMessage.assistant(null, List.of(LOOKUP)),
             ChatMessage.toolResults(List.of(new ToolResultBlock("tu_1", "ok", false))));
     List<Message> ms = BedrockConversation.messages(r, true);
-    // the previous turn ended with the assistant's "one": the cache point closes that message
-    List<ContentBlock> endOfPrevious = ms.get(1).content();
-    assertNotNull(endOfPrevious.get(endOfPrevious.size() - 1).cachePoint());
+    // the previous call sent everything up to "second" and cached it; this call ends with the
+    // tool result, cached for the next call
+    assertNotNull(last(ms.get(2).content()).cachePoint());
+    assertNotNull(last(ms.get(4).content()).cachePoint());
     long points =
         ms.stream().flatMap(m -> m.content().stream()).filter(c -> c.cachePoint() != null).count();
-    assertEquals(1, points);
+    assertEquals(2, points);
     assertNotNull(BedrockConversation.system(r, true).get(1).cachePoint());
     var tools = BedrockConversation.tools(r, true).orElseThrow().tools();
     assertNotNull(tools.get(tools.size() - 1).cachePoint());
@@ -128,5 +129,17 @@ class BedrockConversationTest {
         BedrockConversation.messages(r, false).stream()
             .flatMap(m -> m.content().stream())
             .noneMatch(c -> c.cachePoint() != null));
+  }
+
+  @Test
+  void theFirstCallOfASessionCachesOnlyItsOwnEnd() {
+    List<Message> ms = BedrockConversation.messages(request(ChatMessage.user("first")), true);
+
+    assertEquals(1, ms.size());
+    assertNotNull(last(ms.get(0).content()).cachePoint());
+  }
+
+  private static ContentBlock last(List<ContentBlock> blocks) {
+    return blocks.get(blocks.size() - 1);
   }
 }

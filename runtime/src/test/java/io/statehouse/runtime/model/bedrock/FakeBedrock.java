@@ -116,6 +116,11 @@ public final class FakeBedrock implements AutoCloseable {
   private final ExecutorService executor;
   private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong requestCount =
+      new java.util.concurrent.atomic.AtomicLong();
+  // off for load runs: each recorded body holds a whole conversation, and a long run keeps
+  // thousands of them
+  private volatile boolean recording = true;
   private final PromptCache cache = new PromptCache();
   private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -165,8 +170,18 @@ public final class FakeBedrock implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /** Every request received, recorded or not. */
   public int requestCount() {
-    return requests.size();
+    return (int) requestCount.get();
+  }
+
+  /**
+   * Stops keeping requests for {@link #requests()} (counted still): for load runs, where thousands
+   * of recorded conversations would fill the heap.
+   */
+  public FakeBedrock withoutRecording() {
+    recording = false;
+    return this;
   }
 
   /** Stops the server; stalled and delayed answers drop their connections. */
@@ -202,7 +217,10 @@ public final class FakeBedrock implements AutoCloseable {
     }
     String operation = path[3];
     String modelId = URLDecoder.decode(path[2], StandardCharsets.UTF_8);
-    requests.add(new Recorded(operation, modelId, body, headersOf(exchange.getRequestHeaders())));
+    requestCount.incrementAndGet();
+    if (recording) {
+      requests.add(new Recorded(operation, modelId, body, headersOf(exchange.getRequestHeaders())));
+    }
 
     Reply reply = replies.poll();
     if (reply == null) {

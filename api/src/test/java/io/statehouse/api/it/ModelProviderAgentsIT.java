@@ -13,6 +13,7 @@ import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.bedrock.FakeBedrock;
 import io.statehouse.runtime.model.bedrock.FakeBedrock.Recorded;
 import io.statehouse.runtime.model.bedrock.FakeBedrock.Reply;
+import io.statehouse.runtime.model.openai.FakeOpenAi;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Agents on Bedrock, end to end: a node whose Bedrock provider is the real AWS SDK pointed at a
- * local endpoint speaking the Converse wire format ({@link FakeBedrock}), a real Cassandra, HTTP
- * tools. Assertions read what the SDK actually sent and what the session recorded.
+ * Agents on real providers, end to end: a node whose Bedrock provider is the real AWS SDK pointed
+ * at a local endpoint speaking the Converse wire format ({@link FakeBedrock}), and whose OpenAI
+ * provider talks to a local chat-completions endpoint ({@link FakeOpenAi}); a real Cassandra, HTTP
+ * tools. Assertions read what the providers were actually sent and what the session recorded.
  */
 @ExtendWith(CassandraExtension.class)
-class BedrockAgentIT {
+class ModelProviderAgentsIT {
   static final String MODEL = "test.clerk-model-v1:0";
 
   private static FakeBedrock bedrock;
+  private static FakeOpenAi openai;
   private static LocalHttpServer tools;
   private static StatehouseNode node;
   private static Api api;
@@ -39,6 +42,7 @@ class BedrockAgentIT {
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
     bedrock = FakeBedrock.start();
+    openai = FakeOpenAi.start();
     tools =
         new LocalHttpServer()
             .on(
@@ -65,12 +69,21 @@ class BedrockAgentIT {
     api = new Api("127.0.0.1", node.port());
     api.putTool(ACME_ALICE, "stock", Defs.tool(tools.url("/stock"), true, "5s"));
     api.putAgent(ACME_ALICE, "clerk", agent(",\"tools\":[\"stock\"]"));
+    // an OpenAI-compatible server on the local network, as Ollama or vLLM would be: no key
+    api.putAgent(
+        ACME_ALICE,
+        "local-clerk",
+        "{\"instructions\":\"You are a stock clerk.\",\"model\":{\"provider\":\"openai\","
+            + "\"id\":\"llama3.2\",\"baseUrl\":\""
+            + openai.baseUrl()
+            + "\",\"maxTokens\":200},\"tools\":[\"stock\"]}");
   }
 
   @AfterAll
   static void stop() {
     node.close();
     bedrock.close();
+    openai.close();
     tools.close();
     System.clearProperty("aws.accessKeyId");
     System.clearProperty("aws.secretAccessKey");
@@ -159,6 +172,60 @@ class BedrockAgentIT {
 
   private static long stockCalls() {
     return tools.seen().stream().filter(s -> s.path().equals("/stock")).count();
+  }
+
+  @Test
+  void anOpenAiCompatibleServerStreamingToolCallsSplitAcrossChunksRunsTheSameAgentTurn()
+      throws Exception {
+    openai.enqueue(
+        FakeOpenAi.Reply.text("")
+            .toolCall("call_a", "stock", "{\"q\":\"bolts\"}")
+            .toolCall("call_b", "stock", "{\"q\":\"nuts\"}")
+            .argumentPieces(3)
+            .interleaved()
+            .splitEvery(7),
+        FakeOpenAi.Reply.text("12 bolts and 12 nuts left.").usage(300, 9, 0));
+    String session = api.openSession(ACME_ALICE, "local-clerk");
+    long stockBefore = stockCalls();
+
+    Api.Response r = turn(session, "How many bolts and nuts?");
+
+    assertEquals("completed", r.text("status"), r.raw());
+    assertEquals("12 bolts and 12 nuts left.", r.text("output"));
+    assertEquals("end_turn", r.text("stopReason"));
+    assertEquals(2, stockCalls() - stockBefore, "both calls, each assembled from its pieces");
+    List<FakeOpenAi.Recorded> sent = openai.requests();
+    JsonNode second = sent.get(sent.size() - 1).body();
+    assertEquals("llama3.2", second.path("model").asText());
+    assertTrue(second.path("stream").asBoolean());
+    assertEquals("system", second.at("/messages/0/role").asText());
+    assertEquals("call_a", second.at("/messages/2/tool_calls/0/id").asText());
+    assertEquals(
+        "nuts",
+        Json.MAPPER
+            .readTree(second.at("/messages/2/tool_calls/1/function/arguments").asText())
+            .path("q")
+            .asText());
+    assertEquals("tool", second.at("/messages/3/role").asText());
+    assertEquals("call_a", second.at("/messages/3/tool_call_id").asText());
+    assertEquals("call_b", second.at("/messages/4/tool_call_id").asText());
+    assertEquals("stock", second.at("/tools/0/function/name").asText());
+    assertTrue(
+        sent.get(sent.size() - 1).header("Authorization").isEmpty(), "no key was configured");
+  }
+
+  @Test
+  void anOpenAiAgentCannotPointTheNodeAtACloudMetadataAddress() {
+    Api.Response r =
+        api.put(
+            "/v1/agents/snoop",
+            ACME_ALICE,
+            "{\"model\":{\"provider\":\"openai\",\"id\":\"m\","
+                + "\"baseUrl\":\"http://169.254.169.254/latest\"}}",
+            "application/json");
+
+    assertEquals(400, r.status(), r.raw());
+    assertTrue(r.raw().contains("baseUrl"), r.raw());
   }
 
   @Test
