@@ -28,6 +28,7 @@ import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.tool.RoutingToolExecutor;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
@@ -141,6 +142,8 @@ public final class StatehouseNode implements AutoCloseable {
               .withApprovals(approvalQueue)
               .withUsage(usageLedger);
       StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
+      // the kinds of tools: MCP servers are reached for discovery, in-process ones named
+      RoutingToolExecutor tools = (RoutingToolExecutor) deps.tools();
 
       ApiKeys keys = ApiKeys.fromConfig(cfg);
       JwtAuthenticator jwts =
@@ -168,7 +171,8 @@ public final class StatehouseNode implements AutoCloseable {
               jwts,
               new JwksRoute(nodeKeys, IdentitySettings.fromConfig(cfg).jwksMaxAge()),
               runtime,
-              new Definitions(cfg, deps.models().providers()),
+              new Definitions(cfg, deps.models().providers()).withBuiltins(tools.builtin().tools()),
+              tools.mcp().clients(),
               directory,
               events,
               system,

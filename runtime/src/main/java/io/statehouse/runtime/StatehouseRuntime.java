@@ -26,10 +26,15 @@ import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionSettings;
 import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.RoutingToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
+import io.statehouse.runtime.tool.builtin.BuiltinToolExecutor;
+import io.statehouse.runtime.tool.builtin.BuiltinTools;
 import io.statehouse.runtime.tool.egress.EgressGuard;
 import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
+import io.statehouse.runtime.tool.mcp.McpClients;
+import io.statehouse.runtime.tool.mcp.McpToolExecutor;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,9 +120,10 @@ public final class StatehouseRuntime {
   }
 
   /**
-   * The dependencies a node uses by default: the scripted model and HTTP tools, from config, and
-   * the directory session list entries go to. The node's own ports, which tools may not call, are
-   * those config names; see the overload taking the actor system for a remoting port of 0.
+   * The dependencies a node uses by default: the models and tools (HTTP, MCP servers, in-process
+   * providers found on the class path) from config, and the directory session list entries go to.
+   * The node's own ports, which tools may not call, are those config names; see the overload taking
+   * the actor system for a remoting port of 0.
    */
   public static SessionDeps defaultDeps(Config config, SessionDirectory directory) {
     return defaultDeps(
@@ -133,14 +139,28 @@ public final class StatehouseRuntime {
   public static SessionDeps defaultDeps(
       Config config, SessionDirectory directory, ActorSystem<?> system, NodeKeys keys) {
     NodePorts ports = NodePorts.fromConfig(config);
-    return defaultDeps(
-        config, directory, ports.withOther(system.address().getPort().orElse(0)), keys);
+    SessionDeps deps =
+        defaultDeps(config, directory, ports.withOther(system.address().getPort().orElse(0)), keys);
+    // MCP server processes stop with the node
+    if (deps.tools() instanceof RoutingToolExecutor tools) {
+      system.getWhenTerminated().thenRun(tools::close);
+    }
+    return deps;
   }
 
   private static SessionDeps defaultDeps(
       Config config, SessionDirectory directory, NodePorts nodePorts, NodeKeys keys) {
     // one egress guard (and lookup pool) for tool calls and for model servers agents name
     EgressGuard egress = EgressGuard.fromConfig(config, nodePorts);
+    ArgumentValidator validator = new ArgumentValidator();
+    java.util.function.Function<ToolInvocation, String> identity = identity(config, keys);
+    // one executor per target kind: HTTP, MCP servers, in-process tools (ToolProvider)
+    RoutingToolExecutor tools =
+        new RoutingToolExecutor(
+            HttpToolExecutor.fromConfig(config, egress).withIdentity(identity),
+            new McpToolExecutor(McpClients.fromConfig(config, egress, validator))
+                .withIdentity(identity),
+            BuiltinToolExecutor.fromConfig(config, BuiltinTools.discover()));
     return new SessionDeps(
         new ModelClients(
             Map.of(
@@ -151,8 +171,8 @@ public final class StatehouseRuntime {
                 OpenAiOptions.PROVIDER,
                 OpenAiModelClient.fromConfig(config, egress)),
             Prices.fromConfig(config)),
-        HttpToolExecutor.fromConfig(config, egress).withIdentity(identity(config, keys)),
-        new ArgumentValidator(),
+        tools,
+        validator,
         directory,
         SessionSettings.fromConfig(config),
         Clock.systemUTC(),

@@ -13,6 +13,7 @@ import io.statehouse.api.dto.Requests.ToolDefinition;
 import io.statehouse.api.http.ApiError;
 import io.statehouse.runtime.Role;
 import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.BuiltinTarget;
 import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
@@ -20,6 +21,7 @@ import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.catalog.ToolTarget;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.bedrock.BedrockOptions;
@@ -35,6 +37,8 @@ import io.statehouse.runtime.policy.guardrail.GuardrailSettings;
 import io.statehouse.runtime.policy.guardrail.GuardrailSpec;
 import io.statehouse.runtime.secret.SecretResolver;
 import io.statehouse.runtime.tool.ArgumentValidator;
+import io.statehouse.runtime.tool.builtin.BuiltinTool;
+import io.statehouse.runtime.tool.builtin.BuiltinTools;
 import io.statehouse.runtime.tool.egress.EgressPolicy;
 import io.statehouse.runtime.tool.egress.NodePorts;
 import java.math.BigDecimal;
@@ -61,7 +65,7 @@ public final class Definitions {
   public static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
 
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
-  private static final Duration MAX_TOOL_TIMEOUT = Duration.ofMinutes(10);
+  static final Duration MAX_TOOL_TIMEOUT = Duration.ofMinutes(10);
   private static final long MAX_LATENCY_MS = 600_000;
 
   private final Limits defaultLimits;
@@ -74,6 +78,7 @@ public final class Definitions {
   private final GuardrailSettings guardrailSettings;
   private final EgressPolicy egress;
   private final SecretResolver secrets;
+  private BuiltinTools builtins = BuiltinTools.none();
 
   private static final int MAX_POLICIES = 100;
 
@@ -109,6 +114,24 @@ public final class Definitions {
     this.providers = Set.copyOf(providers);
   }
 
+  /**
+   * The in-process tools of this node, which {@code builtin} definitions may name. Call once, at
+   * wiring; without it no built-in tool can be registered.
+   */
+  public Definitions withBuiltins(BuiltinTools tools) {
+    this.builtins = tools;
+    return this;
+  }
+
+  /** The node's default timeout of a tool call. */
+  Duration defaultTimeout() {
+    return defaultTimeout;
+  }
+
+  EgressPolicy egress() {
+    return egress;
+  }
+
   public static void checkName(String kind, String name) {
     if (!NAME.matcher(name).matches()) {
       throw ApiError.badRequest(
@@ -129,9 +152,9 @@ public final class Definitions {
     if (d.name() != null && !d.name().equals(name)) {
       problems.add("name '" + d.name() + "' in the body differs from '" + name + "' in the path");
     }
-    if (d.inputSchema() == null) {
+    if (d.inputSchema() == null && d.builtin() == null) {
       problems.add("inputSchema is required (a JSON Schema of the tool's input)");
-    } else {
+    } else if (d.inputSchema() != null) {
       ArgumentValidator.schemaProblems(d.inputSchema())
           .forEach(p -> problems.add("inputSchema: " + p));
       if (!"object".equals(d.inputSchema().path("type").asText())) {
@@ -143,16 +166,22 @@ public final class Definitions {
       problems.add("timeout must be more than 0 and at most 10m");
     }
     RetryPolicy retry = retry(d.retry(), problems);
-    HttpTarget http = null;
+    ToolTarget target = null;
     if (d.mcp() != null) {
-      problems.add("mcp tools are not supported by this version; use http");
+      problems.add(
+          "mcp: register the MCP server with PUT /v1/mcp-servers/{name}; agents then name its"
+              + " tools as <server>__<tool> (GET /v1/mcp-servers/{name}/tools lists them)");
+    } else if (d.builtin() != null && d.http() != null) {
+      problems.add("a tool is http or builtin, not both");
+    } else if (d.builtin() != null) {
+      return builtin(name, d, timeout, retry, problems);
     } else if (d.http() == null) {
       problems.add("http is required: {\"method\": \"POST\", \"url\": \"https://…\"}");
     } else {
-      http = http(tenant, d.http(), problems);
+      target = http(tenant, d.http(), problems);
     }
     fail(problems);
-    return new ToolSpec(
+    return ToolSpec.of(
         name,
         0,
         d.description(),
@@ -160,10 +189,49 @@ public final class Definitions {
         Boolean.TRUE.equals(d.idempotent()),
         timeout,
         retry,
-        http);
+        target);
   }
 
-  private RetryPolicy retry(Requests.RetryDefinition r, List<String> problems) {
+  /**
+   * A built-in tool: provider and tool must be installed on this node. The schema, description and
+   * idempotency are the provider's unless the definition gives them; a definition may not call
+   * idempotent what the provider does not.
+   */
+  private ToolSpec builtin(
+      String name, ToolDefinition d, Duration timeout, RetryPolicy retry, List<String> problems) {
+    Requests.BuiltinDefinition b = d.builtin();
+    Optional<BuiltinTool> tool =
+        b.provider() == null || b.tool() == null
+            ? Optional.empty()
+            : builtins.tool(b.provider(), b.tool());
+    if (tool.isEmpty()) {
+      problems.add(
+          "builtin: no tool '"
+              + b.tool()
+              + "' of provider '"
+              + b.provider()
+              + "' on this node; it has "
+              + builtins.names());
+    } else if (Boolean.TRUE.equals(d.idempotent()) && !tool.get().idempotent()) {
+      problems.add(
+          "idempotent: provider " + b.provider() + " does not declare " + b.tool() + " idempotent");
+    }
+    fail(problems);
+    BuiltinTool t = tool.orElseThrow();
+    // the schema checks in tool() ran on d.inputSchema() only when given; the provider's is checked
+    // when the node starts
+    return ToolSpec.of(
+        name,
+        0,
+        d.description() != null ? d.description() : t.description(),
+        d.inputSchema() != null ? d.inputSchema() : t.inputSchema(),
+        d.idempotent() != null ? d.idempotent() : t.idempotent(),
+        timeout,
+        retry,
+        new BuiltinTarget(b.provider(), b.tool()));
+  }
+
+  RetryPolicy retry(Requests.RetryDefinition r, List<String> problems) {
     if (r == null) {
       return defaultRetry;
     }
@@ -209,7 +277,7 @@ public final class Definitions {
    * may not carry a credential: user info, or a query parameter named like one. The message names
    * the parameter, never its value.
    */
-  private static Optional<String> credentialsIn(URI uri) {
+  static Optional<String> credentialsIn(URI uri) {
     if (uri.getRawUserInfo() != null) {
       return Optional.of(
           "http.url may not carry user info (user:password@): send credentials in a header whose"
@@ -301,7 +369,7 @@ public final class Definitions {
       } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
         problems.add("http.headers: '" + header + "' is not a valid header name");
       } else {
-        HeaderValue value = headerValue(tenant, header, e.getValue(), problems);
+        HeaderValue value = value(tenant, "http.headers." + header, header, e.getValue(), problems);
         if (value != null) {
           headers.put(header, value);
         }
@@ -312,11 +380,13 @@ public final class Definitions {
   }
 
   /**
-   * A header's value: a literal (refused under a credential-like name) or {@code {"secret":
-   * "NAME"}} naming a secret the tenant has. No problem message ever includes a value.
+   * A header's (or a stdio server's environment variable's) value: a literal (refused under a
+   * credential-like name) or {@code {"secret": "NAME"}} naming a secret the tenant has. No problem
+   * message ever includes a value.
+   *
+   * @param at where it is, for messages: {@code http.headers.X-Region}
    */
-  private HeaderValue headerValue(String tenant, String header, JsonNode v, List<String> problems) {
-    String at = "http.headers." + header;
+  HeaderValue value(String tenant, String at, String header, JsonNode v, List<String> problems) {
     if (v != null && v.isObject()) {
       JsonNode name = v.get("secret");
       if (v.size() != 1 || name == null || !name.isTextual()) {
@@ -340,7 +410,7 @@ public final class Definitions {
     }
     String text = v.asText();
     if (!text.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c != 0x7f))) {
-      problems.add(at + " has control characters, which HTTP does not allow");
+      problems.add(at + " has control characters, which are not allowed");
       return null;
     }
     return new HeaderValue.Literal(text);
@@ -618,8 +688,7 @@ public final class Definitions {
     return ok ? new Limits(steps, tokens, cost, turnTokens) : defaultLimits;
   }
 
-  private static Duration duration(
-      String field, String text, Duration fallback, List<String> problems) {
+  static Duration duration(String field, String text, Duration fallback, List<String> problems) {
     if (text == null) {
       return fallback;
     }
@@ -631,7 +700,7 @@ public final class Definitions {
     return d;
   }
 
-  private static void fail(List<String> problems) {
+  static void fail(List<String> problems) {
     if (!problems.isEmpty()) {
       throw ApiError.badRequest(String.join("; ", problems));
     }

@@ -10,7 +10,11 @@ import java.util.Map;
 public final class Requests {
   private Requests() {}
 
-  /** {@code PUT /v1/tools/{name}}. */
+  /**
+   * {@code PUT /v1/tools/{name}}: an HTTP tool ({@code http}) or an in-process one ({@code
+   * builtin}). MCP tools come from {@code PUT /v1/mcp-servers/{name}}; {@code mcp} is refused with
+   * a pointer there.
+   */
   public record ToolDefinition(
       String name,
       String description,
@@ -19,7 +23,47 @@ public final class Requests {
       String timeout,
       RetryDefinition retry,
       HttpDefinition http,
-      JsonNode mcp) {}
+      JsonNode mcp,
+      BuiltinDefinition builtin) {
+    public ToolDefinition(
+        String name,
+        String description,
+        JsonNode inputSchema,
+        Boolean idempotent,
+        String timeout,
+        RetryDefinition retry,
+        HttpDefinition http,
+        JsonNode mcp) {
+      this(name, description, inputSchema, idempotent, timeout, retry, http, mcp, null);
+    }
+  }
+
+  /** A tool of a {@code ToolProvider} installed on the node. */
+  public record BuiltinDefinition(String provider, String tool) {}
+
+  /**
+   * {@code PUT /v1/mcp-servers/{name}}: {@code stdio} or {@code http}; {@code timeout} and {@code
+   * retry} for its tools' calls; {@code toolOptions} by the tool's name on the server.
+   */
+  public record McpServerDefinition(
+      String name,
+      String description,
+      McpStdioDefinition stdio,
+      McpHttpDefinition http,
+      String timeout,
+      RetryDefinition retry,
+      Map<String, McpToolOptionsDefinition> toolOptions) {}
+
+  /**
+   * {@code command}: a name the operator lists in {@code statehouse.mcp.stdio.commands}; {@code
+   * env} values are strings or {@code {"secret": "NAME"}}.
+   */
+  public record McpStdioDefinition(String command, List<String> args, Map<String, JsonNode> env) {}
+
+  /** {@code headers} values are strings or {@code {"secret": "NAME"}}. */
+  public record McpHttpDefinition(String url, Map<String, JsonNode> headers) {}
+
+  public record McpToolOptionsDefinition(Boolean idempotent, String timeout) {}
 
   public record RetryDefinition(Integer maxAttempts, String backoff, String maxBackoff) {}
 

@@ -11,6 +11,10 @@ import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.audit.ChainVerification;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.HeaderValue;
+import io.statehouse.runtime.catalog.HttpTarget;
+import io.statehouse.runtime.catalog.McpConnection;
+import io.statehouse.runtime.catalog.McpServerSpec;
+import io.statehouse.runtime.catalog.McpTool;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ChatMessage;
@@ -38,6 +42,7 @@ public final class Views {
 
   private Views() {}
 
+  /** Exactly one of {@code http} and {@code builtin} is present. */
   public record ToolView(
       String name,
       int version,
@@ -46,7 +51,53 @@ public final class Views {
       boolean idempotent,
       String timeout,
       RetryView retry,
-      HttpView http) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) HttpView http,
+      @JsonInclude(JsonInclude.Include.NON_NULL) BuiltinView builtin) {}
+
+  public record BuiltinView(String provider, String tool) {}
+
+  /**
+   * A registered MCP server. Like headers, literal {@code env} values show as {@code "***"} and
+   * secret references by name; {@code tools} are those it listed when registered.
+   */
+  public record McpServerView(
+      String name,
+      int version,
+      String description,
+      @JsonInclude(JsonInclude.Include.NON_NULL) McpStdioView stdio,
+      @JsonInclude(JsonInclude.Include.NON_NULL) McpHttpView http,
+      String timeout,
+      RetryView retry,
+      Map<String, McpToolOptionsView> toolOptions,
+      List<McpToolView> tools,
+      boolean toolsTruncated) {}
+
+  public record McpStdioView(String command, List<String> args, Map<String, JsonNode> env) {}
+
+  public record McpHttpView(String url, Map<String, JsonNode> headers) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record McpToolOptionsView(Boolean idempotent, String timeout) {}
+
+  /**
+   * A tool of an MCP server: {@code modelName} is what agents name and the model sees, {@code name}
+   * its name on the server; {@code usable} whether an agent may name it now, {@code reason} why
+   * not.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record McpToolView(
+      String modelName,
+      String name,
+      String description,
+      JsonNode inputSchema,
+      JsonNode annotations,
+      boolean idempotent,
+      boolean usable,
+      String reason) {}
+
+  /** {@code GET /v1/mcp-servers/{name}/tools}: what the server lists now. */
+  public record McpToolListView(
+      String server, int version, boolean truncated, List<McpToolView> items) {}
 
   public record RetryView(int maxAttempts, String backoff, String maxBackoff) {}
 
@@ -257,8 +308,6 @@ public final class Views {
   // ---- mapping ----------------------------------------------------------------------------------
 
   public static ToolView tool(ToolSpec t) {
-    Map<String, JsonNode> headers = new TreeMap<>();
-    t.http().headers().forEach((h, v) -> headers.put(h, maskedHeader(v)));
     return new ToolView(
         t.name(),
         t.version(),
@@ -270,11 +319,68 @@ public final class Views {
             t.retry().maxAttempts(),
             Durations.format(t.retry().backoff()),
             Durations.format(t.retry().maxBackoff())),
-        new HttpView(
-            t.http().method(),
-            t.http().url(),
-            headers,
-            t.http().notApplied().stream().sorted().toList()));
+        t.http() == null ? null : http(t.http()),
+        t.builtin() == null ? null : new BuiltinView(t.builtin().provider(), t.builtin().tool()));
+  }
+
+  private static HttpView http(HttpTarget http) {
+    return new HttpView(
+        http.method(),
+        http.url(),
+        masked(http.headers()),
+        http.notApplied().stream().sorted().toList());
+  }
+
+  private static Map<String, JsonNode> masked(Map<String, HeaderValue> values) {
+    Map<String, JsonNode> out = new TreeMap<>();
+    values.forEach((h, v) -> out.put(h, maskedHeader(v)));
+    return out;
+  }
+
+  public static McpServerView mcpServer(McpServerSpec s) {
+    McpConnection c = s.connection();
+    Map<String, McpToolOptionsView> options = new TreeMap<>();
+    s.toolOptions()
+        .forEach(
+            (tool, o) ->
+                options.put(
+                    tool,
+                    new McpToolOptionsView(
+                        o.idempotent(),
+                        o.timeout() == null ? null : Durations.format(o.timeout()))));
+    return new McpServerView(
+        s.name(),
+        s.version(),
+        s.description(),
+        c.stdio() == null
+            ? null
+            : new McpStdioView(c.stdio().command(), c.stdio().args(), masked(c.stdio().env())),
+        c.http() == null ? null : new McpHttpView(c.http().url(), masked(c.http().headers())),
+        Durations.format(s.timeout()),
+        new RetryView(
+            s.retry().maxAttempts(),
+            Durations.format(s.retry().backoff()),
+            Durations.format(s.retry().maxBackoff())),
+        options,
+        s.tools().stream().map(t -> mcpTool(t, null)).toList(),
+        s.toolsTruncated());
+  }
+
+  /**
+   * A tool as listed; {@code notUsable} overrides its own reason (e.g. "not in the registered
+   * version"), null to keep it.
+   */
+  public static McpToolView mcpTool(McpTool t, String notUsable) {
+    String reason = t.unusable() != null ? t.unusable() : notUsable;
+    return new McpToolView(
+        t.modelName(),
+        t.name(),
+        t.description(),
+        t.inputSchema(),
+        t.annotations(),
+        t.idempotent(),
+        reason == null,
+        reason);
   }
 
   private static Map<String, JsonNode> options(JsonNode options) {
@@ -519,15 +625,16 @@ public final class Views {
 
   /**
    * Masks the values of every {@code headers} object in an event's payload, at any depth (the tool
-   * specs {@code SessionCreated} pins, and whatever carries headers later): only a secret
-   * reference's name is kept. The journal keeps what it keeps; this is what a reader is shown.
+   * specs {@code SessionCreated} pins, and whatever carries headers later), and of every {@code
+   * env} object (the stdio MCP servers those specs name): only a secret reference's name is kept.
+   * The journal keeps what it keeps; this is what a reader is shown.
    */
   private static void maskHeaders(JsonNode node) {
     if (node instanceof ObjectNode o) {
       o.properties()
           .forEach(
               f -> {
-                if (f.getKey().equalsIgnoreCase("headers")
+                if ((f.getKey().equalsIgnoreCase("headers") || f.getKey().equals("env"))
                     && f.getValue() instanceof ObjectNode h) {
                   List<String> names = new ArrayList<>();
                   h.fieldNames().forEachRemaining(names::add);

@@ -31,7 +31,11 @@ public final class ApiError extends RuntimeException {
           Map.entry("invalid_decision", StatusCodes.BAD_REQUEST),
           Map.entry("forbidden", StatusCodes.FORBIDDEN),
           Map.entry("self_approval", StatusCodes.FORBIDDEN),
-          Map.entry("unknown_tool", StatusCodes.BAD_REQUEST));
+          Map.entry("unknown_tool", StatusCodes.BAD_REQUEST),
+          Map.entry("mcp_server_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("mcp_server_in_use", StatusCodes.CONFLICT),
+          Map.entry("mcp_tool_in_use", StatusCodes.CONFLICT),
+          Map.entry("name_taken", StatusCodes.CONFLICT));
 
   private final StatusCode status;
   private final String code;

@@ -1,6 +1,7 @@
 package io.statehouse.api.http;
 
 import io.statehouse.api.dto.Definitions;
+import io.statehouse.api.dto.McpServerDefinitions;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.approval.ApprovalQueue;
@@ -8,6 +9,7 @@ import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionExistence;
+import io.statehouse.runtime.tool.mcp.McpClients;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -43,6 +45,7 @@ public final class ApiRoutes extends RouteSupport {
   private final JwksRoute jwks;
   private final ApprovalRoutes approvals;
   private final UsageRoutes usage;
+  private final McpServerRoutes mcpServers;
 
   public ApiRoutes(
       HttpSettings settings,
@@ -51,6 +54,7 @@ public final class ApiRoutes extends RouteSupport {
       JwksRoute jwks,
       StatehouseRuntime runtime,
       Definitions definitions,
+      McpClients mcp,
       SessionDirectory directory,
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system,
@@ -70,6 +74,9 @@ public final class ApiRoutes extends RouteSupport {
             settings, keys, journal, runtime, directory, events, system, existence, headSigner);
     this.approvals = new ApprovalRoutes(this, approvalQueue);
     this.usage = new UsageRoutes(this, usageLedger, Clock.systemUTC());
+    this.mcpServers =
+        new McpServerRoutes(
+            this, runtime, new McpServerDefinitions(definitions, mcp.settings()), mcp);
     this.ready = ready;
     this.extra = extra;
   }
@@ -93,7 +100,8 @@ public final class ApiRoutes extends RouteSupport {
                                             catalog.routes(p),
                                             sessions.routes(p),
                                             approvals.routes(p),
-                                            usage.routes(p)))),
+                                            usage.routes(p),
+                                            mcpServers.routes(p)))),
                         extra)));
   }
 

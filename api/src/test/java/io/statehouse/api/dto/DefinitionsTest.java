@@ -164,7 +164,8 @@ class DefinitionsTest {
                         null,
                         null,
                         Specs.json("{\"server\":\"s\"}"))));
-    assertTrue(e.getMessage().contains("mcp tools are not supported"));
+    // MCP tools come from registered servers, not from PUT /v1/tools
+    assertTrue(e.getMessage().contains("PUT /v1/mcp-servers/{name}"), e.getMessage());
   }
 
   @Test

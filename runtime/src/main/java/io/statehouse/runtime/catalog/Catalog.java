@@ -19,10 +19,12 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * A tenant's tools and agents: one sharded, event-sourced entity per tenant (entity id = tenant).
- * Registering bumps the version only when the definition changed, so re-sending the same definition
- * is a no-op that returns the current version. An agent can only name registered tools; the check
- * and the write happen in one actor, so they cannot race.
+ * A tenant's tools, agents and MCP servers: one sharded, event-sourced entity per tenant (entity id
+ * = tenant). Registering bumps the version only when the definition changed, so re-sending the same
+ * definition is a no-op that returns the current version. An agent can only name registered tools
+ * and usable tools of registered MCP servers; the check and the write happen in one actor, so they
+ * cannot race. For the same reason an MCP server cannot be removed, or registered again without a
+ * tool, while an agent names that tool.
  */
 public final class Catalog
     extends EventSourcedBehaviorWithEnforcedReplies<Catalog.Command, CatalogEvent, CatalogState> {
@@ -58,6 +60,29 @@ public final class Catalog
   public record ListAll(ActorRef<CatalogListing> replyTo) implements Command {}
 
   /**
+   * Registers an MCP server with the tools discovery found (its version is assigned here). Replies
+   * with the stored spec; {@code name_taken} when registered tools already use its prefix ({@code
+   * <name>__}), {@code mcp_tool_in_use} when an agent names a tool it no longer offers.
+   */
+  public record PutMcpServer(
+      McpServerSpec spec, String actor, ActorRef<StatusReply<McpServerRegistration>> replyTo)
+      implements Command {}
+
+  /** Replies with the MCP server; {@code mcp_server_not_found}. */
+  public record GetMcpServer(String name, ActorRef<StatusReply<McpServerSpec>> replyTo)
+      implements Command {}
+
+  /** Replies with every MCP server, sorted by name. */
+  public record ListMcpServers(ActorRef<McpServerListing> replyTo) implements Command {}
+
+  /**
+   * Removes an MCP server. Replies with the version it had; {@code mcp_server_not_found}, {@code
+   * mcp_server_in_use} while an agent names one of its tools.
+   */
+  public record RemoveMcpServer(String name, String actor, ActorRef<StatusReply<Integer>> replyTo)
+      implements Command {}
+
+  /**
    * Internal: the node lost its journal. The catalog stops; the next request starts it again from
    * what the journal holds.
    */
@@ -75,6 +100,15 @@ public final class Catalog
   public record AgentRegistration(AgentSpec spec, boolean changed) implements CborSerializable {}
 
   public record ResolvedAgent(AgentSpec agent, List<ToolSpec> tools) implements CborSerializable {}
+
+  /**
+   * An MCP server registration's result; {@code changed} is false when the definition and its tools
+   * were already current.
+   */
+  public record McpServerRegistration(McpServerSpec spec, boolean changed)
+      implements CborSerializable {}
+
+  public record McpServerListing(List<McpServerSpec> servers) implements CborSerializable {}
 
   public record CatalogListing(List<ToolSpec> tools, List<AgentSpec> agents)
       implements CborSerializable {}
@@ -124,6 +158,28 @@ public final class Catalog
                         c.replyTo(),
                         found(s.agent(c.name()), "agent_not_found", "agent " + c.name())))
         .onCommand(Resolve.class, this::onResolve)
+        .onCommand(PutMcpServer.class, this::onPutMcpServer)
+        .onCommand(RemoveMcpServer.class, this::onRemoveMcpServer)
+        .onCommand(
+            GetMcpServer.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        found(
+                            s.mcpServer(c.name()),
+                            "mcp_server_not_found",
+                            "MCP server " + c.name())))
+        .onCommand(
+            ListMcpServers.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        new McpServerListing(
+                            s.mcpServers().values().stream()
+                                .sorted(Comparator.comparing(McpServerSpec::name))
+                                .toList())))
         .onCommand(JournalLost.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(
             ListAll.class,
@@ -142,6 +198,20 @@ public final class Catalog
   }
 
   private ReplyEffect<CatalogEvent, CatalogState> onPutTool(CatalogState s, PutTool c) {
+    Optional<String> server =
+        McpToolNames.serverOf(c.spec().name()).filter(s.mcpServers()::containsKey);
+    if (server.isPresent()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "name_taken",
+                      "tool names starting with '"
+                          + server.get()
+                          + "__' are the tools of MCP server "
+                          + server.get())));
+    }
     Optional<ToolSpec> current = s.tool(c.spec().name());
     if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
       return Effect()
@@ -161,7 +231,12 @@ public final class Catalog
               c.replyTo(),
               StatusReply.error(
                   new Rejection(
-                      "unknown_tool", "agent names tools that are not registered: " + missing)));
+                      "unknown_tool",
+                      "agent names tools that are not registered: "
+                          + missing
+                          + " ("
+                          + String.join("; ", missing.stream().map(s::whyMissing).toList())
+                          + ")")));
     }
     Optional<AgentSpec> current = s.agent(c.spec().name());
     if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
@@ -183,8 +258,91 @@ public final class Catalog
               StatusReply.error(new Rejection("agent_not_found", "no agent named " + c.agent())));
     }
     List<ToolSpec> tools =
-        agent.get().tools().stream().map(s::tool).flatMap(Optional::stream).toList();
+        agent.get().tools().stream().map(s::resolve).flatMap(Optional::stream).toList();
     return Effect().reply(c.replyTo(), StatusReply.success(new ResolvedAgent(agent.get(), tools)));
+  }
+
+  private ReplyEffect<CatalogEvent, CatalogState> onPutMcpServer(CatalogState s, PutMcpServer c) {
+    String name = c.spec().name();
+    String prefix = name + McpToolNames.SEPARATOR;
+    List<String> clashing =
+        s.tools().keySet().stream().filter(t -> t.startsWith(prefix)).sorted().toList();
+    if (!clashing.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "name_taken",
+                      "the tools of MCP server "
+                          + name
+                          + " would be named '"
+                          + prefix
+                          + "…', which registered tools use: "
+                          + clashing)));
+    }
+    Optional<McpServerSpec> current = s.mcpServer(name);
+    if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new McpServerRegistration(current.get(), false)));
+    }
+    // an agent's tool that this registration would no longer offer: the agent must change first
+    List<String> lost = new java.util.ArrayList<>();
+    s.agentsUsingServer(name)
+        .forEach(
+            (agent, tools) ->
+                tools.stream()
+                    .filter(t -> c.spec().tool(t).filter(McpTool::usable).isEmpty())
+                    .forEach(t -> lost.add(agent + ": " + t)));
+    if (!lost.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "mcp_tool_in_use",
+                      "agents name tools this registration of "
+                          + name
+                          + " would not offer (the server no longer lists them, or they became"
+                          + " unusable); change the agents first: "
+                          + lost.stream().sorted().toList())));
+    }
+    int base =
+        current.map(McpServerSpec::version).orElse(s.mcpLastVersions().getOrDefault(name, 0));
+    McpServerSpec versioned = c.spec().withVersion(base + 1);
+    return Effect()
+        .persist(new CatalogEvent.McpServerRegistered(clock.instant(), c.actor(), versioned))
+        .thenReply(
+            c.replyTo(), st -> StatusReply.success(new McpServerRegistration(versioned, true)));
+  }
+
+  private ReplyEffect<CatalogEvent, CatalogState> onRemoveMcpServer(
+      CatalogState s, RemoveMcpServer c) {
+    Optional<McpServerSpec> current = s.mcpServer(c.name());
+    if (current.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection("mcp_server_not_found", "no MCP server " + c.name())));
+    }
+    var users = s.agentsUsingServer(c.name());
+    if (!users.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "mcp_server_in_use",
+                      "agents name tools of MCP server "
+                          + c.name()
+                          + "; change them first: "
+                          + new java.util.TreeMap<>(users))));
+    }
+    int version = current.get().version();
+    return Effect()
+        .persist(new CatalogEvent.McpServerRemoved(clock.instant(), c.actor(), c.name(), version))
+        .thenReply(c.replyTo(), st -> StatusReply.success(version));
   }
 
   private static <T> StatusReply<T> found(Optional<T> value, String code, String what) {

@@ -10,4 +10,15 @@ public sealed interface CatalogEvent extends CborSerializable {
 
   /** An agent was registered or changed; {@code spec.version()} is its new version. */
   record AgentRegistered(Instant at, String actor, AgentSpec spec) implements CatalogEvent {}
+
+  /**
+   * An MCP server was registered or changed (its definition or the tools it lists); {@code
+   * spec.version()} is its new version.
+   */
+  record McpServerRegistered(Instant at, String actor, McpServerSpec spec)
+      implements CatalogEvent {}
+
+  /** An MCP server was removed; {@code version} is the one it had. */
+  record McpServerRemoved(Instant at, String actor, String name, int version)
+      implements CatalogEvent {}
 }

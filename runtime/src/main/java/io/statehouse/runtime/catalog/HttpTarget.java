@@ -21,7 +21,7 @@ public record HttpTarget(
     Map<String, HeaderValue> headers,
     // left out when empty: a tool without it keeps the stored shape it had before the field
     @JsonInclude(JsonInclude.Include.NON_EMPTY) Set<Integer> notApplied)
-    implements CborSerializable {
+    implements CborSerializable, ToolTarget {
   public HttpTarget {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(url, "url");

@@ -1,5 +1,6 @@
 package io.statehouse.runtime.catalog;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.CborSerializable;
 import java.time.Duration;
@@ -9,6 +10,11 @@ import java.util.Objects;
  * A registered tool: what input it accepts, how to reach it, and how failures are handled. A
  * session pins the specs of its agent's tools when it opens, so a tool re-registered later changes
  * only sessions opened after that.
+ *
+ * <p>Exactly one of {@code http}, {@code mcp} and {@code builtin} is set ({@link #target()}). Specs
+ * stored before MCP and built-in tools existed have {@code http} only and read back unchanged; the
+ * other two are left out of the stored form when absent, so those specs keep their bytes and audit
+ * hashes.
  *
  * @param idempotent whether running it twice with the same idempotency key is safe; only idempotent
  *     tools are retried, and only they are re-run after a crash
@@ -22,7 +28,9 @@ public record ToolSpec(
     boolean idempotent,
     Duration timeout,
     RetryPolicy retry,
-    HttpTarget http)
+    HttpTarget http,
+    McpTarget mcp,
+    BuiltinTarget builtin)
     implements CborSerializable {
 
   public ToolSpec {
@@ -30,13 +38,62 @@ public record ToolSpec(
     Objects.requireNonNull(inputSchema, "inputSchema");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(retry, "retry");
-    Objects.requireNonNull(http, "http");
+    int targets = (http != null ? 1 : 0) + (mcp != null ? 1 : 0) + (builtin != null ? 1 : 0);
+    if (targets != 1) {
+      throw new IllegalArgumentException(
+          "tool " + name + " needs exactly one target: http, mcp or builtin");
+    }
     description = description == null ? "" : description;
+  }
+
+  /** An HTTP tool. */
+  public ToolSpec(
+      String name,
+      int version,
+      String description,
+      JsonNode inputSchema,
+      boolean idempotent,
+      Duration timeout,
+      RetryPolicy retry,
+      HttpTarget http) {
+    this(name, version, description, inputSchema, idempotent, timeout, retry, http, null, null);
+  }
+
+  /** A tool reached through {@code target}, of any kind. */
+  public static ToolSpec of(
+      String name,
+      int version,
+      String description,
+      JsonNode inputSchema,
+      boolean idempotent,
+      Duration timeout,
+      RetryPolicy retry,
+      ToolTarget target) {
+    return new ToolSpec(
+        name,
+        version,
+        description,
+        inputSchema,
+        idempotent,
+        timeout,
+        retry,
+        target instanceof HttpTarget h ? h : null,
+        target instanceof McpTarget m ? m : null,
+        target instanceof BuiltinTarget b ? b : null);
+  }
+
+  /** Where the tool runs. */
+  @JsonIgnore
+  public ToolTarget target() {
+    if (http != null) {
+      return http;
+    }
+    return mcp != null ? mcp : builtin;
   }
 
   public ToolSpec withVersion(int newVersion) {
     return new ToolSpec(
-        name, newVersion, description, inputSchema, idempotent, timeout, retry, http);
+        name, newVersion, description, inputSchema, idempotent, timeout, retry, http, mcp, builtin);
   }
 
   /** Same definition, ignoring the version the catalog assigned. */

@@ -47,14 +47,19 @@ public final class ArgumentValidator {
 
   /** The problems with {@code input}, empty when it is valid. */
   public List<String> problems(ToolSpec spec, JsonNode input) {
+    return problems(spec.inputSchema(), input);
+  }
+
+  /** The problems with {@code value} against {@code schemaJson}, empty when it is valid. */
+  public List<String> problems(JsonNode schemaJson, JsonNode value) {
     // JsonNode equality and hash codes are by value: equal schemas share one entry. The key is a
     // copy, so that no later change to a caller's node can move an entry under its hash
-    JsonSchema schema = compiled.get(spec.inputSchema());
+    JsonSchema schema = compiled.get(schemaJson);
     if (schema == null) {
-      schema = compile(spec.inputSchema());
-      compiled.putIfAbsent(spec.inputSchema().deepCopy(), schema);
+      schema = compile(schemaJson);
+      compiled.putIfAbsent(schemaJson.deepCopy(), schema);
     }
-    return messages(schema, input);
+    return messages(schema, value);
   }
 
   /** How many compiled schemas are cached. */
