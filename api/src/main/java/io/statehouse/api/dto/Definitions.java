@@ -420,12 +420,27 @@ public final class Definitions {
    * Checks an agent; whether its tools exist is checked by the catalog, atomically with the write.
    */
   public AgentSpec agent(String name, AgentDefinition d) {
+    return agent(null, name, d);
+  }
+
+  /**
+   * As {@link #agent(String, AgentDefinition)} for {@code tenant}: a model server the agent names
+   * (an OpenAI-compatible {@code baseUrl}) is also checked against the tenant's egress rules, so a
+   * refused address is a 400 now rather than a failed call later. Null: no tenant to check for.
+   */
+  public AgentSpec agent(String tenant, String name, AgentDefinition d) {
     checkName("agent", name);
     List<String> problems = new ArrayList<>();
     if (d.name() != null && !d.name().equals(name)) {
       problems.add("name '" + d.name() + "' in the body differs from '" + name + "' in the path");
     }
     ModelSpec model = d.model() == null ? null : model(d.model(), problems);
+    if (tenant != null && model != null && model.provider().equals(OpenAiOptions.PROVIDER)) {
+      OpenAiOptions.parse(model, openAi)
+          .options()
+          .flatMap(o -> egress.refusalAtRegistration(tenant, o.baseUrl()))
+          .ifPresent(why -> problems.add("model.baseUrl: " + why));
+    }
     if (d.model() == null) {
       problems.add(
           "model is required, e.g. {\"provider\": \"scripted\", \"script\": [{\"text\": \"Hello\"}]}");

@@ -89,7 +89,7 @@ final class CatalogRoutes extends RouteSupport {
 
   private Route putAgent(Principal p, String name, AgentDefinition d) {
     Access.require(p, "defining agents", Access.DEFINE);
-    AgentSpec spec = definitions.agent(name, d);
+    AgentSpec spec = definitions.agent(p.tenant(), name, d);
     return respond(
         ask(
                 catalog(p),

@@ -109,6 +109,27 @@ class ModelOptionsJsonTest {
   }
 
   @Test
+  void anOpenAiBaseUrlTheTenantsEgressRulesRefuseIsA400AtRegistration() throws Exception {
+    AgentDefinition loopback =
+        ApiJson.READER.readValue(
+            "{\"model\":{\"provider\":\"openai\",\"id\":\"m\","
+                + "\"baseUrl\":\"http://127.0.0.1:11434/v1\"}}",
+            AgentDefinition.class);
+    AgentDefinition internal =
+        ApiJson.READER.readValue(
+            "{\"model\":{\"provider\":\"openai\",\"id\":\"m\","
+                + "\"baseUrl\":\"http://10.0.0.5:8000/v1\"}}",
+            AgentDefinition.class);
+
+    // loopback is refused by the default rules (the node's own ports, other local services)
+    ApiError e = assertThrows(ApiError.class, () -> definitions.agent("acme", "local", loopback));
+    AgentSpec ok = definitions.agent("acme", "vllm", internal);
+
+    assertTrue(e.getMessage().contains("model.baseUrl"), e.getMessage());
+    assertEquals("http://10.0.0.5:8000/v1", ok.model().options().get("baseUrl").textValue());
+  }
+
+  @Test
   void aMisspelledBedrockOptionIsA400ThatNamesIt() {
     ApiError e =
         assertThrows(
