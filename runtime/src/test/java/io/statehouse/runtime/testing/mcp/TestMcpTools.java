@@ -29,6 +29,7 @@ import java.util.TreeSet;
  *   <li>{@code envValue} {name}: the value of one variable
  *   <li>{@code slow} {ms}: answers after that long
  *   <li>{@code fail} {}: the tool's own error ({@code isError})
+ *   <li>{@code big} {chars}: a text of that many characters
  *   <li>{@code get weather!} {city}: a name no model accepts
  *   <li>{@code badschema}: an input schema that is not an object
  * </ul>
@@ -106,6 +107,15 @@ public final class TestMcpTools {
               sleep(((Number) req.arguments().get("ms")).longValue());
               return text("slow done");
             },
+            callLog),
+        tool(
+            Tool.builder(
+                    "big",
+                    m,
+                    "{\"type\":\"object\",\"properties\":{\"chars\":{\"type\":\"integer\"}}}")
+                .description("Answers a long text")
+                .build(),
+            (req, key) -> text("x".repeat(((Number) req.arguments().get("chars")).intValue())),
             callLog),
         tool(
             Tool.builder("fail", m, "{\"type\":\"object\"}").description("Fails").build(),

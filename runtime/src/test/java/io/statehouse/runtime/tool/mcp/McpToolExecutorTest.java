@@ -186,6 +186,51 @@ class McpToolExecutorTest {
   }
 
   @Test
+  void aResultLargerThanTheNodesCapFailsTheCallInsteadOfReachingTheSession() throws Exception {
+    // statehouse.tools.max-result-size: 256 KiB, shared with HTTP tools
+    ToolResult fits = stdio("big", "{\"chars\":1000}");
+    ToolResult.Failure tooLarge =
+        assertInstanceOf(ToolResult.Failure.class, stdio("big", "{\"chars\":300000}"));
+
+    assertEquals(new ToolResult.Success("x".repeat(1000)), fits);
+    assertEquals("result_too_large", tooLarge.code(), tooLarge.message());
+    assertFalse(tooLarge.message().contains("xxxx"), "the result is not quoted");
+  }
+
+  @Test
+  void anHttpServerThatDiesMidCallFailsTheCallAsOneThatMayHaveActed() throws Exception {
+    McpConnection conn =
+        McpConnection.http(http.url(), Map.of("X-Api-Key", new HeaderValue.SecretRef("API_KEY")));
+    assertEquals(
+        new ToolResult.Success("echo: up"),
+        call(spec(conn, "echo", true, Duration.ofSeconds(10)), "{\"text\":\"up\"}", "h-up"));
+
+    String key = "slow-" + System.nanoTime();
+    java.util.concurrent.CompletableFuture<ToolResult> pending =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return call(
+                    spec(conn, "slow", false, Duration.ofSeconds(20)), "{\"ms\":5000}", key);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    // the request has reached the server when its call log says so; then the server goes away
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (TestMcpTools.seen(callLog, "slow " + key) == 0 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    http.close();
+    ToolResult.Failure f =
+        assertInstanceOf(ToolResult.Failure.class, pending.get(30, TimeUnit.SECONDS));
+
+    assertTrue(f.mayHaveActed(), f.code() + ": " + f.message());
+    assertEquals(1, TestMcpTools.seen(callLog, "slow " + key));
+    http = new TestMcpHttpServer(callLog);
+  }
+
+  @Test
   void aToolTheServerDoesNotHaveIsRefusedAsNeverRun() throws Exception {
     ToolResult.Failure f = assertInstanceOf(ToolResult.Failure.class, stdio("nope", "{}"));
     assertEquals("mcp_error_32602", f.code(), f.message());
