@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.slf4j.Logger;
@@ -81,9 +80,7 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
    * (tests wait on it to order their writes).
    */
   CompletionStage<Done> recorded(String tenant, Entry entry, long sequenceNr) {
-    CompletableFuture<Done> outcome = new CompletableFuture<>();
-    write(tenant, entry, sequenceNr, 1, outcome);
-    return outcome;
+    return write(tenant, entry, sequenceNr);
   }
 
   /**
@@ -124,24 +121,12 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
         d.approvalId());
   }
 
-  private void write(
-      String tenant, Entry e, long sequenceNr, int attempt, CompletableFuture<Done> outcome) {
-    CompletionStage<Done> written;
-    try {
-      written = writeRows(tenant, e, sequenceNr);
-    } catch (RuntimeException thrown) {
-      written = CompletableFuture.failedFuture(thrown);
-    }
-    written.whenComplete(
-        (done, error) -> {
-          if (error == null) {
-            outcome.complete(Done.getInstance());
-          } else if (attempt < settings.recordAttempts()) {
-            CompletableFuture.delayedExecutor(
-                    settings.recordBackoff().toMillis() * attempt, TimeUnit.MILLISECONDS)
-                .execute(() -> write(tenant, e, sequenceNr, attempt + 1, outcome));
-          } else {
-            // names only: the entry's input and reason may carry what a tenant would not log
+  private CompletionStage<Done> write(String tenant, Entry e, long sequenceNr) {
+    return RetriedWrite.run(
+        settings,
+        () -> writeRows(tenant, e, sequenceNr),
+        // names only: the entry's input and reason may carry what a tenant would not log
+        (error, attempts) ->
             log.warn(
                 "could not record approval {} of session {}:{} at event {} after {} attempts ({}); "
                     + "it is written again at the approval's next change or its session's recovery",
@@ -149,11 +134,8 @@ public final class CassandraApprovalQueue implements ApprovalQueue {
                 tenant,
                 e.sessionId(),
                 sequenceNr,
-                attempt,
-                error.toString());
-            outcome.completeExceptionally(error);
-          }
-        });
+                attempts,
+                error.toString()));
   }
 
   private CompletionStage<Done> writeRows(String tenant, Entry e, long sequenceNr) {

@@ -7,10 +7,7 @@ import io.statehouse.runtime.session.SessionStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.Done;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,49 +67,32 @@ public final class CassandraSessionDirectory implements SessionDirectory {
 
   @Override
   public void record(SessionId id, Entry e, long sequenceNr) {
-    write(id, e, sequenceNr, 1);
-  }
-
-  private void write(SessionId id, Entry e, long sequenceNr, int attempt) {
-    CompletionStage<Done> written;
-    try {
-      written =
-          session.executeWrite(
-              "UPDATE "
-                  + table
-                  + " USING TIMESTAMP ? SET agent = ?, agent_version = ?, status = ?, last_turn_id = ?, "
-                  + "created_at = ?, updated_at = ? WHERE tenant = ? AND session_id = ?",
-              sequenceNr,
-              e.agent(),
-              e.agentVersion(),
-              e.status().wire(),
-              e.lastTurnId(),
-              e.createdAt(),
-              e.updatedAt(),
-              id.tenant(),
-              id.id());
-    } catch (RuntimeException thrown) {
-      written = CompletableFuture.failedFuture(thrown);
-    }
-    written.whenComplete(
-        (done, error) -> {
-          if (error == null) {
-            return;
-          }
-          if (attempt < settings.recordAttempts()) {
-            CompletableFuture.delayedExecutor(
-                    settings.recordBackoff().toMillis() * attempt, TimeUnit.MILLISECONDS)
-                .execute(() -> write(id, e, sequenceNr, attempt + 1));
-          } else {
+    RetriedWrite.run(
+        settings,
+        () ->
+            session.executeWrite(
+                "UPDATE "
+                    + table
+                    + " USING TIMESTAMP ? SET agent = ?, agent_version = ?, status = ?, "
+                    + "last_turn_id = ?, created_at = ?, updated_at = ? "
+                    + "WHERE tenant = ? AND session_id = ?",
+                sequenceNr,
+                e.agent(),
+                e.agentVersion(),
+                e.status().wire(),
+                e.lastTurnId(),
+                e.createdAt(),
+                e.updatedAt(),
+                id.tenant(),
+                id.id()),
+        (error, attempts) ->
             log.warn(
                 "could not record list entry of session {} at event {} after {} attempts ({}); "
                     + "it is written again at the session's next status change or recovery",
                 id.entityId(),
                 sequenceNr,
-                attempt,
-                error.toString());
-          }
-        });
+                attempts,
+                error.toString()));
   }
 
   private Entry entry(Row r) {

@@ -11,10 +11,7 @@ import io.statehouse.runtime.usage.UsageReport;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.javadsl.Source;
@@ -49,57 +46,39 @@ public final class CassandraUsageLedger implements UsageLedger {
 
   @Override
   public void record(SessionId id, Entry e, long sequenceNr) {
-    write(id, e, sequenceNr, 1);
-  }
-
-  private void write(SessionId id, Entry e, long sequenceNr, int attempt) {
-    CompletionStage<Done> written;
-    try {
-      Usage u = e.usage();
-      written =
-          session.executeWrite(
-              "UPDATE "
-                  + table
-                  + " USING TIMESTAMP ? SET agent = ?, provider = ?, model = ?, model_calls = ?, "
-                  + "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
-                  + "cache_write_tokens = ?, cost_usd = ? "
-                  + "WHERE tenant = ? AND day = ? AND session_id = ?",
-              sequenceNr,
-              e.agent(),
-              e.provider(),
-              e.model(),
-              e.modelCalls(),
-              u.inputTokens(),
-              u.outputTokens(),
-              u.cacheRead(),
-              u.cacheWrite(),
-              u.costUsd(),
-              id.tenant(),
-              e.day(),
-              id.id());
-    } catch (RuntimeException thrown) {
-      written = CompletableFuture.failedFuture(thrown);
-    }
-    written.whenComplete(
-        (done, error) -> {
-          if (error == null) {
-            return;
-          }
-          if (attempt < settings.recordAttempts()) {
-            CompletableFuture.delayedExecutor(
-                    settings.recordBackoff().toMillis() * attempt, TimeUnit.MILLISECONDS)
-                .execute(() -> write(id, e, sequenceNr, attempt + 1));
-          } else {
+    Usage u = e.usage();
+    RetriedWrite.run(
+        settings,
+        () ->
+            session.executeWrite(
+                "UPDATE "
+                    + table
+                    + " USING TIMESTAMP ? SET agent = ?, provider = ?, model = ?, model_calls = ?, "
+                    + "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
+                    + "cache_write_tokens = ?, cost_usd = ? "
+                    + "WHERE tenant = ? AND day = ? AND session_id = ?",
+                sequenceNr,
+                e.agent(),
+                e.provider(),
+                e.model(),
+                e.modelCalls(),
+                u.inputTokens(),
+                u.outputTokens(),
+                u.cacheRead(),
+                u.cacheWrite(),
+                u.costUsd(),
+                id.tenant(),
+                e.day(),
+                id.id()),
+        (error, attempts) ->
             log.warn(
                 "could not record usage of session {} on {} at event {} after {} attempts ({}); "
                     + "it is written again at the session's next status change or recovery",
                 id.entityId(),
                 e.day(),
                 sequenceNr,
-                attempt,
-                error.toString());
-          }
-        });
+                attempts,
+                error.toString()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.statehouse.runtime.model.bedrock;
 
 import com.typesafe.config.Config;
+import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
@@ -12,10 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -54,7 +52,7 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
   private final AwsCredentialsProvider credentials;
   private final Map<String, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
   private volatile SdkAsyncHttpClient http;
-  private volatile ScheduledExecutorService backoff;
+  private final Backoff backoff;
   private final Supplier<Optional<String>> defaultRegion;
   // the default chain's answer, once looked up; null until then
   private volatile CompletableFuture<Optional<String>> chainRegion;
@@ -74,6 +72,8 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
     this.settings = settings;
     this.credentials = credentials;
     this.defaultRegion = defaultRegion;
+    this.backoff =
+        new Backoff(settings.backoffMin(), settings.backoffMax(), "statehouse-bedrock-backoff");
   }
 
   /** The node's provider: {@code statehouse.models.bedrock} and the default credentials chain. */
@@ -129,19 +129,7 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
    * would not end before the call's deadline.
    */
   CompletableFuture<Void> pause(int attempt, long deadlineNanos) {
-    long ceiling =
-        Math.min(
-            settings.backoffMax().toMillis(),
-            settings.backoffMin().toMillis() * (1L << Math.min(attempt - 1, 20)));
-    long millis =
-        ThreadLocalRandom.current().nextLong(settings.backoffMin().toMillis(), ceiling + 1);
-    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-    if (millis >= left) {
-      return null;
-    }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    scheduler().schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
-    return done;
+    return backoff.pause(attempt, deadlineNanos, Optional.empty());
   }
 
   int maxAttempts() {
@@ -194,22 +182,7 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
   }
 
   private ScheduledExecutorService scheduler() {
-    ScheduledExecutorService s = backoff;
-    if (s == null) {
-      synchronized (this) {
-        if (backoff == null) {
-          backoff =
-              Executors.newSingleThreadScheduledExecutor(
-                  r -> {
-                    Thread t = new Thread(r, "statehouse-bedrock-backoff");
-                    t.setDaemon(true);
-                    return t;
-                  });
-        }
-        s = backoff;
-      }
-    }
-    return s;
+    return backoff.timer();
   }
 
   /** The cause a future failed with, unwrapped from the completion wrappers. */
@@ -233,8 +206,6 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
     if (http != null) {
       http.close();
     }
-    if (backoff != null) {
-      backoff.shutdownNow();
-    }
+    backoff.close();
   }
 }

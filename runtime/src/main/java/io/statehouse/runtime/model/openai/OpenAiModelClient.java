@@ -1,6 +1,7 @@
 package io.statehouse.runtime.model.openai;
 
 import com.typesafe.config.Config;
+import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
@@ -12,11 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -41,7 +38,7 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
   private final EgressGuard egress;
   private final Function<String, String> env;
   private volatile HttpClient http;
-  private volatile ScheduledExecutorService scheduler;
+  private final Backoff backoff;
 
   /**
    * @param env reads the node's environment variables ({@code System::getenv} in production)
@@ -50,6 +47,8 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
     this.settings = settings;
     this.egress = egress;
     this.env = env;
+    this.backoff =
+        new Backoff(settings.backoffMin(), settings.backoffMax(), "statehouse-openai-timer");
   }
 
   /**
@@ -104,22 +103,7 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
    * when it said, else full jitter; null when it would not end before the call's deadline.
    */
   CompletableFuture<Void> pause(int attempt, long deadlineNanos, Optional<Duration> retryAfter) {
-    long millis;
-    if (retryAfter.isPresent()) {
-      millis = retryAfter.get().toMillis();
-    } else {
-      long min = settings.backoffMin().toMillis();
-      long ceiling =
-          Math.min(settings.backoffMax().toMillis(), min * (1L << Math.min(attempt - 1, 20)));
-      millis = ThreadLocalRandom.current().nextLong(min, Math.max(min, ceiling) + 1);
-    }
-    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-    if (millis >= left) {
-      return null;
-    }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    scheduler().schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
-    return done;
+    return backoff.pause(attempt, deadlineNanos, retryAfter);
   }
 
   int maxAttempts() {
@@ -150,27 +134,7 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
 
   /** Backoff pauses and body watchdogs. */
   ScheduledExecutorService scheduler() {
-    ScheduledExecutorService s = scheduler;
-    if (s == null) {
-      synchronized (this) {
-        if (scheduler == null) {
-          ScheduledThreadPoolExecutor e =
-              (ScheduledThreadPoolExecutor)
-                  Executors.newScheduledThreadPool(
-                      1,
-                      r -> {
-                        Thread t = new Thread(r, "statehouse-openai-timer");
-                        t.setDaemon(true);
-                        return t;
-                      });
-          // watchdogs are cancelled as soon as their body ends: do not keep them queued
-          e.setRemoveOnCancelPolicy(true);
-          scheduler = e;
-        }
-        s = scheduler;
-      }
-    }
-    return s;
+    return backoff.timer();
   }
 
   /** The cause a future failed with, unwrapped from the completion wrappers. */
@@ -189,8 +153,6 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
 
   @Override
   public void close() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-    }
+    backoff.close();
   }
 }
