@@ -22,6 +22,9 @@ import io.statehouse.runtime.model.Price;
 import io.statehouse.runtime.model.Prices;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
+import io.statehouse.runtime.policy.guardrail.GuardrailSpec;
+import io.statehouse.runtime.policy.guardrail.RedactRule;
+import io.statehouse.runtime.policy.guardrail.Stage;
 import io.statehouse.runtime.session.AgentSession.AwaitTurn;
 import io.statehouse.runtime.session.AgentSession.Command;
 import io.statehouse.runtime.session.AgentSession.Create;
@@ -132,6 +135,14 @@ class ModelCallAccountingTest {
 
   /** Opens a session of an agent on provider "test", whose every call {@code answer} answers. */
   private void open(Limits limits, ObjectNode options, Function<ModelRequest, ModelReply> answer) {
+    open(limits, options, null, answer);
+  }
+
+  private void open(
+      Limits limits,
+      ObjectNode options,
+      GuardrailSpec guardrails,
+      Function<ModelRequest, ModelReply> answer) {
     ModelClient model =
         (request, sink) -> {
           modelCalls.incrementAndGet();
@@ -160,7 +171,9 @@ class ModelCallAccountingTest {
             "Be brief.",
             new ModelSpec("test", "m-1", null, false, List.of(), options),
             List.of("search"),
-            limits);
+            limits,
+            List.of(),
+            guardrails);
     var created =
         session.<StatusReply<SessionState>>runCommand(
             r -> new Create(ALICE, agent, List.of(Specs.tool("search", true)), Map.of(), r));
@@ -263,6 +276,30 @@ class ModelCallAccountingTest {
     assertEquals("guardrail_intervened", outcome.stopReason());
     assertTrue(tools.invocations().isEmpty());
     assertEquals(SessionStatus.IDLE, session.getState().status(), "the session takes new messages");
+  }
+
+  @Test
+  void theProvidersWordsInATurnsErrorAreRedactedAsTheJournalKeepsThem() {
+    GuardrailSpec redactEmail =
+        new GuardrailSpec(List.of(RedactRule.builtIn("email")), List.of(Stage.JOURNAL), List.of());
+    open(
+        new Limits(5, 0, null),
+        null,
+        redactEmail,
+        r -> reply("Blocked: do not write to jane.doe@example.com", "guardrail_intervened", 9, 0));
+
+    TurnOutcome outcome = turn("write to jane");
+
+    assertEquals("guardrail_intervened", outcome.errorCode());
+    assertTrue(outcome.errorMessage().contains("[REDACTED:email]"), outcome.errorMessage());
+    assertFalse(outcome.errorMessage().contains("jane.doe@example.com"));
+    assertFalse(
+        session
+            .persistenceTestKit()
+            .persistedInStorage(id.persistenceId().id())
+            .toString()
+            .contains("jane.doe@example.com"),
+        "neither the reply nor the turn's error keeps it");
   }
 
   @Test
