@@ -1,6 +1,7 @@
 package io.statehouse.api.http;
 
 import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.journal.JournalHealth;
@@ -8,7 +9,6 @@ import io.statehouse.runtime.journal.JournalStatus;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -149,11 +149,7 @@ abstract class RouteSupport extends AllDirectives {
   }
 
   protected static Throwable unwrap(Throwable error) {
-    Throwable e = error;
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
+    return Futures.unwrap(error);
   }
 
   /**

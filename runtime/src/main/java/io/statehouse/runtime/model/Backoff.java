@@ -50,6 +50,11 @@ public final class Backoff implements AutoCloseable {
     return done;
   }
 
+  /** What is left of a call's budget at {@code deadlineNanos}, at least a millisecond. */
+  public static Duration remaining(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
+  }
+
   /** The timer thread, started on first use. */
   public ScheduledExecutorService timer() {
     ScheduledExecutorService t = timer;

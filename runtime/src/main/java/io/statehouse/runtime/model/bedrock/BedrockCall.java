@@ -1,7 +1,9 @@
 package io.statehouse.runtime.model.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
@@ -99,7 +101,7 @@ final class BedrockCall {
             result.complete(reply);
             return;
           }
-          ModelCallException failure = classify(BedrockModelClient.unwrap(error));
+          ModelCallException failure = classify(Futures.unwrap(error));
           if (!failure.retryable() || n >= owner.maxAttempts() || streamedText) {
             result.completeExceptionally(finalFailure(failure, n));
             return;
@@ -122,7 +124,7 @@ final class BedrockCall {
 
   private AwsRequestOverrideConfiguration budget() {
     return AwsRequestOverrideConfiguration.builder()
-        .apiCallTimeout(BedrockModelClient.remaining(deadlineNanos))
+        .apiCallTimeout(Backoff.remaining(deadlineNanos))
         .build();
   }
 

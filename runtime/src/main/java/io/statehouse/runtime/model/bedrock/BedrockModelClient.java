@@ -6,11 +6,9 @@ import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -183,20 +181,6 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
 
   private ScheduledExecutorService scheduler() {
     return backoff.timer();
-  }
-
-  /** The cause a future failed with, unwrapped from the completion wrappers. */
-  static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
-  }
-
-  /** The remaining budget of a call, at least a millisecond. */
-  static Duration remaining(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
   }
 
   @Override

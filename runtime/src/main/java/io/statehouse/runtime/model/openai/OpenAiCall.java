@@ -1,7 +1,9 @@
 package io.statehouse.runtime.model.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
@@ -110,7 +112,7 @@ final class OpenAiCall {
             result.complete(reply);
             return;
           }
-          Throwable cause = OpenAiModelClient.unwrap(error);
+          Throwable cause = Futures.unwrap(error);
           AttemptFailed failed =
               cause instanceof AttemptFailed a
                   ? a
@@ -216,7 +218,7 @@ final class OpenAiCall {
 
   /** The response head must come within the read timeout, and within the call's budget. */
   private Duration headTimeout() {
-    Duration left = OpenAiModelClient.remaining(deadlineNanos);
+    Duration left = Backoff.remaining(deadlineNanos);
     Duration read = owner.settings().readTimeout();
     return left.compareTo(read) < 0 ? left : read;
   }

@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -135,20 +134,6 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
   /** Backoff pauses and body watchdogs. */
   ScheduledExecutorService scheduler() {
     return backoff.timer();
-  }
-
-  /** The cause a future failed with, unwrapped from the completion wrappers. */
-  static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
-  }
-
-  /** The remaining budget of a call, at least a millisecond. */
-  static Duration remaining(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
   }
 
   @Override

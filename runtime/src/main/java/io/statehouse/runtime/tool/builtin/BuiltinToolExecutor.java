@@ -2,6 +2,7 @@ package io.statehouse.runtime.tool.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.catalog.BuiltinTarget;
 import io.statehouse.runtime.tool.ToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -117,10 +117,7 @@ public final class BuiltinToolExecutor implements ToolExecutor, AutoCloseable {
   }
 
   private static ToolResult fromError(Throwable error, Duration timeout) {
-    Throwable e = error;
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
+    Throwable e = Futures.unwrap(error);
     if (e instanceof TimeoutException) {
       return new ToolResult.Failure("timeout", "no answer within " + timeout, true, true);
     }

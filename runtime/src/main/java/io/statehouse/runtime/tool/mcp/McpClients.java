@@ -10,6 +10,7 @@ import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.McpConnection;
 import io.statehouse.runtime.catalog.McpServerSpec;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -277,7 +277,7 @@ public final class McpClients implements AutoCloseable {
    * failed initialization do.
    */
   private static boolean breaks(Throwable error) {
-    Throwable e = unwrap(error);
+    Throwable e = Futures.unwrap(error);
     return !(e instanceof McpError || e instanceof TimeoutException);
   }
 
@@ -537,7 +537,7 @@ public final class McpClients implements AutoCloseable {
 
   /** {@code error} as an {@link Unavailable}: the server was not reached, or not in time. */
   private Unavailable unavailable(Key key, Throwable error) {
-    Throwable e = unwrap(error);
+    Throwable e = Futures.unwrap(error);
     Optional<Unavailable> known = find(e);
     if (known.isPresent()) {
       return known.get();
@@ -562,17 +562,9 @@ public final class McpClients implements AutoCloseable {
     return Optional.empty();
   }
 
-  static Throwable unwrap(Throwable error) {
-    Throwable e = error;
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
   /** The root cause in a few words: its class and message, shortened. */
   static String summary(Throwable error) {
-    Throwable e = unwrap(error);
+    Throwable e = Futures.unwrap(error);
     while (e.getCause() != null && e.getCause() != e) {
       e = e.getCause();
     }

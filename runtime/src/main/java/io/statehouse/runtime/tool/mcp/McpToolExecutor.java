@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.catalog.McpTarget;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.tool.ToolExecutor;
@@ -170,7 +171,7 @@ public final class McpToolExecutor implements ToolExecutor {
   }
 
   private static ToolResult fromError(McpTarget target, Throwable error, Duration timeout) {
-    Throwable e = McpClients.unwrap(error);
+    Throwable e = Futures.unwrap(error);
     java.util.Optional<McpClients.Unavailable> unavailable = McpClients.find(e);
     if (unavailable.isPresent()) {
       McpClients.Unavailable u = unavailable.get();
