@@ -273,6 +273,58 @@ public final class Definitions {
           "bearer");
 
   /**
+   * Checks {@code url}, an endpoint a tenant registers ({@code http.url}): present, an absolute
+   * http or https URL without credentials, and not refused by the tenant's egress rules.
+   */
+  void checkUrl(String tenant, String url, List<String> problems) {
+    URI uri = null;
+    try {
+      uri = url == null ? null : URI.create(url);
+    } catch (IllegalArgumentException e) {
+      problems.add("http.url is not a URL: " + e.getMessage());
+    }
+    if (url == null) {
+      problems.add("http.url is required");
+    } else if (uri != null
+        && (uri.getScheme() == null
+            || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+            || uri.getHost() == null)) {
+      problems.add("http.url must be an absolute http or https URL");
+    } else if (uri != null) {
+      credentialsIn(uri).ifPresent(problems::add);
+      egress.refusalAtRegistration(tenant, uri).ifPresent(why -> problems.add("http.url: " + why));
+    }
+  }
+
+  /**
+   * The headers a tenant registers ({@code http.headers}), each a literal or a secret reference: a
+   * name {@code reserved} says {@code setBy} sets is refused, as is one that is not a header name.
+   */
+  Map<String, HeaderValue> headers(
+      String tenant,
+      Map<String, JsonNode> raw,
+      java.util.function.Predicate<String> reserved,
+      String setBy,
+      List<String> problems) {
+    Map<String, HeaderValue> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e :
+        (raw == null ? Map.<String, JsonNode>of() : raw).entrySet()) {
+      String header = e.getKey();
+      if (reserved.test(header.toLowerCase(Locale.ROOT))) {
+        problems.add("http.headers may not set " + header + ": " + setBy + " sets it");
+      } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+        problems.add("http.headers: '" + header + "' is not a valid header name");
+      } else {
+        HeaderValue value = value(tenant, "http.headers." + header, header, e.getValue(), problems);
+        if (value != null) {
+          headers.put(header, value);
+        }
+      }
+    }
+    return headers;
+  }
+
+  /**
    * A URL is stored with the tool and shown in every view of it and of its sessions' events, so it
    * may not carry a credential: user info, or a query parameter named like one. The message names
    * the parameter, never its value.
@@ -338,43 +390,19 @@ public final class Definitions {
     if (!METHODS.contains(method)) {
       problems.add("http.method must be one of " + METHODS);
     }
-    URI uri = null;
-    try {
-      uri = h.url() == null ? null : URI.create(h.url());
-    } catch (IllegalArgumentException e) {
-      problems.add("http.url is not a URL: " + e.getMessage());
-    }
-    if (h.url() == null) {
-      problems.add("http.url is required");
-    } else if (uri != null
-        && (uri.getScheme() == null
-            || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-            || uri.getHost() == null)) {
-      problems.add("http.url must be an absolute http or https URL");
-    } else if (uri != null) {
-      credentialsIn(uri).ifPresent(problems::add);
-      egress.refusalAtRegistration(tenant, uri).ifPresent(why -> problems.add("http.url: " + why));
-    }
-    Map<String, JsonNode> raw = h.headers() == null ? Map.of() : h.headers();
-    Map<String, HeaderValue> headers = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e : raw.entrySet()) {
-      String header = e.getKey();
-      String lower = header.toLowerCase(Locale.ROOT);
-      if (lower.equals("idempotency-key")
-          || lower.startsWith("x-statehouse-")
-          || lower.equals("content-type")
-          || lower.equals("content-length")
-          || lower.equals("host")) {
-        problems.add("http.headers may not set " + header + ": the runtime sets it");
-      } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-        problems.add("http.headers: '" + header + "' is not a valid header name");
-      } else {
-        HeaderValue value = value(tenant, "http.headers." + header, header, e.getValue(), problems);
-        if (value != null) {
-          headers.put(header, value);
-        }
-      }
-    }
+    checkUrl(tenant, h.url(), problems);
+    Map<String, HeaderValue> headers =
+        headers(
+            tenant,
+            h.headers(),
+            lower ->
+                lower.equals("idempotency-key")
+                    || lower.startsWith("x-statehouse-")
+                    || lower.equals("content-type")
+                    || lower.equals("content-length")
+                    || lower.equals("host"),
+            "the runtime",
+            problems);
     return new HttpTarget(
         method, h.url() == null ? "" : h.url(), headers, notApplied(h.notApplied(), problems));
   }

@@ -10,7 +10,6 @@ import io.statehouse.runtime.catalog.McpServerSpec;
 import io.statehouse.runtime.catalog.McpToolNames;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.tool.mcp.McpSettings;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -237,43 +236,14 @@ public final class McpServerDefinitions {
   }
 
   private McpConnection http(String tenant, Requests.McpHttpDefinition h, List<String> problems) {
-    URI uri = null;
-    try {
-      uri = h.url() == null ? null : URI.create(h.url());
-    } catch (IllegalArgumentException e) {
-      problems.add("http.url is not a URL: " + e.getMessage());
-    }
-    if (h.url() == null) {
-      problems.add("http.url is required");
-    } else if (uri != null
-        && (uri.getScheme() == null
-            || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-            || uri.getHost() == null)) {
-      problems.add("http.url must be an absolute http or https URL");
-    } else if (uri != null) {
-      Definitions.credentialsIn(uri).ifPresent(problems::add);
-      definitions
-          .egress()
-          .refusalAtRegistration(tenant, uri)
-          .ifPresent(why -> problems.add("http.url: " + why));
-    }
-    Map<String, JsonNode> raw = h.headers() == null ? Map.of() : h.headers();
-    Map<String, HeaderValue> headers = new LinkedHashMap<>();
-    raw.forEach(
-        (header, v) -> {
-          String lower = header.toLowerCase(Locale.ROOT);
-          if (TRANSPORT_HEADERS.contains(lower) || lower.startsWith("x-statehouse-")) {
-            problems.add("http.headers may not set " + header + ": the MCP transport sets it");
-          } else if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-            problems.add("http.headers: '" + header + "' is not a valid header name");
-          } else {
-            HeaderValue value =
-                definitions.value(tenant, "http.headers." + header, header, v, problems);
-            if (value != null) {
-              headers.put(header, value);
-            }
-          }
-        });
+    definitions.checkUrl(tenant, h.url(), problems);
+    Map<String, HeaderValue> headers =
+        definitions.headers(
+            tenant,
+            h.headers(),
+            lower -> TRANSPORT_HEADERS.contains(lower) || lower.startsWith("x-statehouse-"),
+            "the MCP transport",
+            problems);
     return McpConnection.http(h.url() == null ? "" : h.url(), headers);
   }
 }
