@@ -2,6 +2,7 @@ package io.statehouse.runtime.model.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.catalog.ModelSpec;
+import io.statehouse.runtime.model.OptionFields;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,14 +87,7 @@ public record BedrockOptions(
       problems.add("model options must be an object");
       return new Parsed(Optional.empty(), problems);
     }
-    if (o != null) {
-      for (Map.Entry<String, JsonNode> f : o.properties()) {
-        if (!KNOWN.contains(f.getKey())) {
-          problems.add(
-              "model." + f.getKey() + " is not an option of the bedrock provider; it has " + KNOWN);
-        }
-      }
-    }
+    OptionFields.unknown(o, KNOWN, PROVIDER, problems);
     Optional<String> region = text(o, "region", problems);
     region.ifPresent(
         r -> {
@@ -101,38 +95,12 @@ public record BedrockOptions(
             problems.add("model.region is not an AWS region name (like us-east-1)");
           }
         });
-    Integer maxTokens = null;
-    JsonNode mt = field(o, "maxTokens");
-    if (mt != null) {
-      if (!mt.canConvertToInt() || !mt.isIntegralNumber() || mt.intValue() < 1) {
-        problems.add("model.maxTokens must be a whole number of at least 1");
-      } else {
-        maxTokens = mt.intValue();
-      }
-    }
+    Integer maxTokens = OptionFields.positive(o, "maxTokens", null, problems);
     Float temperature = unit(o, "temperature", problems);
     Float topP = unit(o, "topP", problems);
-    List<String> stops = new ArrayList<>();
-    JsonNode ss = field(o, "stopSequences");
-    if (ss != null) {
-      if (!ss.isArray() || ss.size() > MAX_STOP_SEQUENCES) {
-        problems.add(
-            "model.stopSequences must be a list of at most " + MAX_STOP_SEQUENCES + " texts");
-      } else {
-        for (JsonNode s : ss) {
-          if (!s.isTextual()
-              || s.textValue().isEmpty()
-              || s.textValue().length() > MAX_STOP_SEQUENCE_CHARS) {
-            problems.add(
-                "model.stopSequences holds texts of 1 to "
-                    + MAX_STOP_SEQUENCE_CHARS
-                    + " characters");
-            break;
-          }
-          stops.add(s.textValue());
-        }
-      }
-    }
+    List<String> stops =
+        OptionFields.texts(
+            o, "stopSequences", MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS, problems);
     JsonNode additional = field(o, "additionalFields");
     if (additional != null) {
       if (!additional.isObject()) {
@@ -153,15 +121,7 @@ public record BedrockOptions(
         promptCache = pc.textValue().equals("auto");
       }
     }
-    boolean streaming = true;
-    JsonNode st = field(o, "streaming");
-    if (st != null) {
-      if (!st.isBoolean()) {
-        problems.add("model.streaming is true or false");
-      } else {
-        streaming = st.booleanValue();
-      }
-    }
+    boolean streaming = OptionFields.bool(o, "streaming", true, problems);
     if (!problems.isEmpty()) {
       return new Parsed(Optional.empty(), List.copyOf(problems));
     }
@@ -173,7 +133,7 @@ public record BedrockOptions(
                 maxTokens,
                 temperature,
                 topP,
-                List.copyOf(stops),
+                stops,
                 additional,
                 guardrail,
                 promptCache,
@@ -219,15 +179,7 @@ public record BedrockOptions(
   }
 
   private static Float unit(JsonNode o, String name, List<String> problems) {
-    JsonNode n = field(o, name);
-    if (n == null) {
-      return null;
-    }
-    if (!n.isNumber() || n.doubleValue() < 0 || n.doubleValue() > 1) {
-      problems.add("model." + name + " must be a number from 0 to 1");
-      return null;
-    }
-    return n.floatValue();
+    return OptionFields.number(o, name, 1, problems) == null ? null : field(o, name).floatValue();
   }
 
   private static Optional<String> text(JsonNode o, String name, List<String> problems) {
@@ -243,7 +195,6 @@ public record BedrockOptions(
   }
 
   private static JsonNode field(JsonNode o, String name) {
-    JsonNode n = o == null ? null : o.get(name);
-    return n == null || n.isNull() ? null : n;
+    return OptionFields.field(o, name);
   }
 }

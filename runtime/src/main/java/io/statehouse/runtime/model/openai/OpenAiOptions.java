@@ -2,11 +2,11 @@ package io.statehouse.runtime.model.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.catalog.ModelSpec;
+import io.statehouse.runtime.model.OptionFields;
 import io.statehouse.runtime.tool.egress.EgressPolicy;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -67,40 +67,14 @@ public record OpenAiOptions(
       problems.add("model options must be an object");
       return new Parsed(Optional.empty(), problems);
     }
-    if (o != null) {
-      for (Map.Entry<String, JsonNode> f : o.properties()) {
-        if (!KNOWN.contains(f.getKey())) {
-          problems.add(
-              "model." + f.getKey() + " is not an option of the openai provider; it has " + KNOWN);
-        }
-      }
-    }
+    OptionFields.unknown(o, KNOWN, PROVIDER, problems);
     URI baseUrl = baseUrl(field(o, "baseUrl"), problems);
     Optional<String> apiKeyEnv = apiKeyEnv(field(o, "apiKeyEnv"), baseUrl, settings, problems);
-    Integer maxTokens = null;
-    JsonNode mt = field(o, "maxTokens");
-    if (mt != null) {
-      if (!mt.isIntegralNumber()
-          || !mt.canConvertToInt()
-          || mt.intValue() < 1
-          || mt.intValue() > MAX_TOKENS) {
-        problems.add("model.maxTokens must be a whole number from 1 to " + MAX_TOKENS);
-      } else {
-        maxTokens = mt.intValue();
-      }
-    }
-    Double temperature = number(o, "temperature", 2, problems);
-    Double topP = number(o, "topP", 1, problems);
-    List<String> stop = stop(field(o, "stop"), problems);
-    boolean streaming = true;
-    JsonNode st = field(o, "streaming");
-    if (st != null) {
-      if (!st.isBoolean()) {
-        problems.add("model.streaming is true or false");
-      } else {
-        streaming = st.booleanValue();
-      }
-    }
+    Integer maxTokens = OptionFields.positive(o, "maxTokens", MAX_TOKENS, problems);
+    Double temperature = OptionFields.number(o, "temperature", 2, problems);
+    Double topP = OptionFields.number(o, "topP", 1, problems);
+    List<String> stop = OptionFields.texts(o, "stop", MAX_STOP, MAX_STOP_CHARS, problems);
+    boolean streaming = OptionFields.bool(o, "streaming", true, problems);
     if (!problems.isEmpty()) {
       return new Parsed(Optional.empty(), List.copyOf(problems));
     }
@@ -181,39 +155,7 @@ public record OpenAiOptions(
     return names;
   }
 
-  private static List<String> stop(JsonNode n, List<String> problems) {
-    if (n == null) {
-      return List.of();
-    }
-    if (!n.isArray() || n.size() > MAX_STOP) {
-      problems.add("model.stop must be a list of at most " + MAX_STOP + " texts");
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode s : n) {
-      if (!s.isTextual() || s.textValue().isEmpty() || s.textValue().length() > MAX_STOP_CHARS) {
-        problems.add("model.stop holds texts of 1 to " + MAX_STOP_CHARS + " characters");
-        return List.of();
-      }
-      out.add(s.textValue());
-    }
-    return List.copyOf(out);
-  }
-
-  private static Double number(JsonNode o, String name, int max, List<String> problems) {
-    JsonNode n = field(o, name);
-    if (n == null) {
-      return null;
-    }
-    if (!n.isNumber() || n.doubleValue() < 0 || n.doubleValue() > max) {
-      problems.add("model." + name + " must be a number from 0 to " + max);
-      return null;
-    }
-    return n.doubleValue();
-  }
-
   private static JsonNode field(JsonNode o, String name) {
-    JsonNode n = o == null ? null : o.get(name);
-    return n == null || n.isNull() ? null : n;
+    return OptionFields.field(o, name);
   }
 }
