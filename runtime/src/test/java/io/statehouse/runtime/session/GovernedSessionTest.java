@@ -37,16 +37,14 @@ import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.testing.RecordingDirectory;
 import io.statehouse.runtime.testing.ScriptedTools;
+import io.statehouse.runtime.testing.SettableClock;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.tool.ToolResult;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -68,8 +66,7 @@ class GovernedSessionTest {
   private final ScriptedTools tools = new ScriptedTools();
   private final RecordingDirectory directory = new RecordingDirectory();
   private final RecordingQueue queue = new RecordingQueue();
-  private final AtomicReference<Instant> now =
-      new AtomicReference<>(Instant.parse("2026-11-23T10:00:00Z"));
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
   private final SessionId id = new SessionId("acme", "ses_gov");
 
@@ -118,23 +115,6 @@ class GovernedSessionTest {
   }
 
   private void open(AgentSpec agent, boolean idempotent) {
-    Clock clock =
-        new Clock() {
-          @Override
-          public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(java.time.ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return now.get();
-          }
-        };
     SessionSettings settings = Specs.sessionSettings();
     SessionDeps deps =
         new SessionDeps(
@@ -208,7 +188,7 @@ class GovernedSessionTest {
     assertEquals("refund", pending.tool());
     assertEquals("approval", pending.kind());
     assertEquals(List.of("approver"), pending.approvers());
-    assertEquals(now.get().plus(Duration.ofHours(1)), pending.expiresAt());
+    assertEquals(clock.instant().plus(Duration.ofHours(1)), pending.expiresAt());
     assertEquals(SessionStatus.AWAITING_APPROVAL, session.getState().status());
     assertEquals(0, tools.invocations().size(), "nothing runs before the approval");
 
@@ -372,7 +352,7 @@ class GovernedSessionTest {
     assertEquals(Expiry.NOT_DUE, expire(approvalId));
     assertEquals(SessionStatus.AWAITING_APPROVAL, session.getState().status(), "not due yet");
 
-    now.set(now.get().plus(Duration.ofHours(1)));
+    clock.set(clock.instant().plus(Duration.ofHours(1)));
     assertEquals(Expiry.EXPIRED, expire(approvalId));
 
     TurnOutcome done = await(turn);

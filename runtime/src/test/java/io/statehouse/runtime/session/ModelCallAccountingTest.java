@@ -34,23 +34,21 @@ import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionEvent.ModelReplied;
 import io.statehouse.runtime.testing.RecordingDirectory;
 import io.statehouse.runtime.testing.ScriptedTools;
+import io.statehouse.runtime.testing.SettableClock;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.tool.ArgumentValidator;
 import io.statehouse.runtime.usage.GroupBy;
 import io.statehouse.runtime.usage.UsageGroup;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
@@ -75,8 +73,7 @@ class ModelCallAccountingTest {
   private final ScriptedTools tools = new ScriptedTools();
   private final AtomicInteger modelCalls = new AtomicInteger();
   private final List<UsageLedger.Entry> ledger = new CopyOnWriteArrayList<>();
-  private final AtomicReference<Instant> now =
-      new AtomicReference<>(Instant.parse("2026-11-23T10:00:00Z"));
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
   private final SessionId id = new SessionId("acme", "ses_ledger");
 
@@ -100,24 +97,6 @@ class ModelCallAccountingTest {
       session.clear();
     }
   }
-
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return now.get();
-        }
-      };
 
   private final UsageLedger recording =
       new UsageLedger() {
@@ -494,12 +473,12 @@ class ModelCallAccountingTest {
 
   @Test
   void aTurnOverMidnightReportsBothDaysInFull() {
-    now.set(Instant.parse("2026-11-23T23:59:59Z"));
+    clock.set(Instant.parse("2026-11-23T23:59:59Z"));
     open(
         r -> {
           if (afterToolResult(r)) {
             // the tool's call ran past midnight
-            now.set(Instant.parse("2026-11-24T00:00:01Z"));
+            clock.set(Instant.parse("2026-11-24T00:00:01Z"));
             return reply("ok", "end_turn", 7, 3);
           }
           return toolUse("tool_use", 5, 5);
