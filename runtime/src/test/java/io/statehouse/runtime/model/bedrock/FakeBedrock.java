@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.testing.LoopbackServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.eventstream.HeaderValue;
 import software.amazon.eventstream.Message;
 
@@ -95,10 +91,6 @@ import software.amazon.eventstream.Message;
  * as a failure.
  */
 public final class FakeBedrock implements AutoCloseable {
-  static {
-    // the JDK server leaves Nagle on by default: ~40 ms delayed-ACK stalls between small frames
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
 
   private static final int THREADS = 16;
   private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
@@ -112,8 +104,7 @@ public final class FakeBedrock implements AutoCloseable {
   public record Recorded(
       String operation, String modelId, JsonNode body, Map<String, List<String>> headers) {}
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server;
   private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicLong requestCount =
@@ -124,39 +115,18 @@ public final class FakeBedrock implements AutoCloseable {
   private final PromptCache cache = new PromptCache();
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private FakeBedrock(HttpServer server, ExecutorService executor) {
-    this.server = server;
-    this.executor = executor;
+  private FakeBedrock() {
+    this.server = LoopbackServer.start("fake-bedrock", THREADS, this::handle);
   }
 
   /** Starts a fake on 127.0.0.1 and an ephemeral port. */
   public static FakeBedrock start() {
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            THREADS,
-            task -> {
-              Thread thread = new Thread(task, "fake-bedrock-" + threads.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    } catch (IOException e) {
-      executor.shutdownNow();
-      throw new UncheckedIOException("cannot start the fake Bedrock", e);
-    }
-    FakeBedrock fake = new FakeBedrock(server, executor);
-    server.createContext("/", fake::handle);
-    server.setExecutor(executor);
-    server.start();
-    return fake;
+    return new FakeBedrock();
   }
 
   /** The base URI to give the client's {@code endpointOverride}: http://127.0.0.1:port. */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create("http://127.0.0.1:" + server.port());
   }
 
   /** Scripts the next answers; consumed in order, one per request, whatever the operation. */
@@ -191,8 +161,7 @@ public final class FakeBedrock implements AutoCloseable {
       return;
     }
     closed.countDown();
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   private void handle(HttpExchange exchange) throws IOException {

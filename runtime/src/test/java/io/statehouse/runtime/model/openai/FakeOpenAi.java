@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.statehouse.runtime.json.Json;
+import io.statehouse.runtime.testing.LoopbackServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,10 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fake OpenAI-compatible chat-completions server on loopback, for tests. It serves {@code POST
@@ -41,10 +36,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Reply#unfinished}), or left silent ({@link Reply#stallAfter}).
  */
 public final class FakeOpenAi implements AutoCloseable {
-  static {
-    // the JDK server leaves Nagle on by default: ~40 ms delayed-ACK stalls between small writes
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
 
   private static final String PATH = "/v1/chat/completions";
 
@@ -56,49 +47,27 @@ public final class FakeOpenAi implements AutoCloseable {
     }
   }
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server;
   private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private FakeOpenAi(HttpServer server, ExecutorService executor) {
-    this.server = server;
-    this.executor = executor;
+  private FakeOpenAi() {
+    this.server = LoopbackServer.start("fake-openai", 8, this::handle);
   }
 
   /** Starts a fake on 127.0.0.1 and an ephemeral port. */
   public static FakeOpenAi start() {
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            8,
-            task -> {
-              Thread t = new Thread(task, "fake-openai-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    } catch (IOException e) {
-      executor.shutdownNow();
-      throw new UncheckedIOException("cannot start the fake OpenAI server", e);
-    }
-    FakeOpenAi fake = new FakeOpenAi(server, executor);
-    server.createContext("/", fake::handle);
-    server.setExecutor(executor);
-    server.start();
-    return fake;
+    return new FakeOpenAi();
   }
 
   /** What to give the client as {@code baseUrl}: http://127.0.0.1:port/v1. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    return "http://127.0.0.1:" + server.port() + "/v1";
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** Scripts the next answers; consumed in order, one per request. */
@@ -125,8 +94,7 @@ public final class FakeOpenAi implements AutoCloseable {
       return;
     }
     closed.countDown();
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
