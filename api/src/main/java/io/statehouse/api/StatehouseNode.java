@@ -12,6 +12,10 @@ import io.statehouse.api.http.ApiRoutes;
 import io.statehouse.api.http.HttpSettings;
 import io.statehouse.api.http.JwksRoute;
 import io.statehouse.api.http.JwtAuthenticator;
+import io.statehouse.api.http.StreamTickets;
+import io.statehouse.api.stream.ClientFeed;
+import io.statehouse.api.stream.StreamHub;
+import io.statehouse.api.stream.StreamSettings;
 import io.statehouse.persistence.cassandra.journal.JournalDurability;
 import io.statehouse.persistence.cassandra.journal.JournalMonitor;
 import io.statehouse.persistence.cassandra.journal.JournalSessionExistence;
@@ -164,6 +168,7 @@ public final class StatehouseNode implements AutoCloseable {
               .getReadJournalFor(
                   CurrentEventsByPersistenceIdQuery.class,
                   cfg.getString("statehouse.node.read-journal"));
+      StreamSettings streamSettings = StreamSettings.fromConfig(cfg);
       ApiRoutes routes =
           new ApiRoutes(
               http,
@@ -181,6 +186,16 @@ public final class StatehouseNode implements AutoCloseable {
               sessionExistence,
               // audit exports end with a head signed by the same key, verifiable with the JWKS
               nodeKeys::signDetached,
+              new ClientFeed(
+                  system.systemActorOf(
+                      StreamHub.create(runtime::session, streamSettings),
+                      "stream-hub",
+                      Props.empty()),
+                  events,
+                  streamSettings,
+                  system),
+              // stream tickets are signed by the same keys: any node of the cluster redeems them
+              StreamTickets.fromConfig(cfg, nodeKeys, Clock.systemUTC()),
               readiness(system),
               demo ? new DemoTools().routes() : Directives.reject());
       ServerBinding binding =

@@ -18,6 +18,7 @@ import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
 import io.statehouse.runtime.catalog.ModelSpec;
+import io.statehouse.runtime.catalog.Multitask;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.catalog.ToolSpec;
@@ -45,6 +46,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -497,6 +499,16 @@ public final class Definitions {
               + ", and this node has none: add it under statehouse.models.prices (docs/models.md,"
               + " Pricing)");
     }
+    Multitask multitask = null;
+    if (d.multitask() != null) {
+      multitask = Multitask.fromWire(d.multitask()).orElse(null);
+      if (multitask == null) {
+        problems.add(
+            "multitask must be one of "
+                + Arrays.stream(Multitask.values()).map(Multitask::wire).toList()
+                + " (what a message sent during a running turn does)");
+      }
+    }
     fail(problems);
     return new AgentSpec(
         name,
@@ -507,7 +519,8 @@ public final class Definitions {
         List.copyOf(unique),
         limits,
         policies,
-        guardrails);
+        guardrails,
+        multitask);
   }
 
   private static final Set<String> POLICY_FIELDS =

@@ -87,7 +87,22 @@ public final class Requests {
       List<String> tools,
       List<JsonNode> policies,
       JsonNode guardrails,
-      LimitsDefinition limits) {}
+      LimitsDefinition limits,
+      String multitask) {
+
+    /** Without {@code multitask} (reject). */
+    public AgentDefinition(
+        String name,
+        String description,
+        String instructions,
+        ModelDefinition model,
+        List<String> tools,
+        List<JsonNode> policies,
+        JsonNode guardrails,
+        LimitsDefinition limits) {
+      this(name, description, instructions, model, tools, policies, guardrails, limits, null);
+    }
+  }
 
   /**
    * {@code options}: every other field of {@code model}, which the provider's package reads and

@@ -116,7 +116,8 @@ public final class Views {
       ModelView model,
       List<String> tools,
       List<Object> policies,
-      LimitsView limits) {}
+      LimitsView limits,
+      String multitask) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   /**
@@ -423,7 +424,8 @@ public final class Views {
             a.limits().maxStepsPerTurn(),
             a.limits().maxTokensPerSession(),
             a.limits().maxTokensPerTurn(),
-            a.limits().maxCostUsd()));
+            a.limits().maxCostUsd()),
+        a.busyMode().wire());
   }
 
   public static SessionCreatedView created(SessionState s) {
@@ -536,7 +538,13 @@ public final class Views {
     List<ApprovalView> approvals = o.decisions().stream().map(Views::approval).toList();
     ErrorView error = o.errorCode() == null ? null : new ErrorView(o.errorCode(), o.errorMessage());
     return new TurnResultView(
-        o.turnId(), o.status(), o.output(), approvals, usage(o.usage()), error, o.stopReason());
+        o.turnId(),
+        o.status().wire(),
+        o.output(),
+        approvals,
+        usage(o.usage()),
+        error,
+        o.stopReason());
   }
 
   private static ApprovalView approval(ToolCallState c) {
@@ -615,6 +623,29 @@ public final class Views {
         data,
         e.meta().prevHash(),
         AuditChain.hash(e));
+  }
+
+  /**
+   * The same view from an event's stored form (its type, canonical JSON and hash), as a session
+   * sends it to live streams: what {@link #event} gives for the event read from the journal.
+   */
+  public static EventView storedEvent(long seq, String type, String json, String hash) {
+    ObjectNode data;
+    try {
+      data = (ObjectNode) Json.MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("a stored " + type + " is not a JSON object", e);
+    }
+    JsonNode meta = data.remove("meta");
+    maskHeaders(data);
+    return new EventView(
+        seq,
+        type,
+        Instant.parse(meta.get("at").asText()),
+        meta.path("actor").asText(null),
+        data,
+        meta.path("prevHash").asText(null),
+        hash);
   }
 
   private static JsonNode maskedHeader(HeaderValue v) {

@@ -2,6 +2,7 @@ package io.statehouse.api.http;
 
 import io.statehouse.api.dto.Definitions;
 import io.statehouse.api.dto.McpServerDefinitions;
+import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.approval.ApprovalQueue;
@@ -46,6 +47,8 @@ public final class ApiRoutes extends RouteSupport {
   private final ApprovalRoutes approvals;
   private final UsageRoutes usage;
   private final McpServerRoutes mcpServers;
+  // live streams opened with a stream ticket instead of a credential header
+  private final StreamRoutes ticketed;
 
   public ApiRoutes(
       HttpSettings settings,
@@ -62,6 +65,8 @@ public final class ApiRoutes extends RouteSupport {
       UsageLedger usageLedger,
       SessionExistence existence,
       HeadSigner headSigner,
+      ClientFeed streams,
+      StreamTickets streamTickets,
       Supplier<CompletionStage<Boolean>> ready,
       Route extra) {
     super(settings, Authenticator.byTokenShape(keys, jwts), JournalHealth.get(system));
@@ -71,7 +76,17 @@ public final class ApiRoutes extends RouteSupport {
     this.catalog = new CatalogRoutes(settings, keys, journal, runtime, definitions);
     this.sessions =
         new SessionRoutes(
-            settings, keys, journal, runtime, directory, events, system, existence, headSigner);
+            settings,
+            keys,
+            journal,
+            runtime,
+            directory,
+            events,
+            system,
+            existence,
+            headSigner,
+            base -> new StreamRoutes(base, runtime, streams, streamTickets, system));
+    this.ticketed = new StreamRoutes(this, runtime, streams, streamTickets, system);
     this.approvals = new ApprovalRoutes(this, approvalQueue);
     this.usage = new UsageRoutes(this, usageLedger, Clock.systemUTC());
     this.mcpServers =
@@ -94,14 +109,16 @@ public final class ApiRoutes extends RouteSupport {
                         pathPrefix(
                             "v1",
                             () ->
-                                authenticated(
-                                    p ->
-                                        concat(
-                                            catalog.routes(p),
-                                            sessions.routes(p),
-                                            approvals.routes(p),
-                                            usage.routes(p),
-                                            mcpServers.routes(p)))),
+                                concat(
+                                    ticketed.ticketRoutes(),
+                                    authenticated(
+                                        p ->
+                                            concat(
+                                                catalog.routes(p),
+                                                sessions.routes(p),
+                                                approvals.routes(p),
+                                                usage.routes(p),
+                                                mcpServers.routes(p))))),
                         extra)));
   }
 

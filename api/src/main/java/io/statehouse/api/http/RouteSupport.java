@@ -102,6 +102,15 @@ abstract class RouteSupport extends AllDirectives {
         });
   }
 
+  /**
+   * For a POST whose body means nothing ({@code cancel}, {@code stream-tickets}): the body, if any,
+   * is read (within the size limit) before answering, so the connection stays usable.
+   */
+  protected Route ignoredBody(java.util.function.Supplier<Route> inner) {
+    return extractStrictEntity(
+        settings.bodyReadTimeout(), settings.maxBodyBytes(), (HttpEntity.Strict e) -> inner.get());
+  }
+
   static ApiError tooLarge(long limit) {
     return new ApiError(
         StatusCodes.CONTENT_TOO_LARGE,

@@ -18,6 +18,7 @@ import io.statehouse.runtime.session.SessionExistence;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.session.SessionStatus;
+import io.statehouse.runtime.session.TurnStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -50,6 +51,7 @@ final class SessionRoutes extends RouteSupport {
   private final ActorSystem<?> system;
   private final SessionExistence existence;
   private final AuditRoutes audit;
+  private final StreamRoutes streams;
 
   SessionRoutes(
       HttpSettings settings,
@@ -60,7 +62,8 @@ final class SessionRoutes extends RouteSupport {
       CurrentEventsByPersistenceIdQuery events,
       ActorSystem<?> system,
       SessionExistence existence,
-      HeadSigner headSigner) {
+      HeadSigner headSigner,
+      java.util.function.Function<RouteSupport, StreamRoutes> streams) {
     super(settings, keys, journal);
     this.runtime = runtime;
     this.directory = directory;
@@ -68,6 +71,7 @@ final class SessionRoutes extends RouteSupport {
     this.system = system;
     this.existence = existence;
     this.audit = new AuditRoutes(this, events, system, headSigner, Clock.systemUTC());
+    this.streams = streams.apply(this);
   }
 
   Route routes(Principal p) {
@@ -158,6 +162,8 @@ final class SessionRoutes extends RouteSupport {
                             after ->
                                 parameterOptional(
                                     "limit", limit -> eventTrail(p, id, after, limit))))),
+        path("cancel", () -> post(() -> ignoredBody(() -> cancel(p, id)))),
+        streams.routes(p, id),
         audit.routes(p, id));
   }
 
@@ -297,6 +303,18 @@ final class SessionRoutes extends RouteSupport {
             (int) settings.maxWait().toSeconds()));
   }
 
+  /** Cancels the running turn: 200 with its result (status {@code cancelled}). */
+  private Route cancel(Principal p, SessionId id) {
+    Access.require(p, "cancelling a turn", Access.USE_SESSIONS);
+    return respond(
+        ask(
+                runtime.session(id),
+                AgentSession.TurnOutcome.class,
+                r -> new AgentSession.Cancel(p, r),
+                settings.askTimeout())
+            .thenApply(o -> ApiJson.response(StatusCodes.OK, Views.turnResult(o))));
+  }
+
   private Route close(Principal p, SessionId id) {
     return respond(
         ask(
@@ -337,13 +355,23 @@ final class SessionRoutes extends RouteSupport {
                 AgentSession.TurnAccepted.class,
                 r -> new AgentSession.SendMessage(p, req.content(), key, r),
                 settings.askTimeout())
-            .thenCompose(accepted -> awaitTurn(id, accepted.turnId(), wait));
+            .thenCompose(
+                accepted ->
+                    accepted.queued()
+                        // it waits for the turns before it: its id now, its result by wait or GET
+                        ? CompletableFuture.completedFuture(
+                            ApiJson.response(
+                                StatusCodes.ACCEPTED,
+                                new Views.RunningTurnView(
+                                    accepted.turnId(), TurnStatus.QUEUED.wire())))
+                        : awaitTurn(id, accepted.turnId(), wait));
     return respond(result);
   }
 
   private CompletionStage<HttpResponse> awaitTurn(SessionId id, String turnId, Duration wait) {
     HttpResponse running =
-        ApiJson.response(StatusCodes.ACCEPTED, new Views.RunningTurnView(turnId, "running"));
+        ApiJson.response(
+            StatusCodes.ACCEPTED, new Views.RunningTurnView(turnId, TurnStatus.RUNNING.wire()));
     if (wait.isZero()) {
       return CompletableFuture.completedFuture(running);
     }
@@ -359,7 +387,7 @@ final class SessionRoutes extends RouteSupport {
             (outcome, error) -> {
               if (error == null) {
                 return ApiJson.response(
-                    outcome.status().equals("running") ? StatusCodes.ACCEPTED : StatusCodes.OK,
+                    outcome.status().goingOn() ? StatusCodes.ACCEPTED : StatusCodes.OK,
                     Views.turnResult(outcome));
               }
               if (unwrap(error) instanceof TimeoutException) {
@@ -387,9 +415,14 @@ final class SessionRoutes extends RouteSupport {
             .thenCompose(
                 s -> {
                   Access.requireRead(p, s.owner(), id.id());
+                  // up to the last event the session applied: a read past the journal's end makes
+                  // the plugin look for a gap (and warn). A broken session shows all it holds.
+                  long to = s.broken() ? Long.MAX_VALUE : s.events();
+                  if (after >= to) {
+                    return CompletableFuture.completedFuture(java.util.List.<Views.EventView>of());
+                  }
                   return events
-                      .currentEventsByPersistenceId(
-                          id.persistenceId().id(), after + 1, Long.MAX_VALUE)
+                      .currentEventsByPersistenceId(id.persistenceId().id(), after + 1, to)
                       .take(limit)
                       .map(env -> Views.event(env.sequenceNr(), (SessionEvent) env.event()))
                       .runWith(Sink.seq(), system);

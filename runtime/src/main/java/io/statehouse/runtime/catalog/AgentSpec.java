@@ -13,6 +13,8 @@ import java.util.Objects;
  *
  * @param policies rules deciding every tool call before it runs; empty: every allowed tool runs
  * @param guardrails redaction and deny patterns; null: none
+ * @param multitask what a message sent during a running turn does; null (agents registered before
+ *     it existed): {@link Multitask#REJECT}
  */
 public record AgentSpec(
     String name,
@@ -23,7 +25,8 @@ public record AgentSpec(
     List<String> tools,
     Limits limits,
     List<PolicyRule> policies,
-    GuardrailSpec guardrails)
+    GuardrailSpec guardrails,
+    Multitask multitask)
     implements CborSerializable {
 
   public AgentSpec {
@@ -45,18 +48,62 @@ public record AgentSpec(
       ModelSpec model,
       List<String> tools,
       Limits limits) {
-    this(name, version, description, instructions, model, tools, limits, List.of(), null);
+    this(name, version, description, instructions, model, tools, limits, List.of(), null, null);
+  }
+
+  /** Rejecting messages sent during a running turn. */
+  public AgentSpec(
+      String name,
+      int version,
+      String description,
+      String instructions,
+      ModelSpec model,
+      List<String> tools,
+      Limits limits,
+      List<PolicyRule> policies,
+      GuardrailSpec guardrails) {
+    this(
+        name, version, description, instructions, model, tools, limits, policies, guardrails, null);
+  }
+
+  /** What a message sent during a running turn does ({@link Multitask#REJECT} when unset). */
+  public Multitask busyMode() {
+    return multitask == null ? Multitask.REJECT : multitask;
+  }
+
+  /** The same agent answering messages sent during a running turn as {@code mode} says. */
+  public AgentSpec withMultitask(Multitask mode) {
+    return new AgentSpec(
+        name, version, description, instructions, model, tools, limits, policies, guardrails, mode);
   }
 
   public AgentSpec withVersion(int newVersion) {
     return new AgentSpec(
-        name, newVersion, description, instructions, model, tools, limits, policies, guardrails);
+        name,
+        newVersion,
+        description,
+        instructions,
+        model,
+        tools,
+        limits,
+        policies,
+        guardrails,
+        multitask);
   }
 
   /** The same agent with {@code newPolicies} and {@code newGuardrails}. */
   public AgentSpec withGovernance(List<PolicyRule> newPolicies, GuardrailSpec newGuardrails) {
     return new AgentSpec(
-        name, version, description, instructions, model, tools, limits, newPolicies, newGuardrails);
+        name,
+        version,
+        description,
+        instructions,
+        model,
+        tools,
+        limits,
+        newPolicies,
+        newGuardrails,
+        multitask);
   }
 
   public boolean sameDefinitionAs(AgentSpec other) {

@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -301,6 +303,32 @@ public final class NodeKeys {
       return ALG.equals(jws.getHeader().getAlgorithm()) && verifier != null && jws.verify(verifier);
     } catch (ParseException | JOSEException | IllegalArgumentException e) {
       return false;
+    }
+  }
+
+  /**
+   * The claims of {@code compactJwt} when it is an ES256 JWT (from {@link #sign} or {@link
+   * #signJwt}) signed by one of these keys, signing or retired; empty for anything malformed,
+   * unsigned, of another algorithm or by an unknown {@code kid}. Only the signature is checked: the
+   * caller checks every claim it relies on ({@code iss}, {@code aud}, {@code exp}, …), and bounds
+   * the token's length before calling, as the whole token is parsed.
+   */
+  public Optional<JWTClaimsSet> verifyJwt(String compactJwt) {
+    if (compactJwt == null) {
+      return Optional.empty();
+    }
+    try {
+      SignedJWT jwt = SignedJWT.parse(compactJwt);
+      String kid = jwt.getHeader().getKeyID();
+      JWSVerifier verifier = kid == null ? null : verifiers.get(kid);
+      if (!ALG.equals(jwt.getHeader().getAlgorithm())
+          || verifier == null
+          || !jwt.verify(verifier)) {
+        return Optional.empty();
+      }
+      return Optional.of(jwt.getJWTClaimsSet());
+    } catch (ParseException | JOSEException | IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 }

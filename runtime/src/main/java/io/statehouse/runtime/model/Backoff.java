@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,7 @@ public final class Backoff implements AutoCloseable {
   /**
    * A pause before retry number {@code attempt} (1 = the first retry): {@code asked} when the
    * server said how long, full jitter otherwise; null when it would not end before {@code
-   * deadlineNanos}.
+   * deadlineNanos}. Cancelling the pause drops its timer.
    */
   public CompletableFuture<Void> pause(int attempt, long deadlineNanos, Optional<Duration> asked) {
     long millis;
@@ -46,7 +47,10 @@ public final class Backoff implements AutoCloseable {
       return null;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    timer().schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> tick =
+        timer().schedule(() -> done.complete(null), millis, TimeUnit.MILLISECONDS);
+    // an abandoned call cancels its pause: the timer goes with it
+    done.whenComplete((v, e) -> tick.cancel(false));
     return done;
   }
 

@@ -27,6 +27,7 @@ import io.statehouse.runtime.session.SessionEvent.ToolCallSucceeded;
 import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
+import io.statehouse.runtime.stream.FeedItem;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolResult;
 import java.time.Duration;
@@ -118,6 +119,33 @@ public final class AgentSession
       ActorRef<StatusReply<TurnAccepted>> replyTo)
       implements Request<TurnAccepted> {}
 
+  /**
+   * Cancels the running turn (whatever its phase) at once. Replies with the cancelled turn's
+   * outcome once {@code TurnCancelled} is persisted; {@code no_running_turn} when idle, {@code
+   * forbidden} for anyone but the owner or an operator.
+   */
+  public record Cancel(Principal principal, ActorRef<StatusReply<TurnOutcome>> replyTo)
+      implements Request<TurnOutcome> {}
+
+  /**
+   * A stream hub (one per node with live clients for this session) starts watching: from now on it
+   * gets every persisted batch and the deltas of streaming answers ({@link FeedItem}). Replies with
+   * the sequence number of the last persisted event, so the hub's clients read the journal up to it
+   * and miss nothing between. A watched session does not passivate.
+   */
+  public record Watch(ActorRef<FeedItem> hub, ActorRef<StatusReply<Watching>> replyTo)
+      implements Request<Watching> {}
+
+  /** Reply to {@link Watch}: the incarnation that is watched, and its last event's number. */
+  public record Watching(long lastSeq, boolean closed, ActorRef<Command> session)
+      implements CborSerializable {}
+
+  /** The hub has no client for this session any more. No reply. */
+  public record Unwatch(ActorRef<FeedItem> hub) implements Command {}
+
+  /** Internal: a watching hub stopped (its node left, or it stopped). */
+  record HubGone(ActorRef<FeedItem> hub) implements Command {}
+
   /** Replies when the turn stops running (or at once if it already has); {@code turn_not_found}. */
   public record AwaitTurn(String turnId, ActorRef<StatusReply<TurnOutcome>> replyTo)
       implements Request<TurnOutcome> {}
@@ -193,16 +221,21 @@ public final class AgentSession
   /** Internal: the node lost its journal at {@code since}; stop and recover when it is back. */
   record JournalLost(String reason, Instant since) implements Command {}
 
-  /** Reply to {@link SendMessage}. {@code replayed}: an earlier message with the same key. */
-  public record TurnAccepted(String turnId, boolean replayed) implements CborSerializable {}
-
   /**
-   * Where a turn stands: {@code running}, {@code completed}, {@code failed} or {@code
-   * needs_decision} (with the decisions it waits for).
+   * Reply to {@link SendMessage}. {@code replayed}: an earlier message with the same key; {@code
+   * queued}: the turn waits for those before it (an agent that queues messages).
    */
+  public record TurnAccepted(String turnId, boolean replayed, boolean queued)
+      implements CborSerializable {
+    public TurnAccepted(String turnId, boolean replayed) {
+      this(turnId, replayed, false);
+    }
+  }
+
+  /** Where a turn stands; when it waits for humans, the decisions it waits for. */
   public record TurnOutcome(
       String turnId,
-      String status,
+      TurnStatus status,
       String output,
       String errorCode,
       String errorMessage,
@@ -231,6 +264,7 @@ public final class AgentSession
   private final SessionDeps deps;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final SessionEffects effects;
+  private final SessionFeed feed;
   // callers waiting for a turn to stop running; lives only as long as this incarnation
   private final Map<String, List<ActorRef<StatusReply<TurnOutcome>>>> waiters = new HashMap<>();
   private int modelFailuresThisStep;
@@ -259,9 +293,14 @@ public final class AgentSession
     this.id = id;
     this.deps = deps;
     this.shard = shard;
+    this.feed = new SessionFeed(id.entityId());
     this.effects =
         new SessionEffects(
-            context, id, deps, context.messageAdapter(ToolCall.Finished.class, ToolFinished::new));
+            context,
+            id,
+            deps,
+            context.messageAdapter(ToolCall.Finished.class, ToolFinished::new),
+            feed);
   }
 
   /**
@@ -337,6 +376,8 @@ public final class AgentSession
         || event instanceof UserMessageAdded
         || event instanceof TurnCompleted
         || event instanceof TurnFailed
+        || event instanceof SessionEvent.TurnCancelled
+        || event instanceof SessionEvent.QueuedTurnStarted
         || event instanceof ToolCallOutcomeUnknown
         || event instanceof SessionEvent.ApprovalRequested
         || event instanceof SessionEvent.ApprovalGranted
@@ -418,6 +459,7 @@ public final class AgentSession
         .onCommand(ToolFinished.class, (s, c) -> Effect().noReply())
         .onCommand(Resume.class, (s, c) -> Effect().noReply())
         .onCommand(Decide.class, this::rejectBroken)
+        .onCommand(Cancel.class, this::rejectBroken)
         .onCommand(ExpireApproval.class, (s, c) -> settled(c));
 
     b.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
@@ -433,7 +475,8 @@ public final class AgentSession
         .onCommand(ModelFailed.class, this::onModelFailed)
         .onCommand(RetryModelCall.class, this::onRetryModelCall)
         .onCommand(ToolFinished.class, this::onToolFinished)
-        .onCommand(Resume.class, this::onResume);
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(Cancel.class, this::onCancel);
 
     b.forState(SessionState::closed)
         .onCommand(
@@ -448,9 +491,13 @@ public final class AgentSession
         .onCommand(AwaitTurn.class, this::onAwaitTurn)
         .onCommand(Close.class, this::onClose)
         .onCommand(Decide.class, this::onDecideWithoutTurn)
-        .onCommand(ExpireApproval.class, (s, c) -> settled(c));
+        .onCommand(ExpireApproval.class, (s, c) -> settled(c))
+        .onCommand(Cancel.class, this::onCancelWithoutTurn)
+        .onCommand(Watch.class, this::onWatch);
 
     b.forAnyState()
+        .onCommand(Unwatch.class, (s, c) -> unwatch(c.hub()))
+        .onCommand(HubGone.class, (s, c) -> unwatch(c.hub()))
         .onCommand(JournalLost.class, this::onJournalLost)
         .onCommand(IdleTimeout.class, this::onIdle)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
@@ -475,32 +522,33 @@ public final class AgentSession
     if (!c.principal().mayUseSessionOf(s.owner())) {
       return reject(c, forbidden(s, "send messages to"));
     }
-    StoredMessage message = storedMessage(s, c.content());
-    Optional<DenyMatch> blocked = message.blocked();
-    String stored = message.text();
-    Optional<ReplyEffect<SessionEvent, SessionState>> repeated = repeatedKey(s, c, stored);
+    Optional<ReplyEffect<SessionEvent, SessionState>> repeated =
+        repeatedKey(s, c, storedMessage(s, c.content()).text());
     if (repeated.isPresent()) {
       return repeated.get();
     }
-    String turnId = "turn_" + UUID.randomUUID().toString().replace("-", "");
-    EventBatch b = batch(s);
+    return startTurn(s, batch(s), c);
+  }
+
+  /** Adds the message that starts a turn to {@code b} (and its first model call), and persists. */
+  private ReplyEffect<SessionEvent, SessionState> startTurn(
+      SessionState s, EventBatch b, SendMessage c) {
+    StoredMessage message = storedMessage(b.state(), c.content());
+    String turnId = newTurnId();
     b.add(
         new UserMessageAdded(
             b.meta(c.principal().actor()),
             turnId,
-            stored,
+            message.text(),
             c.idempotencyKey(),
             c.principal().roles()));
-    if (blocked.isPresent()) {
+    if (message.blocked().isPresent()) {
       b.add(
           new TurnFailed(
               b.meta("runtime"),
               turnId,
               "guardrail_denied",
-              "the message was blocked by guardrail "
-                  + blocked.get().rule()
-                  + ": "
-                  + blocked.get().reason()));
+              blockedReason(message.blocked().get())));
     } else {
       b.nextModelCallOrFail();
     }
@@ -508,6 +556,14 @@ public final class AgentSession
         .persist(b.events())
         .thenRun(st -> drive(s, st, b))
         .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false)));
+  }
+
+  private static String newTurnId() {
+    return "turn_" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  private static String blockedReason(DenyMatch match) {
+    return "the message was blocked by guardrail " + match.rule() + ": " + match.reason();
   }
 
   /** A user message as the journal keeps it, and the deny rule that blocked it, if one did. */
@@ -544,7 +600,11 @@ public final class AgentSession
                     ? Effect()
                         .reply(
                             c.replyTo(),
-                            StatusReply.success(new TurnAccepted(earlier.turnId(), true)))
+                            StatusReply.success(
+                                new TurnAccepted(
+                                    earlier.turnId(),
+                                    true,
+                                    s.queuedTurn(earlier.turnId()).isPresent())))
                     : reject(
                         c,
                         new Rejection(
@@ -566,23 +626,69 @@ public final class AgentSession
     if (repeated.isPresent()) {
       return repeated.get();
     }
+    return switch (s.agent().busyMode()) {
+      case ENQUEUE -> enqueue(s, c);
+      case INTERRUPT -> interrupt(s, c);
+      case REJECT -> reject(c, busy(s));
+    };
+  }
+
+  /** Why a message cannot start a turn now: the running turn and what it waits for. */
+  private static Rejection busy(SessionState s) {
     String running = s.turn().turnId();
-    Rejection why =
-        switch (s.status()) {
-          case NEEDS_DECISION ->
-              new Rejection(
-                  "needs_decision",
-                  "turn " + running + " waits for a decision on a tool call",
-                  running);
-          case AWAITING_APPROVAL ->
-              new Rejection(
-                  "awaiting_approval",
-                  "turn " + running + " waits for the approval of a tool call",
-                  running);
-          default ->
-              new Rejection("turn_in_progress", "turn " + running + " is still running", running);
-        };
-    return reject(c, why);
+    return switch (s.status()) {
+      case NEEDS_DECISION ->
+          new Rejection(
+              "needs_decision",
+              "turn " + running + " waits for a decision on a tool call",
+              running);
+      case AWAITING_APPROVAL ->
+          new Rejection(
+              "awaiting_approval",
+              "turn " + running + " waits for the approval of a tool call",
+              running);
+      default ->
+          new Rejection("turn_in_progress", "turn " + running + " is still running", running);
+    };
+  }
+
+  /** The message waits in the journal for the turns before it; its turn id is returned now. */
+  private ReplyEffect<SessionEvent, SessionState> enqueue(SessionState s, SendMessage c) {
+    int max = deps.settings().maxQueuedMessages();
+    if (s.queued().size() >= max) {
+      return reject(
+          c,
+          new Rejection(
+              "queue_full",
+              max
+                  + " messages already wait for turn "
+                  + s.turn().turnId()
+                  + " to end; send this one later",
+              s.turn().turnId()));
+    }
+    StoredMessage message = storedMessage(s, c.content());
+    String turnId = newTurnId();
+    EventBatch b = batch(s);
+    b.add(
+        new SessionEvent.MessageQueued(
+            b.meta(c.principal().actor()),
+            turnId,
+            message.text(),
+            c.idempotencyKey(),
+            c.principal().roles(),
+            message.blocked().map(AgentSession::blockedReason).orElse(null)));
+    return Effect()
+        .persist(b.events())
+        .thenRun(st -> drive(s, st, b))
+        .thenReply(c.replyTo(), st -> StatusReply.success(new TurnAccepted(turnId, false, true)));
+  }
+
+  /** The running turn is cancelled and the message starts the next, in one write. */
+  private ReplyEffect<SessionEvent, SessionState> interrupt(SessionState s, SendMessage c) {
+    EventBatch b = batch(s);
+    Turns.cancel(
+        b, s, c.principal().actor(), "interrupted by a new message from " + c.principal().actor());
+    return startTurn(s, b, c);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onAwaitTurn(SessionState s, AwaitTurn c) {
@@ -591,7 +697,7 @@ public final class AgentSession
       return reject(
           c, new Rejection("turn_not_found", "no turn " + c.turnId() + " in this session"));
     }
-    if (outcome.status().equals("running")) {
+    if (outcome.status().goingOn()) {
       waiters.computeIfAbsent(c.turnId(), k -> new ArrayList<>()).add(c.replyTo());
       return Effect().noReply();
     }
@@ -606,6 +712,7 @@ public final class AgentSession
       return Effect().reply(c.replyTo(), StatusReply.success(s));
     }
     EventBatch b = batch(s);
+    b.closing();
     if (s.turn() != null) {
       b.add(
           new TurnFailed(
@@ -617,12 +724,49 @@ public final class AgentSession
     b.add(new SessionClosed(b.meta(c.principal().actor()), c.reason()));
     return Effect()
         .persist(b.events())
-        .thenRun(
-            st -> {
-              context.getChildren().forEach(context::stop);
-              drive(s, st, b);
-            })
+        .thenRun(st -> drive(s, st, b))
         .thenReply(c.replyTo(), StatusReply::success);
+  }
+
+  // ---- cancel and watchers --------------------------------------------------------------------
+
+  private ReplyEffect<SessionEvent, SessionState> onCancel(SessionState s, Cancel c) {
+    if (!c.principal().mayUseSessionOf(s.owner())) {
+      return reject(c, forbidden(s, "cancel turns of"));
+    }
+    String turnId = s.turn().turnId();
+    EventBatch b = batch(s);
+    Turns.cancel(b, s, c.principal().actor(), "cancelled by " + c.principal().actor());
+    return Effect()
+        .persist(b.events())
+        .thenRun(st -> drive(s, st, b))
+        .thenReply(c.replyTo(), st -> StatusReply.success(Turns.outcomeOf(st, turnId)));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> onCancelWithoutTurn(SessionState s, Cancel c) {
+    if (!c.principal().mayUseSessionOf(s.owner())) {
+      return reject(c, forbidden(s, "cancel turns of"));
+    }
+    return reject(
+        c,
+        new Rejection("no_running_turn", "session " + id.id() + " has no running turn to cancel"));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> onWatch(SessionState s, Watch c) {
+    if (feed.add(c.hub())) {
+      context.watchWith(c.hub(), new HubGone(c.hub()));
+    }
+    return Effect()
+        .reply(
+            c.replyTo(),
+            StatusReply.success(
+                new Watching(lastSequenceNumber(context), s.closed(), context.getSelf())));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> unwatch(ActorRef<FeedItem> hub) {
+    feed.remove(hub);
+    context.unwatch(hub);
+    return Effect().noReply();
   }
 
   // ---- approvals and unknown outcomes
@@ -911,7 +1055,7 @@ public final class AgentSession
   private ReplyEffect<SessionEvent, SessionState> onRetryModelCall(
       SessionState s, RetryModelCall c) {
     if (isCurrentModelCall(s.turn(), c.turnId(), c.step())) {
-      effects.callModel(s);
+      effects.callModel(s, lastSequenceNumber(context));
     }
     return Effect().noReply();
   }
@@ -945,6 +1089,12 @@ public final class AgentSession
    */
   private void drive(SessionState before, SessionState state, EventBatch b) {
     long seq = lastSequenceNumber(context);
+    Turn ended = before.turn();
+    if (ended != null && (state.turn() == null || !state.turn().turnId().equals(ended.turnId()))) {
+      // the turn ended (completed, failed, cancelled): nothing of it may go on
+      effects.abandon(ended.turnId());
+    }
+    feed.persisted(b.events(), seq);
     if (b.events().stream().anyMatch(AgentSession::changesListing)) {
       effects.recordListing(state, seq);
       // usage is reported at the same moments: a turn's end, or its wait for a human
@@ -952,7 +1102,7 @@ public final class AgentSession
     }
     effects.recordApprovals(before, state, b.events(), seq);
     if (b.callsModel()) {
-      effects.callModel(state);
+      effects.callModel(state, seq);
     }
     for (String callId : b.toolsToStart()) {
       effects.startTool(state, state.turn().call(callId));
@@ -966,7 +1116,7 @@ public final class AgentSession
     }
     for (String turnId : new ArrayList<>(waiters.keySet())) {
       TurnOutcome outcome = Turns.outcomeOf(s, turnId);
-      if (outcome == null || !outcome.status().equals("running")) {
+      if (outcome == null || !outcome.status().goingOn()) {
         StatusReply<TurnOutcome> reply =
             outcome == null
                 ? StatusReply.error(new Rejection("turn_not_found", "no turn " + turnId))
@@ -977,7 +1127,8 @@ public final class AgentSession
   }
 
   private ReplyEffect<SessionEvent, SessionState> onIdle(SessionState s, IdleTimeout c) {
-    if (s.turn() == null || s.turn().quiescent()) {
+    // a watched session stays: its watchers would otherwise wake it again at once
+    if ((s.turn() == null || s.turn().quiescent()) && !feed.watched()) {
       passivate();
     }
     return Effect().noReply();

@@ -23,6 +23,7 @@ final class EventBatch {
   private final List<String> toolsToStart = new ArrayList<>();
   private SessionState state;
   private boolean callsModel;
+  private boolean closing;
 
   /**
    * {@code turnsKept}: how many finished turns the state remembers, as in the event handler; {@code
@@ -48,6 +49,41 @@ final class EventBatch {
     AuditChain.seal(event);
     events.add(event);
     state = state.apply(event, turnsKept);
+    if (endsTurn(event) && !closing) {
+      startNextQueued();
+    }
+  }
+
+  /**
+   * The batch closes the session: a turn it ends is not followed by a queued one (the queued
+   * messages end with the session).
+   */
+  void closing() {
+    closing = true;
+  }
+
+  private static boolean endsTurn(SessionEvent e) {
+    return e instanceof SessionEvent.TurnCompleted
+        || e instanceof TurnFailed
+        || e instanceof SessionEvent.TurnCancelled;
+  }
+
+  /**
+   * When a turn ends and messages wait, the oldest starts its turn in the same write, so a crash
+   * can never leave a session idle with messages queued. A message a guardrail refused when it was
+   * queued fails at once, and the next one starts.
+   */
+  private void startNextQueued() {
+    if (state.turn() != null || state.closed() || state.queued().isEmpty()) {
+      return;
+    }
+    QueuedMessage next = state.queued().get(0);
+    add(new SessionEvent.QueuedTurnStarted(meta("runtime"), next.turnId()));
+    if (next.blocked() != null) {
+      add(new TurnFailed(meta("runtime"), next.turnId(), "guardrail_denied", next.blocked()));
+    } else {
+      nextModelCallOrFail();
+    }
   }
 
   /** Adds a tool call to start once the batch is persisted. */

@@ -7,11 +7,13 @@ import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolDescriptor;
 import io.statehouse.runtime.model.ToolResultBlock;
 import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.policy.guardrail.Direction;
 import io.statehouse.runtime.policy.guardrail.Guardrails;
 import io.statehouse.runtime.policy.guardrail.Stage;
 import io.statehouse.runtime.session.AgentSession.Command;
@@ -32,18 +34,24 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * The effects a session starts once their events are persisted: model calls (piped back to the
- * session), tool-call children, and its list entry. Never called from an event handler.
+ * session, their deltas to the hubs watching), tool-call children, and its list entry; and what
+ * stops them when their turn ends first (a cancel). Never called from an event handler.
  */
 final class SessionEffects {
   private final ActorContext<Command> context;
   private final SessionId id;
   private final SessionDeps deps;
   private final ActorRef<ToolCall.Finished> toolReplies;
+  private final SessionFeed feed;
+  // the model call in flight, abandoned if its turn ends before it answers
+  private InFlight inFlight;
   // the daily usage this incarnation reported last, so unchanged days are not written again
   private final Map<LocalDate, DailyUsage> usageReported = new HashMap<>();
 
@@ -51,15 +59,27 @@ final class SessionEffects {
       ActorContext<Command> context,
       SessionId id,
       SessionDeps deps,
-      ActorRef<ToolCall.Finished> toolReplies) {
+      ActorRef<ToolCall.Finished> toolReplies,
+      SessionFeed feed) {
     this.context = context;
     this.id = id;
     this.deps = deps;
     this.toolReplies = toolReplies;
+    this.feed = feed;
   }
 
-  /** Calls the model for the turn's current step; the answer comes back as a command. */
-  void callModel(SessionState s) {
+  /**
+   * A model call in flight: cancelling {@code source} abandons it; {@code live} false stops its
+   * deltas (they come from the provider's thread).
+   */
+  private record InFlight(
+      String turnId, CompletableFuture<ModelReply> source, AtomicBoolean live) {}
+
+  /**
+   * Calls the model for the turn's current step; the answer comes back as a command. {@code
+   * afterSeq}: the sequence number of the last persisted event, which the call's deltas follow.
+   */
+  void callModel(SessionState s, long afterSeq) {
     Turn turn = s.turn();
     String turnId = turn.turnId();
     int step = turn.modelCalls();
@@ -79,15 +99,33 @@ final class SessionEffects {
     ModelSpec spec = s.agent().model();
     ModelRequest request =
         new ModelRequest(spec, s.agent().instructions(), forModel(s), descriptors(s), id.tenant());
+    AtomicBoolean live = new AtomicBoolean(true);
+    Consumer<ModelDelta> sink =
+        deltasMayShow(s)
+            ? delta -> {
+              if (live.get()) {
+                feed.delta(afterSeq, turnId, step, delta);
+              }
+            }
+            : delta -> {};
     CompletionStage<ModelReply> call;
     try {
-      call =
-          client
-              .get()
-              .converse(request, delta -> {})
-              .toCompletableFuture()
+      CompletableFuture<ModelReply> source =
+          client.get().converse(request, sink).toCompletableFuture();
+      inFlight = new InFlight(turnId, source, live);
+      CompletableFuture<ModelReply> timed =
+          source
               .copy()
               .orTimeout(deps.settings().modelCallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      // a call that timed out is abandoned too, so the provider stops reading it
+      timed.whenComplete(
+          (r, e) -> {
+            if (e != null) {
+              live.set(false);
+              source.cancel(true);
+            }
+          });
+      call = timed;
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
@@ -104,6 +142,31 @@ final class SessionEffects {
           }
           return new ModelFailed(turnId, step, "model_error", String.valueOf(cause), true);
         });
+  }
+
+  /**
+   * Whether a watching client may see this agent's answers before they are complete. Not when its
+   * guardrails redact what the journal keeps or deny answers: a pattern can span two deltas, and a
+   * denied answer would already have been shown. Such clients get the answer in {@code
+   * ModelReplied}, as the journal keeps it.
+   */
+  private boolean deltasMayShow(SessionState s) {
+    Guardrails g = deps.guardrails().of(s.agent());
+    return !g.redacts(Stage.JOURNAL) && !g.denies(Direction.OUTPUT);
+  }
+
+  /**
+   * Abandons what turn {@code turnId} still had in flight, once its end is persisted: the model
+   * call is cancelled (no more deltas; the provider closes the request) and tool-call children stop
+   * (a late result would find no running call anyway).
+   */
+  void abandon(String turnId) {
+    if (inFlight != null && inFlight.turnId().equals(turnId)) {
+      inFlight.live().set(false);
+      inFlight.source().cancel(true);
+      inFlight = null;
+    }
+    context.getChildren().forEach(context::stop);
   }
 
   /** Spawns the child that runs one tool call under the identity of whoever started the turn. */

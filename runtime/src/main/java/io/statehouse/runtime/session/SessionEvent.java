@@ -179,4 +179,30 @@ public sealed interface SessionEvent extends CborSerializable {
       String role,
       String reason)
       implements SessionEvent {}
+
+  /**
+   * The running turn was stopped: by {@code meta.actor}'s cancel, or by a new message to an agent
+   * that interrupts. Whatever was in flight is abandoned: a model answer still streaming is
+   * dropped, tool calls are stopped (a non-idempotent call that was running was recorded as {@code
+   * ToolCallOutcomeUnknown} just before), and the session accepts the next message.
+   */
+  record TurnCancelled(EventMeta meta, String turnId, String reason) implements SessionEvent {}
+
+  /**
+   * A message sent during a running turn to an agent that queues them: it will start turn {@code
+   * turnId} after the turns queued before it. {@code content} is the message as the journal keeps
+   * it; {@code blocked}, when set, is why an input guardrail refused it (the turn will fail at once
+   * when its time comes).
+   */
+  record MessageQueued(
+      EventMeta meta,
+      String turnId,
+      String content,
+      String idempotencyKey,
+      List<String> roles,
+      String blocked)
+      implements SessionEvent {}
+
+  /** The oldest queued message, {@code turnId}'s, starts its turn now. */
+  record QueuedTurnStarted(EventMeta meta, String turnId) implements SessionEvent {}
 }

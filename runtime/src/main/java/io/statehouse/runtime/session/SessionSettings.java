@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param idempotencyKeyTurns how many finished turns a session remembers, for repeated keys and
  *     late waits: 1 to {@value SessionState#MAX_RECENT_TURNS_KEPT}, since each is held, with its
  *     answer, in the session's memory and snapshots
+ * @param maxQueuedMessages how many messages a session of an agent that queues them ({@code
+ *     multitask: enqueue}) holds while a turn runs; one more is refused with {@code queue_full}
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -26,7 +28,11 @@ public record SessionSettings(
     Duration journalRetryMin,
     Duration journalRetryMax,
     Duration idempotencyKeyWindow,
-    int idempotencyKeyTurns) {
+    int idempotencyKeyTurns,
+    int maxQueuedMessages) {
+
+  /** The default bound: {@code statehouse.session.max-queued-messages} in session.conf. */
+  public static final int DEFAULT_MAX_QUEUED_MESSAGES = 100;
 
   /** The default window: {@code statehouse.session.idempotency-key-window} in session.conf. */
   public static final Duration DEFAULT_IDEMPOTENCY_KEY_WINDOW = Duration.ofHours(24);
@@ -44,6 +50,38 @@ public record SessionSettings(
               + " (each remembered turn is held in the session's memory and snapshots), not "
               + idempotencyKeyTurns);
     }
+    if (maxQueuedMessages < 1 || maxQueuedMessages > 10_000) {
+      throw new IllegalArgumentException(
+          "statehouse.session.max-queued-messages must be between 1 and 10000 (queued messages are"
+              + " held in the session's memory and snapshots), not "
+              + maxQueuedMessages);
+    }
+  }
+
+  /** The same settings with the default bound on queued messages. */
+  public SessionSettings(
+      int snapshotEvery,
+      int keepSnapshots,
+      Duration passivateAfter,
+      Duration modelCallTimeout,
+      int modelMaxAttempts,
+      Duration modelRetryBackoff,
+      Duration journalRetryMin,
+      Duration journalRetryMax,
+      Duration idempotencyKeyWindow,
+      int idempotencyKeyTurns) {
+    this(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        idempotencyKeyWindow,
+        idempotencyKeyTurns,
+        DEFAULT_MAX_QUEUED_MESSAGES);
   }
 
   /** The same settings with the default idempotency-key window and turn count. */
@@ -81,7 +119,8 @@ public record SessionSettings(
         journalRetryMin,
         journalRetryMax,
         window,
-        turns);
+        turns,
+        maxQueuedMessages);
   }
 
   public static SessionSettings fromConfig(Config root) {
@@ -96,6 +135,7 @@ public record SessionSettings(
         c.getDuration("journal-retry.min-backoff"),
         c.getDuration("journal-retry.max-backoff"),
         c.getDuration("idempotency-key-window"),
-        c.getInt("idempotency-key-turns"));
+        c.getInt("idempotency-key-turns"),
+        c.getInt("max-queued-messages"));
   }
 }

@@ -13,9 +13,11 @@ import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.SessionEvent.ApprovalDenied;
 import io.statehouse.runtime.session.SessionEvent.ApprovalGranted;
 import io.statehouse.runtime.session.SessionEvent.ApprovalRequested;
+import io.statehouse.runtime.session.SessionEvent.MessageQueued;
 import io.statehouse.runtime.session.SessionEvent.ModelCallStarted;
 import io.statehouse.runtime.session.SessionEvent.ModelReplied;
 import io.statehouse.runtime.session.SessionEvent.OutcomeDecided;
+import io.statehouse.runtime.session.SessionEvent.QueuedTurnStarted;
 import io.statehouse.runtime.session.SessionEvent.SessionClosed;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
 import io.statehouse.runtime.session.SessionEvent.ToolCallDenied;
@@ -23,6 +25,7 @@ import io.statehouse.runtime.session.SessionEvent.ToolCallFailed;
 import io.statehouse.runtime.session.SessionEvent.ToolCallOutcomeUnknown;
 import io.statehouse.runtime.session.SessionEvent.ToolCallStarted;
 import io.statehouse.runtime.session.SessionEvent.ToolCallSucceeded;
+import io.statehouse.runtime.session.SessionEvent.TurnCancelled;
 import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import io.statehouse.runtime.session.SessionEvent.TurnResumed;
@@ -60,6 +63,8 @@ import org.pcollections.TreePVector;
  * @param usageByDay what the model calls used on the last {@value #USAGE_DAYS_KEPT} days with
  *     calls, oldest first, for the tenant's usage report (empty in snapshots taken before it was
  *     kept)
+ * @param queued messages sent during a running turn to an agent that queues them, oldest first:
+ *     each starts its turn when the one before ends
  */
 public record SessionState(
     String sessionId,
@@ -80,7 +85,8 @@ public record SessionState(
     List<String> decided,
     boolean keyed,
     long events,
-    List<DailyUsage> usageByDay)
+    List<DailyUsage> usageByDay,
+    List<QueuedMessage> queued)
     implements CborSerializable {
 
   /**
@@ -119,6 +125,7 @@ public record SessionState(
     auditHead = auditHead == null ? AuditChain.GENESIS : auditHead;
     decided = decided == null ? List.of() : List.copyOf(decided);
     usageByDay = usageByDay == null ? List.of() : List.copyOf(usageByDay);
+    queued = queued == null ? List.of() : List.copyOf(queued);
   }
 
   public static SessionState empty() {
@@ -141,6 +148,7 @@ public record SessionState(
         List.of(),
         false,
         0,
+        List.of(),
         List.of());
   }
 
@@ -209,6 +217,11 @@ public record SessionState(
     if (turn != null && idempotencyKey.equals(turn.idempotencyKey())) {
       return Optional.of(new KeyUse(turn.turnId(), requestHash(lastUserMessage())));
     }
+    for (QueuedMessage q : queued) {
+      if (idempotencyKey.equals(q.idempotencyKey())) {
+        return Optional.of(new KeyUse(q.turnId(), requestHash(q.content())));
+      }
+    }
     return recentTurns
         .subList(Math.max(0, recentTurns.size() - turnsKept), recentTurns.size())
         .stream()
@@ -242,6 +255,11 @@ public record SessionState(
       }
     }
     return "";
+  }
+
+  /** The queued message that will start turn {@code turnId}, if it waits. */
+  public Optional<QueuedMessage> queuedTurn(String turnId) {
+    return queued.stream().filter(q -> q.turnId().equals(turnId)).findFirst();
   }
 
   public Optional<TurnRecord> finishedTurn(String turnId) {
@@ -322,6 +340,28 @@ public record SessionState(
           .turn(
               Turn.start(
                   e.turnId(), e.idempotencyKey(), e.meta().actor(), e.roles(), e.meta().at()))
+          .turnsStarted(turnsStarted + 1);
+    }
+    if (event instanceof MessageQueued e) {
+      return next.enqueue(
+          new QueuedMessage(
+              e.turnId(),
+              e.content(),
+              e.idempotencyKey(),
+              e.meta().actor(),
+              e.roles(),
+              e.meta().at(),
+              e.blocked()));
+    }
+    if (event instanceof QueuedTurnStarted e) {
+      QueuedMessage q = queued.get(0);
+      if (!q.turnId().equals(e.turnId())) {
+        throw new IllegalStateException(
+            "queued turn " + e.turnId() + " started before " + q.turnId());
+      }
+      return next.dequeue()
+          .message(ChatMessage.user(q.content()))
+          .turn(Turn.start(q.turnId(), q.idempotencyKey(), q.sentBy(), q.roles(), e.meta().at()))
           .turnsStarted(turnsStarted + 1);
     }
     if (event instanceof ModelCallStarted e) {
@@ -411,8 +451,24 @@ public record SessionState(
                   requestHash(lastUserMessage()),
                   turn.stopReason()));
     }
+    if (event instanceof TurnCancelled e) {
+      return next.answerOpenToolUses("turn_cancelled: " + e.reason())
+          .turn(null)
+          .remember(
+              new TurnRecord(
+                  e.turnId(),
+                  turn.idempotencyKey(),
+                  false,
+                  null,
+                  TurnRecord.CANCELLED,
+                  e.reason(),
+                  turn.usage(),
+                  e.meta().at(),
+                  requestHash(lastUserMessage()),
+                  turn.stopReason()));
+    }
     if (event instanceof TurnFailed e) {
-      return next.answerOpenToolUses(e.message())
+      return next.answerOpenToolUses("turn_failed: " + e.message())
           .turn(null)
           .remember(
               new TurnRecord(
@@ -427,7 +483,22 @@ public record SessionState(
                   requestHash(lastUserMessage()),
                   turn.stopReason()));
     }
-    if (event instanceof SessionClosed) {
+    if (event instanceof SessionClosed e) {
+      // queued messages never run: each one's turn ends as failed, so a caller waiting for it hears
+      for (QueuedMessage q : queued) {
+        next.remember(
+            new TurnRecord(
+                q.turnId(),
+                q.idempotencyKey(),
+                false,
+                null,
+                "session_closed",
+                "the session was closed before the queued message ran",
+                Usage.ZERO,
+                e.meta().at(),
+                requestHash(q.content()),
+                null));
+      }
       return next.closed();
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
@@ -465,6 +536,7 @@ public record SessionState(
     private boolean keyed;
     private long events;
     private List<DailyUsage> usageByDay;
+    private List<QueuedMessage> queued;
     private final int turnsKept;
 
     Next(SessionState s, int turnsKept) {
@@ -488,6 +560,19 @@ public record SessionState(
       keyed = s.keyed;
       events = s.events;
       usageByDay = s.usageByDay;
+      queued = s.queued;
+    }
+
+    Next enqueue(QueuedMessage q) {
+      List<QueuedMessage> all = new ArrayList<>(queued);
+      all.add(q);
+      queued = all;
+      return this;
+    }
+
+    Next dequeue() {
+      queued = queued.subList(1, queued.size());
+      return this;
     }
 
     Next created(SessionCreated e) {
@@ -538,6 +623,7 @@ public record SessionState(
     Next closed() {
       closed = true;
       turn = null;
+      queued = List.of();
       return this;
     }
 
@@ -575,8 +661,9 @@ public record SessionState(
     }
 
     /**
-     * A turn that fails while tool uses are unanswered would leave the conversation in a shape
-     * models reject; answer each open use with the failure so the next turn starts clean.
+     * A turn that fails or is cancelled while tool uses are unanswered would leave the conversation
+     * in a shape models reject; answer each open use with {@code reason} so the next turn starts
+     * clean.
      */
     Next answerOpenToolUses(String reason) {
       if (turn == null || turn.calls().isEmpty() || turn.allCallsResolved()) {
@@ -588,7 +675,7 @@ public record SessionState(
                   c ->
                       c.resolved()
                           ? resultBlocks(List.of(c)).get(0)
-                          : new ToolResultBlock(c.callId(), "turn_failed: " + reason, true))
+                          : new ToolResultBlock(c.callId(), reason, true))
               .toList();
       return message(ChatMessage.toolResults(blocks));
     }
@@ -634,7 +721,8 @@ public record SessionState(
           decided,
           keyed,
           events,
-          usageByDay);
+          usageByDay,
+          queued);
     }
   }
 }

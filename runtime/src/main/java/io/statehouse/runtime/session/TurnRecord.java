@@ -24,4 +24,16 @@ public record TurnRecord(
     Instant endedAt,
     String requestHash,
     String stopReason)
-    implements CborSerializable {}
+    implements CborSerializable {
+
+  /** The error code of a cancelled turn's record. */
+  public static final String CANCELLED = "cancelled";
+
+  /** How the turn ended. */
+  public TurnStatus status() {
+    if (completed) {
+      return TurnStatus.COMPLETED;
+    }
+    return CANCELLED.equals(errorCode) ? TurnStatus.CANCELLED : TurnStatus.FAILED;
+  }
+}

@@ -5,6 +5,7 @@ import io.statehouse.runtime.Role;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.AgentSession.PendingDecision;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionEvent.ApprovalRequested;
@@ -45,7 +46,14 @@ final class Turns {
                             null))
                 .toList();
         return new TurnOutcome(
-            turnId, "needs_decision", null, null, null, turn.usage(), decisions, turn.stopReason());
+            turnId,
+            TurnStatus.NEEDS_DECISION,
+            null,
+            null,
+            null,
+            turn.usage(),
+            decisions,
+            turn.stopReason());
       }
       if (turn.anyCallAwaitingApproval() && turn.quiescent()) {
         List<PendingDecision> approvals =
@@ -64,7 +72,7 @@ final class Turns {
                 .toList();
         return new TurnOutcome(
             turnId,
-            "awaiting_approval",
+            TurnStatus.AWAITING_APPROVAL,
             null,
             null,
             null,
@@ -73,14 +81,18 @@ final class Turns {
             turn.stopReason());
       }
       return new TurnOutcome(
-          turnId, "running", null, null, null, turn.usage(), List.of(), turn.stopReason());
+          turnId, TurnStatus.RUNNING, null, null, null, turn.usage(), List.of(), turn.stopReason());
+    }
+    if (s.queuedTurn(turnId).isPresent()) {
+      return new TurnOutcome(
+          turnId, TurnStatus.QUEUED, null, null, null, Usage.ZERO, List.of(), null);
     }
     return s.finishedTurn(turnId)
         .map(
             r ->
                 new TurnOutcome(
                     turnId,
-                    r.completed() ? "completed" : "failed",
+                    r.status(),
                     r.output(),
                     r.errorCode(),
                     r.errorMessage(),
@@ -223,6 +235,31 @@ final class Turns {
     if (turn.modelCallInFlight()) {
       b.reissueModelCall();
     }
+  }
+
+  /**
+   * Cancels the running turn: a call of a non-idempotent tool that was running may have acted, so
+   * it is recorded as having an unknown outcome before the turn ends; idempotent ones and calls
+   * that never started simply end with the turn.
+   */
+  static void cancel(EventBatch b, SessionState s, String actor, String reason) {
+    Turn turn = s.turn();
+    for (ToolCallState call : turn.calls()) {
+      if (call.status() == ToolCallState.Status.RUNNING
+          && !s.tool(call.tool()).map(ToolSpec::idempotent).orElse(false)) {
+        b.add(
+            new ToolCallOutcomeUnknown(
+                b.meta(actor),
+                turn.turnId(),
+                call.callId(),
+                call.tool(),
+                call.input(),
+                "the turn was cancelled while the call was in flight; "
+                    + call.tool()
+                    + " is not idempotent, so it may have acted. It was not run again."));
+      }
+    }
+    b.add(new SessionEvent.TurnCancelled(b.meta(actor), turn.turnId(), reason));
   }
 
   /**

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -19,6 +21,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -186,6 +189,89 @@ class NodeKeysTest {
                     .getBytes(StandardCharsets.UTF_8));
 
     assertFalse(keys.verifyDetached(noneHeader + ".." + signature, head));
+  }
+
+  @Test
+  void verifyJwtReturnsTheClaimsOfAJwtSignedByTheSigningOrARetiredKey() throws Exception {
+    ECKey old = ecKey("old");
+    NodeKeys before = NodeKeys.of(new JWKSet(old));
+    String signedBefore = before.sign(new JWTClaimsSet.Builder().subject("alice").build());
+    NodeKeys after = NodeKeys.of(new JWKSet(List.of(ecKey("new"), old)));
+    String signedAfter = after.sign(new JWTClaimsSet.Builder().subject("bob").build());
+
+    assertEquals("alice", after.verifyJwt(signedBefore).orElseThrow().getSubject());
+    assertEquals("bob", after.verifyJwt(signedAfter).orElseThrow().getSubject());
+    // the old key set never knew the new key
+    assertEquals(Optional.empty(), before.verifyJwt(signedAfter));
+    assertEquals(Optional.empty(), NodeKeys.generate().verifyJwt(signedAfter), "another node");
+  }
+
+  @Test
+  void verifyJwtRefusesATamperedPayloadOrSignature() {
+    NodeKeys keys = NodeKeys.generate();
+    String[] parts = keys.sign(new JWTClaimsSet.Builder().subject("alice").build()).split("\\.");
+    String otherClaims = b64("{\"sub\":\"mallory\"}");
+    char last = parts[2].charAt(0);
+    String flipped = (last == 'A' ? 'B' : 'A') + parts[2].substring(1);
+
+    assertEquals(Optional.empty(), keys.verifyJwt(parts[0] + "." + otherClaims + "." + parts[2]));
+    assertEquals(Optional.empty(), keys.verifyJwt(parts[0] + "." + parts[1] + "." + flipped));
+    // R = S = 0 verifies against any key in an unpatched ECDSA (CVE-2022-21449)
+    String zeros = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[64]);
+    assertEquals(Optional.empty(), keys.verifyJwt(parts[0] + "." + parts[1] + "." + zeros));
+  }
+
+  @Test
+  void verifyJwtRefusesUnsignedOtherAlgorithmsAndMalformedInput() throws Exception {
+    NodeKeys keys = NodeKeys.generate();
+    String claims = b64("{\"sub\":\"alice\"}");
+    String real = keys.sign(new JWTClaimsSet.Builder().subject("alice").build());
+    String realSignature = real.split("\\.")[2];
+    String kid = keys.signingKeyId();
+    // HS256 keyed with the public JWKS, which anyone can read (algorithm confusion)
+    JWSObject hs =
+        new JWSObject(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).build(),
+            new Payload("{\"sub\":\"alice\"}"));
+    hs.sign(new MACSigner(keys.publicJwks().repeat(2).getBytes(StandardCharsets.UTF_8)));
+
+    assertEquals(
+        Optional.empty(), keys.verifyJwt(new PlainJWT(JWTClaimsSet.parse("{}")).serialize()));
+    assertEquals(
+        Optional.empty(),
+        keys.verifyJwt(b64("{\"alg\":\"none\",\"kid\":\"" + kid + "\"}") + "." + claims + "."));
+    assertEquals(
+        Optional.empty(),
+        keys.verifyJwt(
+            b64("{\"alg\":\"none\",\"kid\":\"" + kid + "\"}")
+                + "."
+                + claims
+                + "."
+                + realSignature));
+    assertEquals(Optional.empty(), keys.verifyJwt(hs.serialize()));
+    // a signature without a kid, or with a kid these keys do not have
+    assertEquals(
+        Optional.empty(),
+        keys.verifyJwt(b64("{\"alg\":\"ES256\"}") + "." + claims + "." + realSignature));
+    assertEquals(
+        Optional.empty(),
+        keys.verifyJwt(
+            b64("{\"alg\":\"ES256\",\"kid\":\"nobody\"}") + "." + claims + "." + realSignature));
+    // a detached signature is not a JWT: its payload is empty
+    assertEquals(Optional.empty(), keys.verifyJwt(keys.signDetached(new byte[] {1, 2, 3})));
+    // a signed payload that is not a JSON object
+    assertEquals(
+        Optional.empty(), keys.verifyJwt(keys.signJwt("[1]".getBytes(StandardCharsets.UTF_8))));
+    for (String junk : new String[] {"", ".", "..", "a.b.c", "not a jwt", real + ".x"}) {
+      assertEquals(Optional.empty(), keys.verifyJwt(junk), junk);
+    }
+    assertEquals(Optional.empty(), keys.verifyJwt(null));
+  }
+
+  private static String b64(String json) {
+    return java.util.Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
   private void assertRefused(JWKSet set, String messagePart) {

@@ -186,7 +186,7 @@ class AgentSessionTest {
     String turn = send("find things", null);
     TurnOutcome outcome = await(turn);
 
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     assertEquals("Both found.", outcome.output());
     assertEquals(2, tools.invocations().size());
     assertEquals(
@@ -243,7 +243,7 @@ class AgentSessionTest {
                 Map.of(),
                 r));
 
-    assertEquals("completed", await(send("go", null)).status());
+    assertEquals(TurnStatus.COMPLETED, await(send("go", null)).status());
 
     List<String> keys = tools.invocations().stream().map(ToolInvocation::idempotencyKey).toList();
     assertEquals(4, keys.size());
@@ -287,7 +287,7 @@ class AgentSessionTest {
     assertEquals(running, why.turnId());
     assertTrue(second.hasNoEvents(), "nothing is written for a rejected message");
     tools.release("search", new ToolResult.Success("{}"));
-    assertEquals("completed", await(running).status());
+    assertEquals(TurnStatus.COMPLETED, await(running).status());
   }
 
   @Test
@@ -413,7 +413,7 @@ class AgentSessionTest {
 
     TurnOutcome outcome = await(send("go", null));
 
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     assertTrue(tools.invocations().isEmpty(), "no tool ran");
     var results = session.getState().messages().get(2).toolResults();
     assertTrue(results.get(0).error() && results.get(0).content().startsWith("not_allowed"));
@@ -431,7 +431,7 @@ class AgentSessionTest {
 
     TurnOutcome outcome = await(send("loop", null));
 
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("max_steps_exceeded", outcome.errorCode());
     assertEquals(3, tools.invocations().size(), "three model calls, each asking for one tool");
     assertEquals(SessionStatus.IDLE, session.getState().status(), "the session takes new messages");
@@ -478,7 +478,7 @@ class AgentSessionTest {
     List<ToolInvocation> runs = tools.invocationsOf("search");
     assertEquals(2, runs.size());
     assertEquals(runs.get(0).idempotencyKey(), runs.get(1).idempotencyKey());
-    assertEquals("completed", await(turn).status());
+    assertEquals(TurnStatus.COMPLETED, await(turn).status());
     assertTrue(eventTypes().contains("TurnResumed"));
     assertEquals(2, eventTypes().stream().filter("ToolCallStarted"::equals).count());
   }
@@ -500,7 +500,7 @@ class AgentSessionTest {
     SessionState state = session.getState();
     assertEquals(SessionStatus.NEEDS_DECISION, state.status());
     TurnOutcome outcome = await(turn);
-    assertEquals("needs_decision", outcome.status());
+    assertEquals(TurnStatus.NEEDS_DECISION, outcome.status());
     assertEquals("pay", outcome.decisions().get(0).tool());
     var busy =
         session.<StatusReply<TurnAccepted>>runCommand(
@@ -525,7 +525,7 @@ class AgentSessionTest {
     tools.release("pay", new ToolResult.Failure("timeout", "no answer within 5s", true));
 
     TurnOutcome outcome = await(turn);
-    assertEquals("needs_decision", outcome.status());
+    assertEquals(TurnStatus.NEEDS_DECISION, outcome.status());
     assertEquals("pay", outcome.decisions().get(0).tool());
     assertTrue(outcome.decisions().get(0).reason().contains("timeout"), outcome.toString());
     assertEquals(1, tools.invocationsOf("pay").size(), "never sent twice, by us or by the model");
@@ -547,7 +547,7 @@ class AgentSessionTest {
         "pay", ToolResult.Failure.notSent("connection_failed", "connection refused", true));
 
     TurnOutcome outcome = await(turn);
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     assertTrue(eventTypes().contains("ToolCallFailed"));
     assertFalse(eventTypes().contains("ToolCallOutcomeUnknown"));
   }
@@ -594,7 +594,8 @@ class AgentSessionTest {
       throws Exception {
     TurnOutcome outcome = payAnswering409(Set.of(409, 422));
 
-    assertEquals("completed", outcome.status(), "the model heard the failure and answered");
+    assertEquals(
+        TurnStatus.COMPLETED, outcome.status(), "the model heard the failure and answered");
     assertTrue(eventTypes().contains("ToolCallFailed"));
     assertFalse(eventTypes().contains("ToolCallOutcomeUnknown"));
     assertEquals(2, modelCalls.get());
@@ -604,7 +605,7 @@ class AgentSessionTest {
   void aNonIdempotentHttpToolAnsweringAnUndeclared4xxWaitsForAHuman() throws Exception {
     TurnOutcome outcome = payAnswering409(Set.of(422));
 
-    assertEquals("needs_decision", outcome.status());
+    assertEquals(TurnStatus.NEEDS_DECISION, outcome.status());
     assertTrue(outcome.decisions().get(0).reason().contains("http_409"), outcome.toString());
     assertTrue(eventTypes().contains("ToolCallOutcomeUnknown"));
     assertFalse(eventTypes().contains("ToolCallFailed"));
@@ -623,7 +624,7 @@ class AgentSessionTest {
 
     tools.release("search", new ToolResult.Failure("http_500", "boom", false));
 
-    assertEquals("completed", await(turn).status());
+    assertEquals(TurnStatus.COMPLETED, await(turn).status());
     assertTrue(eventTypes().contains("ToolCallFailed"));
   }
 
@@ -642,7 +643,7 @@ class AgentSessionTest {
 
     assertEquals(SessionStatus.CLOSED, closed.reply().getValue().status());
     TurnOutcome outcome = await(turn);
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("session_closed", outcome.errorCode());
     var after =
         session.<StatusReply<TurnAccepted>>runCommand(r -> new SendMessage(ALICE, "hi", null, r));

@@ -207,7 +207,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("hi");
 
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     assertEquals("end_turn", outcome.stopReason());
     assertEquals("end_turn", session.getState().recentTurns().get(0).stopReason());
   }
@@ -218,7 +218,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("write an essay");
 
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     assertEquals("The first half of a long", outcome.output());
     assertEquals("max_tokens", outcome.stopReason());
   }
@@ -229,7 +229,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("search");
 
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("max_tokens", outcome.errorCode());
     assertEquals("max_tokens", outcome.stopReason());
     assertTrue(tools.invocations().isEmpty(), "a cut tool use may carry half its input");
@@ -249,7 +249,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("something forbidden");
 
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("guardrail_intervened", outcome.errorCode());
     assertTrue(outcome.errorMessage().contains("Sorry, I cannot help with that."));
     assertEquals("guardrail_intervened", outcome.stopReason());
@@ -287,7 +287,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("something filtered");
 
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("content_filtered", outcome.errorCode());
     assertEquals("content_filtered", outcome.stopReason());
   }
@@ -341,8 +341,8 @@ class ModelCallAccountingTest {
     TurnOutcome first = turn("one");
     TurnOutcome second = turn("two");
 
-    assertEquals("completed", first.status());
-    assertEquals("failed", second.status());
+    assertEquals(TurnStatus.COMPLETED, first.status());
+    assertEquals(TurnStatus.FAILED, second.status());
     assertEquals("cost_limit_exceeded", second.errorCode());
     assertTrue(second.errorMessage().contains("maxCostUsd 0.01"), second.errorMessage());
     assertTrue(second.errorMessage().contains("spent 0.009 USD"), second.errorMessage());
@@ -358,7 +358,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("x".repeat(8000));
 
-    assertEquals("failed", outcome.status());
+    assertEquals(TurnStatus.FAILED, outcome.status());
     assertEquals("token_limit_exceeded", outcome.errorCode());
     assertTrue(outcome.errorMessage().contains("maxTokensPerSession 1000"), outcome.errorMessage());
     // 8000 characters of message alone are 2000 tokens at four characters a token
@@ -391,7 +391,7 @@ class ModelCallAccountingTest {
     TurnOutcome first = turn("search until done");
     TurnOutcome second = turn("and again");
 
-    assertEquals("failed", first.status());
+    assertEquals(TurnStatus.FAILED, first.status());
     assertEquals("token_limit_exceeded", first.errorCode());
     assertTrue(first.errorMessage().contains("maxTokensPerTurn 1500"), first.errorMessage());
     assertEquals(1400, first.usage().totalTokens());
@@ -486,7 +486,7 @@ class ModelCallAccountingTest {
 
     TurnOutcome outcome = turn("late");
 
-    assertEquals("completed", outcome.status());
+    assertEquals(TurnStatus.COMPLETED, outcome.status());
     Map<LocalDate, UsageLedger.Entry> byDay =
         ledger.stream()
             .collect(

@@ -5,6 +5,7 @@ import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolUse;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -55,27 +57,33 @@ import software.amazon.awssdk.services.bedrockruntime.model.ValidationException;
 /**
  * One model call on Bedrock: attempts, each a Converse or a ConverseStream request built from the
  * same conversation, until one answers, a failure is final, the attempts run out, or the next
- * backoff would not fit in the call's budget. A streamed attempt that already passed text on is
- * never repeated: the live stream has shown it.
+ * backoff would not fit in the call's budget. A streamed attempt that already passed text or tool
+ * input on is never repeated: the live stream has shown it.
+ *
+ * <p>Cancelling the future {@link #start} returns abandons the call: the SDK future of the attempt
+ * under way is cancelled (the SDK aborts the request and closes its connection), a pending backoff
+ * is dropped with its timer, no further attempt starts, and no delta reaches the sink after the
+ * cancel (but for one being handed over at that moment).
  */
 final class BedrockCall {
-  private final BedrockRuntimeAsyncClient client;
   private final ModelRequest request;
   private final BedrockOptions options;
-  private final Consumer<String> deltaSink;
+  private final Consumer<ModelDelta> deltaSink;
   private final BedrockModelClient owner;
   private final long deadlineNanos;
   private final CompletableFuture<ModelReply> result = new CompletableFuture<>();
-  private volatile boolean streamedText;
+  private volatile boolean streamed;
+  private volatile BedrockRuntimeAsyncClient client;
+  // what cancelling the call must stop: the SDK future of the attempt under way, or the pause
+  // before the next one
+  private volatile CompletableFuture<?> inFlight;
 
   BedrockCall(
-      BedrockRuntimeAsyncClient client,
       ModelRequest request,
       BedrockOptions options,
-      Consumer<String> deltaSink,
+      Consumer<ModelDelta> deltaSink,
       BedrockModelClient owner,
       long deadlineNanos) {
-    this.client = client;
     this.request = request;
     this.options = options;
     this.deltaSink = deltaSink;
@@ -83,12 +91,61 @@ final class BedrockCall {
     this.deadlineNanos = deadlineNanos;
   }
 
-  CompletableFuture<ModelReply> start() {
-    attempt(1);
+  /**
+   * Starts the first attempt once {@code regionClient} (the client of the call's region) is there;
+   * the returned future is the call's, and cancelling it abandons the call.
+   */
+  CompletableFuture<ModelReply> start(CompletionStage<BedrockRuntimeAsyncClient> regionClient) {
+    result.whenComplete(
+        (reply, error) -> {
+          if (result.isCancelled()) {
+            abandon();
+          }
+        });
+    regionClient.whenComplete(
+        (c, error) -> {
+          if (error != null) {
+            result.completeExceptionally(Futures.unwrap(error));
+            return;
+          }
+          client = c;
+          attempt(1);
+        });
     return result;
   }
 
+  private void abandon() {
+    CompletableFuture<?> f = inFlight;
+    if (f != null) {
+      f.cancel(true);
+    }
+  }
+
+  /**
+   * Makes {@code f} what a cancel stops; cancels it at once when the call was cancelled already
+   * (the cancel ran before {@code f} existed).
+   */
+  private <T extends CompletableFuture<?>> T track(T f) {
+    inFlight = f;
+    if (result.isDone()) {
+      f.cancel(true);
+    }
+    return f;
+  }
+
+  /** Passes a delta on, unless the call is over (a cancelled call shows nothing more). */
+  private void emit(ModelDelta delta) {
+    if (result.isDone()) {
+      return;
+    }
+    streamed = true;
+    deltaSink.accept(delta);
+  }
+
   private void attempt(int n) {
+    if (result.isDone()) {
+      return; // cancelled while the pause ran out
+    }
     CompletableFuture<ModelReply> one;
     try {
       one = options.streaming() ? stream() : converse();
@@ -97,12 +154,15 @@ final class BedrockCall {
     }
     one.whenComplete(
         (reply, error) -> {
+          if (result.isDone()) {
+            return; // cancelled: whatever this attempt became, nothing follows it
+          }
           if (error == null) {
             result.complete(reply);
             return;
           }
           ModelCallException failure = classify(Futures.unwrap(error));
-          if (!failure.retryable() || n >= owner.maxAttempts() || streamedText) {
+          if (!failure.retryable() || n >= owner.maxAttempts() || streamed) {
             result.completeExceptionally(finalFailure(failure, n));
             return;
           }
@@ -111,7 +171,7 @@ final class BedrockCall {
             result.completeExceptionally(finalFailure(failure, n));
             return;
           }
-          pause.thenRun(() -> attempt(n + 1));
+          track(pause).thenRun(() -> attempt(n + 1));
         });
   }
 
@@ -169,7 +229,7 @@ final class BedrockCall {
                         .guardrailVersion(g.version())
                         .trace(g.trace())
                         .build()));
-    return client.converse(b.build()).thenApply(BedrockCall::reply);
+    return track(client.converse(b.build())).thenApply(BedrockCall::reply);
   }
 
   private CompletableFuture<ModelReply> stream() {
@@ -206,7 +266,7 @@ final class BedrockCall {
                     .onMetadata(assembly::metadata)
                     .build())
             .build();
-    return client.converseStream(b.build(), handler).thenApply(ignored -> assembly.reply());
+    return track(client.converseStream(b.build(), handler)).thenApply(ignored -> assembly.reply());
   }
 
   private Optional<InferenceConfiguration> inference() {
@@ -357,7 +417,10 @@ final class BedrockCall {
     return line.length() > 500 ? line.substring(0, 500) + "…" : line;
   }
 
-  /** The parts of a streamed reply, by content block index, in order. */
+  /**
+   * The parts of a streamed reply, by content block index, in order; text and tool-input pieces go
+   * on to the sink as they come, a tool use's pieces under the id and name of its block's start.
+   */
   private final class Assembly {
     private final Map<Integer, Block> blocks = new TreeMap<>();
     private volatile String stopReason;
@@ -376,17 +439,25 @@ final class BedrockCall {
         return;
       }
       String text = e.delta().text();
+      ModelDelta out = null;
       synchronized (this) {
         Block b = block(e.contentBlockIndex());
         if (text != null) {
           b.text.append(text);
+          if (!text.isEmpty()) {
+            out = new ModelDelta.Text(text);
+          }
         } else if (e.delta().toolUse() != null && e.delta().toolUse().input() != null) {
-          b.input.append(e.delta().toolUse().input());
+          String piece = e.delta().toolUse().input();
+          b.input.append(piece);
+          // without its start event the block is no tool use in the reply either
+          if (b.toolUseId != null && !piece.isEmpty()) {
+            out = new ModelDelta.ToolInput(b.toolUseId, b.name, piece);
+          }
         }
       }
-      if (text != null && !text.isEmpty()) {
-        streamedText = true;
-        deltaSink.accept(text);
+      if (out != null) {
+        emit(out);
       }
     }
 

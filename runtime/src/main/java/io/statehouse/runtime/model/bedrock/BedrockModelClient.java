@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import java.util.Map;
@@ -30,8 +31,9 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClientB
 
 /**
  * The {@code bedrock} provider: Amazon Bedrock Runtime through the AWS SDK's async client,
- * ConverseStream by default (text deltas go to the call's sink as they arrive), Converse when the
- * agent turns streaming off.
+ * ConverseStream by default (text and tool-input deltas go to the call's sink as they arrive),
+ * Converse when the agent turns streaming off. Cancelling a call's future abandons it ({@link
+ * BedrockCall}).
  *
  * <p>Credentials come from the default AWS chain, the region from the agent ({@code model.region}),
  * the node ({@code statehouse.models.bedrock.region}) or the default region chain, looked up once
@@ -81,7 +83,8 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
   }
 
   @Override
-  public CompletionStage<ModelReply> converse(ModelRequest request, Consumer<String> deltaSink) {
+  public CompletionStage<ModelReply> converse(
+      ModelRequest request, Consumer<ModelDelta> deltaSink) {
     BedrockOptions.Parsed parsed = BedrockOptions.parse(request.model());
     if (parsed.options().isEmpty()) {
       // registration checks the same rules: only an agent stored before them gets here
@@ -93,19 +96,20 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
     Optional<String> named = options.region().or(settings::region);
     CompletableFuture<Optional<String>> region =
         named.isPresent() ? CompletableFuture.completedFuture(named) : chainRegion();
-    return region.thenCompose(
-        r -> {
-          if (r.isEmpty()) {
-            return CompletableFuture.failedFuture(
-                new ModelCallException(
+    CompletableFuture<BedrockRuntimeAsyncClient> client =
+        region.thenApply(
+            r -> {
+              if (r.isEmpty()) {
+                throw new ModelCallException(
                     "model_region",
                     "no AWS region for Bedrock: set model.region on the agent,"
                         + " statehouse.models.bedrock.region on the node, or AWS_REGION",
-                    false));
-          }
-          BedrockRuntimeAsyncClient client = clients.computeIfAbsent(r.get(), this::newClient);
-          return new BedrockCall(client, request, options, deltaSink, this, deadline).start();
-        });
+                    false);
+              }
+              return clients.computeIfAbsent(r.get(), this::newClient);
+            });
+    // the call's own future, not a stage after the region: its cancel must reach the call
+    return new BedrockCall(request, options, deltaSink, this, deadline).start(client);
   }
 
   /** The default chain's region, looked up on first need on the backoff thread, then kept. */
@@ -179,7 +183,8 @@ public final class BedrockModelClient implements ModelClient, AutoCloseable {
     return h;
   }
 
-  private ScheduledExecutorService scheduler() {
+  /** The backoff timer: pauses between attempts, and the region lookup. */
+  ScheduledExecutorService scheduler() {
     return backoff.timer();
   }
 

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -75,6 +76,10 @@ final class Bodies {
     @Override
     public void onSubscribe(Flow.Subscription s) {
       subscription = s;
+      if (result.isDone()) {
+        s.cancel(); // abandoned before the body began
+        return;
+      }
       lastNanos = System.nanoTime();
       check();
       s.request(1);
@@ -123,14 +128,29 @@ final class Bodies {
     final void succeed(Body value) {
       stopTimer();
       if (result.complete(value)) {
-        subscription.cancel();
+        cancelSubscription();
       }
     }
 
     final void fail(Throwable t) {
       stopTimer();
       if (result.completeExceptionally(t)) {
-        subscription.cancel();
+        cancelSubscription();
+      }
+    }
+
+    /**
+     * The call was cancelled: stop reading; the JDK client closes a connection whose body was not
+     * read to its end.
+     */
+    final void abandon() {
+      fail(new CancellationException("the model call was abandoned"));
+    }
+
+    private void cancelSubscription() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
       }
     }
 

@@ -5,6 +5,7 @@ import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.openai.Bodies.Body;
@@ -26,14 +27,20 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * One model call on a chat-completions server: attempts, each checked against the tenant's egress
  * policy and then sent, until one answers, a failure is final, the attempts run out, or the next
- * backoff would not fit in the call's budget. A streamed attempt that already passed text on is
- * never repeated: the live stream has shown it.
+ * backoff would not fit in the call's budget. A streamed attempt that already passed text or tool
+ * input on is never repeated: the live stream has shown it.
+ *
+ * <p>Cancelling the future {@link #start} returns abandons the call: the exchange under way is
+ * aborted (its {@code sendAsync} future cancelled, its body subscription cancelled, so the JDK
+ * client closes the connection), a pending backoff is dropped with its timer, no further attempt
+ * starts, and no delta reaches the sink after the cancel (but for one being handed over then).
  *
  * <p>The API key is only ever put in the Authorization header. What the server sends has it
  * replaced before anything reads it (each JSON body, each event), in case the server echoes it, so
@@ -49,12 +56,16 @@ final class OpenAiCall {
   private final ModelRequest request;
   private final OpenAiOptions options;
   private final Optional<String> apiKey;
-  private final Consumer<String> deltaSink;
+  private final Consumer<ModelDelta> deltaSink;
   private final long deadlineNanos;
   private final byte[] body;
   private final URI uri;
   private final CompletableFuture<ModelReply> result = new CompletableFuture<>();
-  private volatile boolean streamedText;
+  private volatile boolean streamed;
+  // what cancelling the call must stop: the exchange of the attempt under way (or the pause before
+  // the next one), and the body it is reading
+  private volatile CompletableFuture<?> inFlight;
+  private volatile Bodies.Watched reading;
 
   OpenAiCall(
       OpenAiModelClient owner,
@@ -63,7 +74,7 @@ final class OpenAiCall {
       ModelRequest request,
       OpenAiOptions options,
       Optional<String> apiKey,
-      Consumer<String> deltaSink,
+      Consumer<ModelDelta> deltaSink,
       long deadlineNanos) {
     this.owner = owner;
     this.http = http;
@@ -81,9 +92,48 @@ final class OpenAiCall {
     }
   }
 
+  /** Starts the first attempt; the returned future is the call's: cancelling it abandons it. */
   CompletableFuture<ModelReply> start() {
+    result.whenComplete(
+        (reply, error) -> {
+          if (result.isCancelled()) {
+            abandon();
+          }
+        });
     attempt(1);
     return result;
+  }
+
+  private void abandon() {
+    CompletableFuture<?> f = inFlight;
+    if (f != null) {
+      f.cancel(true);
+    }
+    Bodies.Watched b = reading;
+    if (b != null) {
+      b.abandon();
+    }
+  }
+
+  /**
+   * Makes {@code f} what a cancel stops; cancels it at once when the call was cancelled already
+   * (the cancel ran before {@code f} existed).
+   */
+  private <T extends CompletableFuture<?>> T track(T f) {
+    inFlight = f;
+    if (result.isDone()) {
+      f.cancel(true);
+    }
+    return f;
+  }
+
+  /** Passes a delta on, unless the call is over (a cancelled call shows nothing more). */
+  private void emit(ModelDelta delta) {
+    if (result.isDone()) {
+      return;
+    }
+    streamed = true;
+    deltaSink.accept(delta);
   }
 
   /** A failed attempt: what it means, and how long the server asked us to wait, if it did. */
@@ -100,6 +150,9 @@ final class OpenAiCall {
   }
 
   private void attempt(int n) {
+    if (result.isDone()) {
+      return; // cancelled while the pause ran out
+    }
     CompletableFuture<ModelReply> one;
     try {
       one = admitThenSend();
@@ -108,6 +161,9 @@ final class OpenAiCall {
     }
     one.whenComplete(
         (reply, error) -> {
+          if (result.isDone()) {
+            return; // cancelled: whatever this attempt became, nothing follows it
+          }
           if (error == null) {
             result.complete(reply);
             return;
@@ -118,7 +174,7 @@ final class OpenAiCall {
                   ? a
                   : new AttemptFailed(classify(cause), Optional.empty());
           ModelCallException f = failed.failure;
-          if (!f.retryable() || n >= owner.maxAttempts() || streamedText) {
+          if (!f.retryable() || n >= owner.maxAttempts() || streamed) {
             result.completeExceptionally(finalFailure(f, n));
             return;
           }
@@ -127,7 +183,7 @@ final class OpenAiCall {
             result.completeExceptionally(finalFailure(f, n));
             return;
           }
-          pause.thenRun(() -> attempt(n + 1));
+          track(pause).thenRun(() -> attempt(n + 1));
         });
   }
 
@@ -164,6 +220,10 @@ final class OpenAiCall {
               if (admission instanceof Admission.Unresolved u) {
                 throw new ModelCallException("model_connection", u.message(), true);
               }
+              if (result.isDone()) {
+                // cancelled while the egress check ran: nothing is sent
+                throw new CancellationException("the model call was abandoned");
+              }
               return send();
             });
   }
@@ -190,30 +250,35 @@ final class OpenAiCall {
     }
     Bodies.Watch watch =
         new Bodies.Watch(owner.scheduler(), owner.settings().readTimeout(), deadlineNanos);
-    StreamAssembly assembly =
-        new StreamAssembly(
-            text -> {
-              streamedText = true;
-              deltaSink.accept(text);
-            });
+    StreamAssembly assembly = new StreamAssembly(this::emit);
     HttpResponse.BodyHandler<Body> handler =
         info -> {
           boolean ok = info.statusCode() / 100 == 2;
           String type =
               info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+          Bodies.Watched w;
           if (ok && type.startsWith("text/event-stream")) {
-            return new Bodies.Sse(
-                watch,
-                assembly,
-                this::scrub,
-                owner.settings().maxResponseBytes(),
-                owner.settings().maxEventBytes());
+            w =
+                new Bodies.Sse(
+                    watch,
+                    assembly,
+                    this::scrub,
+                    owner.settings().maxResponseBytes(),
+                    owner.settings().maxEventBytes());
+          } else {
+            w =
+                ok
+                    ? new Bodies.Bounded(watch, owner.settings().maxResponseBytes(), false)
+                    : new Bodies.Bounded(watch, ERROR_BODY_BYTES, true);
           }
-          return ok
-              ? new Bodies.Bounded(watch, owner.settings().maxResponseBytes(), false)
-              : new Bodies.Bounded(watch, ERROR_BODY_BYTES, true);
+          reading = w;
+          if (result.isCancelled()) {
+            w.abandon(); // the cancel ran before this body existed
+          }
+          return w;
         };
-    return http.sendAsync(b.build(), handler).thenApply(this::reply);
+    // the exchange itself is tracked, not a stage after it: only its cancel aborts the request
+    return track(http.sendAsync(b.build(), handler)).thenApply(this::reply);
   }
 
   /** The response head must come within the read timeout, and within the call's budget. */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.statehouse.runtime.model.Backoff;
 import io.statehouse.runtime.model.ModelCallException;
 import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.tool.egress.EgressGuard;
@@ -19,7 +20,8 @@ import java.util.function.Function;
 /**
  * The {@code openai} provider: any OpenAI-compatible chat-completions server (OpenAI, vLLM, Ollama,
  * llama.cpp server) through the JDK's HTTP client, streamed as server-sent events by default (text
- * deltas go to the call's sink as they arrive), one JSON reply when the agent turns streaming off.
+ * and tool-argument deltas go to the call's sink as they arrive), one JSON reply when the agent
+ * turns streaming off. Cancelling a call's future abandons it ({@link OpenAiCall}).
  *
  * <p>Where a call may go is decided twice: at registration and before each call, {@link
  * OpenAiOptions#parse} lets an agent name only a key variable of {@code
@@ -64,7 +66,8 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
   }
 
   @Override
-  public CompletionStage<ModelReply> converse(ModelRequest request, Consumer<String> deltaSink) {
+  public CompletionStage<ModelReply> converse(
+      ModelRequest request, Consumer<ModelDelta> deltaSink) {
     OpenAiOptions.Parsed parsed = OpenAiOptions.parse(request.model(), settings);
     if (parsed.options().isEmpty()) {
       // registration checks the same rules: an agent stored before them, or before the node's

@@ -2,6 +2,7 @@ package io.statehouse.runtime.model.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ToolUse;
 import io.statehouse.runtime.model.Usage;
@@ -15,11 +16,12 @@ import java.util.function.Consumer;
  * A streamed reply put together from its {@code chat.completion.chunk}s: text deltas go on to the
  * sink as they come; tool calls are assembled by their {@code index} (id and name in the first
  * chunk of a call, its {@code arguments} text split anywhere across the following ones, calls
- * possibly interleaved) and their arguments read as JSON only at the end. Only the first choice
- * counts. Chunks come from one subscriber, one at a time.
+ * possibly interleaved) and their arguments read as JSON only at the end, each piece of arguments
+ * going on to the sink as it comes, under the id and name the call had when it came. Only the first
+ * choice counts. Chunks come from one subscriber, one at a time.
  */
 final class StreamAssembly {
-  private final Consumer<String> textSink;
+  private final Consumer<ModelDelta> sink;
   private final StringBuilder text = new StringBuilder();
   private final TreeMap<Integer, Call> calls = new TreeMap<>();
   private String finishReason;
@@ -27,9 +29,9 @@ final class StreamAssembly {
   private boolean done;
   private Call lastCall;
 
-  /** {@code textSink}: each non-empty text delta, in order, as it arrives. */
-  StreamAssembly(Consumer<String> textSink) {
-    this.textSink = textSink;
+  /** {@code sink}: each non-empty text or arguments piece, in order, as it arrives. */
+  StreamAssembly(Consumer<ModelDelta> sink) {
+    this.sink = sink;
   }
 
   /** One chunk; an {@code error} object in it fails the attempt. */
@@ -54,7 +56,7 @@ final class StreamAssembly {
       }
       if (piece.length() > 0) {
         text.append(piece);
-        textSink.accept(piece.toString());
+        sink.accept(new ModelDelta.Text(piece.toString()));
       }
       JsonNode toolCalls = delta.path("tool_calls");
       for (JsonNode c : toolCalls) {
@@ -111,14 +113,22 @@ final class StreamAssembly {
       call.name.append(name);
     }
     JsonNode args = function.get("arguments");
+    String piece = null;
     if (args != null && args.isTextual()) {
-      call.arguments.append(args.textValue());
+      piece = args.textValue();
+      call.arguments.append(piece);
     } else if (args != null && args.isObject()) {
       // a few servers send the arguments as an object, whole
+      piece = args.toString();
       call.arguments.setLength(0);
-      call.arguments.append(args);
+      call.arguments.append(piece);
     }
     lastCall = call;
+    if (piece != null && !piece.isEmpty()) {
+      sink.accept(
+          new ModelDelta.ToolInput(
+              OpenAiReplies.callId(call.id, call.index), call.name.toString(), piece));
+    }
   }
 
   /**
@@ -127,7 +137,7 @@ final class StreamAssembly {
    */
   private Call callFor(JsonNode index, String id) {
     if (index != null && index.canConvertToInt()) {
-      return calls.computeIfAbsent(index.intValue(), i -> new Call());
+      return calls.computeIfAbsent(index.intValue(), Call::new);
     }
     if (id != null && !id.isEmpty()) {
       for (Call c : calls.values()) {
@@ -139,14 +149,21 @@ final class StreamAssembly {
       return lastCall;
     }
     int next = calls.isEmpty() ? 0 : calls.lastKey() + 1;
-    Call c = new Call();
+    Call c = new Call(next);
     calls.put(next, c);
     return c;
   }
 
   private static final class Call {
+    /** Its key in {@code calls}: what names it when the server gave no id. */
+    final int index;
+
     String id;
     final StringBuilder name = new StringBuilder();
     final StringBuilder arguments = new StringBuilder();
+
+    Call(int index) {
+      this.index = index;
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelClient;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolUse;
@@ -23,25 +24,88 @@ import java.util.function.Consumer;
  * <p>The step used is the number of assistant messages already in the conversation, so the same
  * conversation always gets the same reply, before and after a crash. Past the last step it answers
  * with the text of the last user message, unless {@code loop} is set, which cycles the script (step
- * modulo its length). Text is streamed word by word. Token counts are word counts; cost is zero.
+ * modulo its length). Text is streamed word by word, then each tool use's input in a few pieces;
+ * with {@code latencyMs} the pieces are spread over the latency and the reply comes at its end
+ * (cancelling the call stops the pieces), without it they all come at once, before the reply. Token
+ * counts are word counts; cost is zero.
  */
 public final class ScriptedModelClient implements ModelClient {
   public static final String PROVIDER = "scripted";
 
+  /** How many pieces a tool use's input is streamed in, at most. */
+  private static final int INPUT_PIECES = 3;
+
   @Override
-  public CompletionStage<ModelReply> converse(ModelRequest request, Consumer<String> deltaSink) {
+  public CompletionStage<ModelReply> converse(
+      ModelRequest request, Consumer<ModelDelta> deltaSink) {
     ModelReply reply = replyFor(request);
+    List<ModelDelta> pieces = deltas(reply);
     long latency = request.model().latencyMs() == null ? 0 : request.model().latencyMs();
-    CompletableFuture<ModelReply> result =
-        latency > 0
-            ? CompletableFuture.supplyAsync(
-                () -> reply, CompletableFuture.delayedExecutor(latency, TimeUnit.MILLISECONDS))
-            : CompletableFuture.completedFuture(reply);
-    return result.thenApply(
-        r -> {
-          streamWords(r.text(), deltaSink);
-          return r;
-        });
+    if (latency <= 0) {
+      // the benchmark's case: no timers, every piece at once, then the reply
+      try {
+        pieces.forEach(deltaSink);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return CompletableFuture.completedFuture(reply);
+    }
+    return new Paced(reply, pieces, deltaSink, TimeUnit.MILLISECONDS.toNanos(latency)).start();
+  }
+
+  /**
+   * One call with latency: the pieces at even intervals from the start (the first at once), the
+   * reply at the latency. One timer at a time, each scheduling the next, so a cancelled call leaves
+   * at most one pending timer and it delivers nothing.
+   */
+  private static final class Paced {
+    private final ModelReply reply;
+    private final List<ModelDelta> pieces;
+    private final Consumer<ModelDelta> sink;
+    private final long latencyNanos;
+    private final long startNanos = System.nanoTime();
+    private final CompletableFuture<ModelReply> result = new CompletableFuture<>();
+
+    Paced(ModelReply reply, List<ModelDelta> pieces, Consumer<ModelDelta> sink, long latencyNanos) {
+      this.reply = reply;
+      this.pieces = pieces;
+      this.sink = sink;
+      this.latencyNanos = latencyNanos;
+    }
+
+    CompletableFuture<ModelReply> start() {
+      step(0);
+      return result;
+    }
+
+    /** Delivers the pieces from {@code i} on whose time has come, then waits for the next one. */
+    private void step(int i) {
+      for (int next = i; ; next++) {
+        if (result.isDone()) {
+          return; // cancelled: nothing more reaches the sink
+        }
+        long due =
+            startNanos
+                + (next >= pieces.size() ? latencyNanos : latencyNanos * next / pieces.size());
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          int from = next;
+          CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> step(from));
+          return;
+        }
+        if (next >= pieces.size()) {
+          result.complete(reply);
+          return;
+        }
+        try {
+          sink.accept(pieces.get(next));
+        } catch (RuntimeException e) {
+          // on a timer thread nobody else would see it: the call fails instead of never ending
+          result.completeExceptionally(e);
+          return;
+        }
+      }
+    }
   }
 
   /** The reply for a conversation, without latency or streaming. */
@@ -117,13 +181,33 @@ public final class ScriptedModelClient implements ModelClient {
     return count;
   }
 
-  private static void streamWords(String text, Consumer<String> sink) {
-    if (text == null || text.isEmpty()) {
-      return;
+  /**
+   * What the reply streams: its text word by word, then each tool use's input JSON (rendered once)
+   * in up to {@value #INPUT_PIECES} pieces.
+   */
+  private static List<ModelDelta> deltas(ModelReply reply) {
+    List<ModelDelta> out = new ArrayList<>();
+    String text = reply.text();
+    if (text != null && !text.isEmpty()) {
+      for (String part : text.split("(?<=\\s)")) {
+        out.add(new ModelDelta.Text(part));
+      }
     }
-    String[] parts = text.split("(?<=\\s)");
-    for (String part : parts) {
-      sink.accept(part);
+    for (ToolUse use : reply.toolUses()) {
+      if (use.input() == null) {
+        continue;
+      }
+      String json = use.input().toString();
+      int size = Math.max(1, (json.length() + INPUT_PIECES - 1) / INPUT_PIECES);
+      for (int from = 0; from < json.length(); ) {
+        int to = Math.min(json.length(), from + size);
+        if (to < json.length() && Character.isHighSurrogate(json.charAt(to - 1))) {
+          to++; // never split a character in two
+        }
+        out.add(new ModelDelta.ToolInput(use.id(), use.name(), json.substring(from, to)));
+        from = to;
+      }
     }
+    return out;
   }
 }

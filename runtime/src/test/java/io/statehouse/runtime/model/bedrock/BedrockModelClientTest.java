@@ -11,6 +11,7 @@ import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolDescriptor;
@@ -18,8 +19,11 @@ import io.statehouse.runtime.model.bedrock.FakeBedrock.Reply;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,8 +80,27 @@ class BedrockModelClientTest {
                     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}}"))));
   }
 
-  private static ModelReply call(ModelRequest r, List<String> deltas) throws Exception {
+  private static ModelReply call(ModelRequest r, List<ModelDelta> deltas) throws Exception {
     return client.converse(r, deltas::add).toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  private static String text(List<ModelDelta> deltas) {
+    StringBuilder b = new StringBuilder();
+    deltas.forEach(d -> b.append(d instanceof ModelDelta.Text t ? t.text() : ""));
+    return b.toString();
+  }
+
+  private static long texts(List<ModelDelta> deltas) {
+    return deltas.stream().filter(d -> d instanceof ModelDelta.Text).count();
+  }
+
+  /** Waits until {@code check} holds, up to five seconds. */
+  private static void await(java.util.function.BooleanSupplier check) throws Exception {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!check.getAsBoolean()) {
+      assertTrue(System.nanoTime() < until, "timed out waiting");
+      Thread.sleep(10);
+    }
   }
 
   private static ModelCallException failure(ModelRequest r) {
@@ -95,11 +118,11 @@ class BedrockModelClientTest {
             .andToolUse("tu_9", "lookup", Json.object().put("id", 7))
             .stopReason("tool_use")
             .usage(30, 12));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ModelReply reply = call(request(null), deltas);
 
-    assertTrue(deltas.size() >= 2, "several deltas: " + deltas);
-    assertEquals("Let me look that up.", String.join("", deltas));
+    assertTrue(texts(deltas) >= 2, "several deltas: " + deltas);
+    assertEquals("Let me look that up.", text(deltas));
     assertEquals("Let me look that up.", reply.text());
     assertEquals("tool_use", reply.stopReason());
     assertEquals(1, reply.toolUses().size());
@@ -107,6 +130,90 @@ class BedrockModelClientTest {
     assertEquals(7, reply.toolUses().get(0).input().get("id").intValue());
     assertEquals(30, reply.usage().inputTokens());
     assertEquals(12, reply.usage().outputTokens());
+  }
+
+  @Test
+  void aStreamedToolUsesInputArrivesInPiecesUnderItsIdAfterTheText() throws Exception {
+    JsonNode input = Json.MAPPER.readTree("{\"id\":7,\"note\":\"gift — wrap it ✓\"}");
+    fake.enqueue(
+        Reply.text("Checking both.")
+            .andToolUse("tu_1", "lookup", input)
+            .andToolUse("tu_2", "lookup", Json.object().put("id", 8)));
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
+    ModelReply reply = call(request(null), deltas);
+
+    int firstInput = 0;
+    while (deltas.get(firstInput) instanceof ModelDelta.Text) {
+      firstInput++;
+    }
+    assertEquals("Checking both.", text(deltas.subList(0, firstInput)));
+    List<ModelDelta.ToolInput> inputs =
+        deltas.subList(firstInput, deltas.size()).stream()
+            .map(d -> assertInstanceOf(ModelDelta.ToolInput.class, d))
+            .toList();
+    // the fake sends each input in two fragments, one use after the other
+    assertEquals(
+        List.of("tu_1", "tu_1", "tu_2", "tu_2"),
+        inputs.stream().map(ModelDelta.ToolInput::toolUseId).toList());
+    assertTrue(inputs.stream().allMatch(d -> d.tool().equals("lookup")));
+    assertEquals(
+        input, Json.MAPPER.readTree(inputs.get(0).json() + inputs.get(1).json()), "in order");
+    assertEquals(reply.toolUses().get(0).input(), input);
+    assertEquals(
+        reply.toolUses().get(1).input(),
+        Json.MAPPER.readTree(inputs.get(2).json() + inputs.get(3).json()));
+  }
+
+  @Test
+  void cancellingAStreamAbortsTheRequestAndStopsItsDeltas() throws Exception {
+    int before = fake.requestCount();
+    // messageStart and two words, then " more" every 40 ms until the client goes away
+    fake.enqueue(Reply.text("one two").trickleAfter(3, 40));
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
+    CompletableFuture<ModelReply> call =
+        client.converse(request(null), deltas::add).toCompletableFuture();
+    await(() -> texts(deltas) >= 4);
+
+    assertTrue(call.cancel(true));
+    int atCancel = deltas.size();
+    assertTrue(fake.awaitAbandoned(5_000), "the fake saw the connection closed");
+    Thread.sleep(200); // five more trickles' time, had the stream gone on
+    assertTrue(deltas.size() <= atCancel + 1, "at most the one being handed over: " + deltas);
+    assertTrue(call.isCancelled());
+    assertThrows(CancellationException.class, call::join);
+    assertEquals(1, fake.requestCount() - before, "nothing was tried again");
+  }
+
+  @Test
+  void cancellingDuringABackoffDropsItsTimerAndStartsNoRetry() throws Exception {
+    BedrockSettings slowRetries =
+        new BedrockSettings(
+            Optional.of("us-east-1"),
+            Optional.of(fake.endpoint()),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            8,
+            4,
+            Duration.ofMillis(1500),
+            Duration.ofMillis(1500),
+            Duration.ofSeconds(20));
+    try (BedrockModelClient c =
+        new BedrockModelClient(
+            slowRetries,
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))) {
+      int before = fake.requestCount();
+      fake.enqueue(Reply.throttled());
+      CompletableFuture<ModelReply> call = c.converse(request(null), d -> {}).toCompletableFuture();
+      // the throttle is answered and the 1.5 s pause before the retry is on the timer
+      ScheduledThreadPoolExecutor timer = (ScheduledThreadPoolExecutor) c.scheduler();
+      await(() -> timer.getQueue().size() == 1);
+
+      assertTrue(call.cancel(true));
+      assertTrue(timer.getQueue().isEmpty(), "the pause's timer is dropped");
+      Thread.sleep(2_000);
+      assertEquals(1, fake.requestCount() - before, "no retry after the cancel");
+      assertTrue(call.isCancelled());
+    }
   }
 
   @Test
@@ -144,11 +251,13 @@ class BedrockModelClientTest {
   @Test
   void withStreamingOffTheJsonOperationAnswers() throws Exception {
     int before = fake.requestCount();
-    fake.enqueue(Reply.text("Plain answer."));
-    ModelReply reply = call(request("{\"streaming\":false}"), new CopyOnWriteArrayList<>());
+    fake.enqueue(Reply.text("Plain answer.").andToolUse("tu_3", "lookup", Json.object()));
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
+    ModelReply reply = call(request("{\"streaming\":false}"), deltas);
     assertEquals("converse", fake.requests().get(before).operation());
+    assertTrue(deltas.isEmpty(), "nothing streams without a stream: " + deltas);
     assertEquals("Plain answer.", reply.text());
-    assertEquals("end_turn", reply.stopReason());
+    assertEquals("tool_use", reply.stopReason());
   }
 
   @Test
@@ -279,6 +388,50 @@ class BedrockModelClientTest {
           .handle((r, e) -> null)
           .get(10, TimeUnit.SECONDS);
       assertEquals(1, lookups.get());
+    }
+  }
+
+  @Test
+  void aCallCancelledWhileItsRegionIsLookedUpSendsNothing() throws Exception {
+    BedrockSettings noRegion =
+        new BedrockSettings(
+            Optional.empty(),
+            Optional.of(fake.endpoint()),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            8,
+            4,
+            Duration.ofMillis(5),
+            Duration.ofMillis(40),
+            Duration.ofSeconds(20));
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (BedrockModelClient c =
+        new BedrockModelClient(
+            noRegion,
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")),
+            () -> {
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return Optional.of("us-east-1");
+            })) {
+      int before = fake.requestCount();
+      CompletableFuture<ModelReply> call = c.converse(request(null), d -> {}).toCompletableFuture();
+      // cancelled before the call has a client: when the region comes, no attempt starts
+      assertTrue(call.cancel(true));
+      release.countDown();
+      // a call the cancel missed would be answered (by the fake's default) well within this
+      Thread.sleep(1_000);
+      assertEquals(0, fake.requestCount() - before, "nothing was sent");
+      // the region itself is kept for the next call
+      assertEquals(
+          "ok",
+          c.converse(request(null), d -> {})
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS)
+              .text());
     }
   }
 

@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import software.amazon.eventstream.HeaderValue;
 import software.amazon.eventstream.Message;
@@ -81,7 +82,8 @@ import software.amazon.eventstream.Message;
  * {@link Reply#streamExceptionAfter}, {@link Reply#cutAfter} and {@link Reply#stallAfter} describe
  * a stream; on a non-streaming {@code converse} they become, in order: the plain HTTP error that
  * exception type maps to, a connection dropped before any response, and no response until {@link
- * #close()}.
+ * #close()}. {@link Reply#trickleAfter} keeps a stream going until its client goes away, which
+ * {@link #awaitAbandoned} reports: what a test of cancellation asserts on.
  *
  * <p>A stream is sent chunked, except one that will be cut or stalled: it announces the {@code
  * Content-Length} of the whole stream and sends less. The SDK's Netty client (2.54.14, HTTP/1.1)
@@ -114,6 +116,7 @@ public final class FakeBedrock implements AutoCloseable {
   private volatile boolean recording = true;
   private final PromptCache cache = new PromptCache();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final Semaphore abandoned = new Semaphore(0);
 
   private FakeBedrock() {
     this.server = LoopbackServer.start("fake-bedrock", THREADS, this::handle);
@@ -152,6 +155,14 @@ public final class FakeBedrock implements AutoCloseable {
   public FakeBedrock withoutRecording() {
     recording = false;
     return this;
+  }
+
+  /**
+   * Waits up to {@code millis} for a trickling stream ({@link Reply#trickleAfter}) whose client
+   * went away: a write to it failed. Each such stream is counted once, and taken by one call.
+   */
+  public boolean awaitAbandoned(long millis) throws InterruptedException {
+    return abandoned.tryAcquire(millis, TimeUnit.MILLISECONDS);
   }
 
   /** Stops the server; stalled and delayed answers drop their connections. */
@@ -219,7 +230,7 @@ public final class FakeBedrock implements AutoCloseable {
         return;
       }
       case CUT -> throw new ConnectionDropped();
-      case STALL -> {
+      case STALL, TRICKLE -> {
         awaitClose(Long.MAX_VALUE);
         throw new ConnectionDropped();
       }
@@ -287,7 +298,28 @@ public final class FakeBedrock implements AutoCloseable {
         awaitClose(Long.MAX_VALUE);
         throw new ConnectionDropped();
       }
+      case TRICKLE -> trickle(out, reply.ending.everyMillis());
     }
+  }
+
+  /**
+   * One more text delta every {@code everyMillis} until a write fails (the client went away:
+   * counted for {@link #awaitAbandoned}) or the fake closes.
+   */
+  private void trickle(OutputStream out, long everyMillis) {
+    ObjectNode delta = Json.object().put("contentBlockIndex", 0);
+    delta.putObject("delta").put("text", " more");
+    byte[] more = Reply.event("contentBlockDelta", delta).toByteBuffer().array();
+    while (!awaitClose(everyMillis)) {
+      try {
+        out.write(more);
+        out.flush();
+      } catch (IOException e) {
+        abandoned.release();
+        throw new ConnectionDropped();
+      }
+    }
+    throw new ConnectionDropped();
   }
 
   /** Waits up to {@code millis} for {@link #close()}; true if the fake closed meanwhile. */
@@ -354,16 +386,21 @@ public final class FakeBedrock implements AutoCloseable {
 
   private record Failure(int status, String code, String message) {}
 
-  /** How a reply ends: complete, or after {@code events} frames with an exception, cut or stall. */
-  private record Ending(Kind kind, int events, String exceptionType, String message) {
+  /**
+   * How a reply ends: complete, or after {@code events} frames with an exception, cut, stall or an
+   * endless trickle of text deltas {@code everyMillis} apart.
+   */
+  private record Ending(
+      Kind kind, int events, String exceptionType, String message, long everyMillis) {
     enum Kind {
       COMPLETE,
       EXCEPTION,
       CUT,
-      STALL
+      STALL,
+      TRICKLE
     }
 
-    static final Ending COMPLETE = new Ending(Kind.COMPLETE, 0, null, null);
+    static final Ending COMPLETE = new Ending(Kind.COMPLETE, 0, null, null, 0);
   }
 
   /** One scripted answer. Immutable: each method returns a changed copy. */
@@ -462,17 +499,29 @@ public final class FakeBedrock implements AutoCloseable {
       if (exceptionType.isEmpty()) {
         throw new IllegalArgumentException("exceptionType must not be empty");
       }
-      return ending(new Ending(Ending.Kind.EXCEPTION, events, exceptionType, message));
+      return ending(new Ending(Ending.Kind.EXCEPTION, events, exceptionType, message, 0));
     }
 
     /** Stream only: sends {@code events} frames, then drops the connection with no final chunk. */
     public Reply cutAfter(int events) {
-      return ending(new Ending(Ending.Kind.CUT, events, null, null));
+      return ending(new Ending(Ending.Kind.CUT, events, null, null, 0));
     }
 
     /** Stream only: sends {@code events} frames, then nothing until the fake is closed. */
     public Reply stallAfter(int events) {
-      return ending(new Ending(Ending.Kind.STALL, events, null, null));
+      return ending(new Ending(Ending.Kind.STALL, events, null, null, 0));
+    }
+
+    /**
+     * Stream only: sends {@code events} frames, then a text delta " more" (block 0) every {@code
+     * everyMillis}, without end, until the client goes away ({@link FakeBedrock#awaitAbandoned}) or
+     * the fake closes. On converse: no response until {@link #close()}.
+     */
+    public Reply trickleAfter(int events, long everyMillis) {
+      if (everyMillis <= 0) {
+        throw new IllegalArgumentException("everyMillis must be positive: " + everyMillis);
+      }
+      return ending(new Ending(Ending.Kind.TRICKLE, events, null, null, everyMillis));
     }
 
     private Reply ending(Ending ending) {

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A stream's bytes can be written in pieces of any size ({@link Reply#splitEvery}), each flushed
  * on its own, so that chunk boundaries fall inside events, JSON tokens and UTF-8 characters. A
  * stream can end early: dropped ({@link Reply#cutAfter}), ended cleanly but unfinished ({@link
- * Reply#unfinished}), or left silent ({@link Reply#stallAfter}).
+ * Reply#unfinished}), or left silent ({@link Reply#stallAfter}); or go on without end ({@link
+ * Reply#trickleAfter}) until its client goes away, which {@link #awaitAbandoned} reports.
  */
 public final class FakeOpenAi implements AutoCloseable {
 
@@ -51,6 +53,7 @@ public final class FakeOpenAi implements AutoCloseable {
   private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final Semaphore abandoned = new Semaphore(0);
 
   private FakeOpenAi() {
     this.server = LoopbackServer.start("fake-openai", 8, this::handle);
@@ -86,6 +89,14 @@ public final class FakeOpenAi implements AutoCloseable {
 
   public Recorded last() {
     return requests.get(requests.size() - 1);
+  }
+
+  /**
+   * Waits up to {@code millis} for a trickling stream ({@link Reply#trickleAfter}) whose client
+   * went away: a write to it failed. Each such stream is counted once, and taken by one call.
+   */
+  public boolean awaitAbandoned(long millis) throws InterruptedException {
+    return abandoned.tryAcquire(millis, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -158,14 +169,39 @@ public final class FakeOpenAi implements AutoCloseable {
         awaitClose();
         throw new ConnectionDropped();
       }
+      case TRICKLE -> trickle(out, reply.trickleEveryMillis);
     }
   }
 
+  /**
+   * One more content chunk every {@code everyMillis} until a write fails (the client went away:
+   * counted for {@link #awaitAbandoned}) or the fake closes.
+   */
+  private void trickle(OutputStream out, long everyMillis) {
+    byte[] more = ("data: " + Reply.delta(d -> d.put("content", " more")) + "\n\n").getBytes(UTF8);
+    while (!awaitClose(everyMillis)) {
+      try {
+        out.write(more);
+        out.flush();
+      } catch (IOException e) {
+        abandoned.release();
+        throw new ConnectionDropped();
+      }
+    }
+    throw new ConnectionDropped();
+  }
+
   private void awaitClose() {
+    awaitClose(60_000);
+  }
+
+  /** Waits up to {@code millis} for {@link #close()}; true if the fake closed meanwhile. */
+  private boolean awaitClose(long millis) {
     try {
-      closed.await(60, TimeUnit.SECONDS);
+      return closed.await(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return true;
     }
   }
 
@@ -204,7 +240,8 @@ public final class FakeOpenAi implements AutoCloseable {
     COMPLETE,
     UNFINISHED,
     CUT,
-    STALL
+    STALL,
+    TRICKLE
   }
 
   /** One scripted answer. Each method returns a changed copy. */
@@ -220,6 +257,7 @@ public final class FakeOpenAi implements AutoCloseable {
     private int splitEvery;
     private int eventsSent = -1;
     private Ending ending = Ending.COMPLETE;
+    private long trickleEveryMillis;
     private List<String> rawEvents;
     private int status = 200;
     private String message;
@@ -325,6 +363,22 @@ public final class FakeOpenAi implements AutoCloseable {
       Reply r = copy();
       r.eventsSent = events;
       r.ending = Ending.STALL;
+      return r;
+    }
+
+    /**
+     * Sends the first {@code events} events, then a content chunk " more" every {@code
+     * everyMillis}, without end, until the client goes away ({@link FakeOpenAi#awaitAbandoned}) or
+     * the fake closes.
+     */
+    public Reply trickleAfter(int events, long everyMillis) {
+      if (everyMillis <= 0) {
+        throw new IllegalArgumentException("everyMillis must be positive: " + everyMillis);
+      }
+      Reply r = copy();
+      r.eventsSent = events;
+      r.ending = Ending.TRICKLE;
+      r.trickleEveryMillis = everyMillis;
       return r;
     }
 
@@ -490,6 +544,7 @@ public final class FakeOpenAi implements AutoCloseable {
       r.splitEvery = splitEvery;
       r.eventsSent = eventsSent;
       r.ending = ending;
+      r.trickleEveryMillis = trickleEveryMillis;
       r.rawEvents = rawEvents;
       r.status = status;
       r.message = message;

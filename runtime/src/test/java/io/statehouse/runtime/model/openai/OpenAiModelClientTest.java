@@ -13,6 +13,7 @@ import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ModelCallException;
+import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.model.ModelReply;
 import io.statehouse.runtime.model.ModelRequest;
 import io.statehouse.runtime.model.ToolDescriptor;
@@ -26,9 +27,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,8 +124,28 @@ class OpenAiModelClientTest {
     return request(options, TRUSTED);
   }
 
-  private static ModelReply call(ModelRequest r, List<String> deltas) throws Exception {
+  private static ModelReply call(ModelRequest r, List<ModelDelta> deltas) throws Exception {
     return client.converse(r, deltas::add).toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  private static List<String> texts(List<ModelDelta> deltas) {
+    return deltas.stream()
+        .filter(d -> d instanceof ModelDelta.Text)
+        .map(d -> ((ModelDelta.Text) d).text())
+        .toList();
+  }
+
+  private static String text(List<ModelDelta> deltas) {
+    return String.join("", texts(deltas));
+  }
+
+  /** Waits until {@code check} holds, up to five seconds. */
+  private static void await(BooleanSupplier check) throws Exception {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!check.getAsBoolean()) {
+      assertTrue(System.nanoTime() < until, "timed out waiting");
+      Thread.sleep(10);
+    }
   }
 
   private static ModelCallException failure(OpenAiModelClient c, ModelRequest r) {
@@ -214,11 +239,11 @@ class OpenAiModelClientTest {
   @Test
   void aStreamedAnswerArrivesAsDeltasWithItsUsage() throws Exception {
     fake.enqueue(Reply.text("Order seven left the warehouse today.").usage(30, 7, 20));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ModelReply reply = call(request(options("")), deltas);
 
     assertTrue(deltas.size() >= 6, "one delta per word: " + deltas);
-    assertEquals("Order seven left the warehouse today.", String.join("", deltas));
+    assertEquals("Order seven left the warehouse today.", text(deltas));
     assertEquals("Order seven left the warehouse today.", reply.text());
     assertEquals("end_turn", reply.stopReason());
     assertEquals(10, reply.usage().inputTokens(), "prompt tokens less the cached ones");
@@ -230,10 +255,10 @@ class OpenAiModelClientTest {
   void aStreamSplitAnywhereEvenInsideCharactersReadsWhole() throws Exception {
     String text = "Naïve café — ✓ 注文 7";
     fake.enqueue(Reply.text(text).splitEvery(3));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ModelReply reply = call(request(options("")), deltas);
     assertEquals(text, reply.text());
-    assertEquals(text, String.join("", deltas));
+    assertEquals(text, text(deltas));
   }
 
   @Test
@@ -245,10 +270,10 @@ class OpenAiModelClientTest {
             .argumentPieces(6)
             .interleaved()
             .splitEvery(7));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ModelReply reply = call(request(options("")), deltas);
 
-    assertTrue(deltas.isEmpty(), "tool calls are not text: " + deltas);
+    assertTrue(texts(deltas).isEmpty(), "tool calls are not text: " + deltas);
     assertEquals("tool_use", reply.stopReason());
     assertEquals(2, reply.toolUses().size());
     ToolUse first = reply.toolUses().get(0);
@@ -259,6 +284,93 @@ class OpenAiModelClientTest {
     assertEquals("first order", first.input().get("note").textValue());
     assertEquals("call_2", second.id());
     assertEquals("b", second.input().at("/tags/1").textValue());
+  }
+
+  @Test
+  void toolArgumentPiecesOfInterleavedCallsArriveAsDeltasUnderTheirCallsIdAndName()
+      throws Exception {
+    String first = "{\"id\": 7, \"note\": \"gift — wrap it ✓\"}";
+    String second = "{\"id\": 8}";
+    fake.enqueue(
+        Reply.text("Checking both.")
+            .toolCall("call_1", "lookup", first)
+            .toolCall("call_2", "ship", second)
+            .argumentPieces(4)
+            .interleaved()
+            .splitEvery(5));
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
+    ModelReply reply = call(request(options("")), deltas);
+
+    assertEquals("Checking both.", text(deltas));
+    int firstInput = 0;
+    while (deltas.get(firstInput) instanceof ModelDelta.Text) {
+      firstInput++;
+    }
+    List<ModelDelta.ToolInput> inputs =
+        deltas.subList(firstInput, deltas.size()).stream()
+            .map(d -> assertInstanceOf(ModelDelta.ToolInput.class, d))
+            .toList();
+    // interleaved on the wire, so interleaved as deltas; each call's pieces join in order
+    assertEquals("call_1", inputs.get(0).toolUseId());
+    assertEquals("call_2", inputs.get(1).toolUseId());
+    for (ToolUse use : reply.toolUses()) {
+      List<ModelDelta.ToolInput> mine =
+          inputs.stream().filter(d -> d.toolUseId().equals(use.id())).toList();
+      assertTrue(mine.size() > 1, "several pieces: " + mine);
+      assertTrue(mine.stream().allMatch(d -> d.tool().equals(use.name())), "" + mine);
+      assertEquals(
+          use.input(),
+          Json.MAPPER.readTree(String.join("", mine.stream().map(d -> d.json()).toList())));
+    }
+    assertEquals(
+        first,
+        String.join(
+            "",
+            inputs.stream()
+                .filter(d -> d.toolUseId().equals("call_1"))
+                .map(d -> d.json())
+                .toList()));
+  }
+
+  @Test
+  void cancellingAStreamAbortsTheExchangeAndStopsItsDeltas() throws Exception {
+    int before = fake.requestCount();
+    // role chunk and two words, then " more" every 40 ms until the client goes away
+    fake.enqueue(Reply.text("one two").trickleAfter(3, 40));
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
+    CompletableFuture<ModelReply> call =
+        client.converse(request(options("")), deltas::add).toCompletableFuture();
+    await(() -> deltas.size() >= 4);
+
+    assertTrue(call.cancel(true));
+    int atCancel = deltas.size();
+    assertTrue(fake.awaitAbandoned(5_000), "the fake saw the connection closed");
+    Thread.sleep(200); // five more trickles' time, had the stream gone on
+    assertTrue(deltas.size() <= atCancel + 1, "at most the one being handed over: " + deltas);
+    assertTrue(call.isCancelled());
+    assertThrows(CancellationException.class, call::join);
+    assertEquals(1, fake.requestCount() - before, "nothing was tried again");
+  }
+
+  @Test
+  void cancellingDuringABackoffDropsItsTimerAndSendsNoRetry() throws Exception {
+    int before = fake.requestCount();
+    // the server asks for 1.5 s before the retry
+    fake.enqueue(Reply.status(429, "slow down").header("retry-after-ms", "1500"));
+    CompletableFuture<ModelReply> call =
+        client.converse(request(options("")), d -> {}).toCompletableFuture();
+    await(() -> fake.requestCount() - before == 1);
+    ScheduledThreadPoolExecutor timer = (ScheduledThreadPoolExecutor) client.scheduler();
+    // the error body's watchdog goes when the body ends; then only the pause is left
+    await(() -> timer.getQueue().size() == 1);
+    Thread.sleep(100);
+    assertEquals(1, timer.getQueue().size(), "the pause is on the timer");
+
+    assertTrue(call.cancel(true));
+    assertTrue(timer.getQueue().isEmpty(), "the pause's timer is dropped");
+    Thread.sleep(2_000);
+    assertEquals(1, fake.requestCount() - before, "no retry after the cancel");
+    assertTrue(call.isCancelled());
   }
 
   @Test
@@ -293,7 +405,7 @@ class OpenAiModelClientTest {
     int before = fake.requestCount();
     fake.enqueue(
         Reply.text("Checking.").toolCall("call_9", "lookup", "{\"id\":7}").usage(40, 9, 0));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ModelReply reply = call(request(options("\"streaming\":false")), deltas);
 
     assertFalse(fake.requests().get(before).body().has("stream"));
@@ -470,7 +582,7 @@ class OpenAiModelClientTest {
     int before = fake.requestCount();
     // role chunk and two words, then the connection drops
     fake.enqueue(Reply.text("one two three four").cutAfter(3));
-    List<String> deltas = new CopyOnWriteArrayList<>();
+    List<ModelDelta> deltas = new CopyOnWriteArrayList<>();
     ExecutionException thrown =
         assertThrows(
             ExecutionException.class,
@@ -482,7 +594,7 @@ class OpenAiModelClientTest {
     ModelCallException e = assertInstanceOf(ModelCallException.class, thrown.getCause());
     assertEquals("model_connection", e.code());
     assertFalse(e.retryable());
-    assertEquals("one two", String.join("", deltas));
+    assertEquals("one two", text(deltas));
     assertEquals(1, fake.requestCount() - before, "the user saw text: no second attempt");
   }
 

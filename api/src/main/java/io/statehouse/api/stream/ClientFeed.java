@@ -1,0 +1,213 @@
+package io.statehouse.api.stream;
+
+import io.statehouse.api.dto.Views;
+import io.statehouse.runtime.model.ModelDelta;
+import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.session.SessionId;
+import io.statehouse.runtime.stream.FeedItem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The frames one client of a live stream gets: the session's events after the one it names, read
+ * from the journal, then whatever the session persists and streams from now on, each event exactly
+ * once and in order, ending with an {@code end} frame.
+ *
+ * <p>Why nothing is lost or repeated. The client joins the hub before it reads the journal, and the
+ * hub has the session's watch before it lets the client start, so every event is either in that
+ * read or arrives live afterwards; live events the read already gave are skipped by sequence
+ * number. Delivery from another node is at most once: a live batch that starts past the next
+ * expected number means some were lost (the session moved, a node died), and the client reads the
+ * gap from the journal before it goes on. A delta is shown only while the client stands exactly at
+ * the event its model call followed, so a client never sees deltas of an answer whose {@code
+ * ModelReplied} it already has.
+ */
+public final class ClientFeed {
+  private final ActorRef<StreamHub.Command> hub;
+  private final CurrentEventsByPersistenceIdQuery journal;
+  private final StreamSettings settings;
+  private final ActorSystem<?> system;
+
+  public ClientFeed(
+      ActorRef<StreamHub.Command> hub,
+      CurrentEventsByPersistenceIdQuery journal,
+      StreamSettings settings,
+      ActorSystem<?> system) {
+    this.hub = hub;
+    this.journal = journal;
+    this.settings = settings;
+    this.system = system;
+  }
+
+  public StreamSettings settings() {
+    return settings;
+  }
+
+  /** Session {@code id}'s frames after event {@code after} (0: from the start). */
+  public Source<Frame, NotUsed> frames(SessionId id, long after) {
+    Pair<BoundedSourceQueue<ClientItem>, Source<ClientItem, NotUsed>> live =
+        Source.<ClientItem>queue(settings.clientBuffer()).preMaterialize(system);
+    BoundedSourceQueue<ClientItem> queue = live.first();
+    Cursor cursor = new Cursor(id, after);
+    CompletionStage<StatusReply<Long>> joined =
+        AskPattern.ask(
+            hub,
+            r -> new StreamHub.Subscribe(id, queue, r),
+            settings.watchTimeout().plus(settings.watchTimeout()),
+            system.scheduler());
+    java.util.function.Function<Long, Source<Frame, NotUsed>> body =
+        journalEnd ->
+            Source.<ClientItem>single(new ClientItem.Resync(journalEnd))
+                .concat(
+                    live.second()
+                        // while the client is behind, its deltas of one answer join into one frame
+                        .batchWeighted(
+                            settings.clientBufferChars(),
+                            ClientFeed::weight,
+                            item -> new ArrayList<>(List.of(item)),
+                            ClientFeed::join)
+                        .mapConcat(items -> items))
+                .flatMapConcat(cursor::framesFor)
+                .mapConcat(
+                    f ->
+                        f instanceof Frame.Event e && e.closesSession()
+                            ? List.of(f, new Frame.End(EndReason.SESSION_CLOSED, e.seq()))
+                            : List.of(f))
+                .takeWhile(f -> !(f instanceof Frame.End), true);
+    return Source.completionStageSource(
+            joined.handle(
+                (reply, error) ->
+                    error == null && reply.isSuccess()
+                        ? body.apply(reply.getValue())
+                        : Source.<Frame>single(new Frame.End(EndReason.UNAVAILABLE, after))))
+        .recover(
+            new PFBuilder<Throwable, Frame>()
+                .match(StreamEnded.class, e -> new Frame.End(e.reason(), cursor.last))
+                .build())
+        .keepAlive(settings.heartbeat(), Frame.Heartbeat::new)
+        .watchTermination(
+            (mat, done) -> {
+              done.whenComplete(
+                  (d, e) -> {
+                    queue.complete();
+                    hub.tell(new StreamHub.Unsubscribe(id, queue));
+                  });
+              return NotUsed.getInstance();
+            });
+  }
+
+  /** What an item holds, in characters: what the client's buffer is bounded by. */
+  private static long weight(ClientItem item) {
+    if (item instanceof ClientItem.LiveDelta d) {
+      return d.frame().dataJson().length();
+    }
+    if (item instanceof ClientItem.Live l) {
+      return l.frames().stream().mapToLong(f -> f.dataJson().length()).sum();
+    }
+    return 1;
+  }
+
+  /**
+   * Adds {@code item} to the items a client has not taken yet; a delta that continues the last one
+   * (the same answer, the same kind, the same tool use) joins it, so a slow client gets fewer,
+   * larger deltas and the same text.
+   */
+  private static List<ClientItem> join(List<ClientItem> items, ClientItem item) {
+    ClientItem last = items.get(items.size() - 1);
+    if (last instanceof ClientItem.LiveDelta a && item instanceof ClientItem.LiveDelta b) {
+      Optional<ModelDelta> joined = joined(a.delta(), b.delta());
+      if (joined.isPresent()) {
+        FeedItem.Delta d =
+            new FeedItem.Delta(
+                a.delta().entityId(),
+                a.delta().afterSeq(),
+                a.delta().turnId(),
+                a.delta().step(),
+                joined.get());
+        items.set(items.size() - 1, new ClientItem.LiveDelta(d, StreamHub.deltaFrame(d)));
+        return items;
+      }
+    }
+    items.add(item);
+    return items;
+  }
+
+  private static Optional<ModelDelta> joined(FeedItem.Delta a, FeedItem.Delta b) {
+    if (a.afterSeq() != b.afterSeq() || a.step() != b.step() || !a.turnId().equals(b.turnId())) {
+      return Optional.empty();
+    }
+    if (a.delta() instanceof ModelDelta.Text x && b.delta() instanceof ModelDelta.Text y) {
+      return Optional.of(new ModelDelta.Text(x.text() + y.text()));
+    }
+    if (a.delta() instanceof ModelDelta.ToolInput x
+        && b.delta() instanceof ModelDelta.ToolInput y
+        && x.toolUseId().equals(y.toolUseId())) {
+      return Optional.of(new ModelDelta.ToolInput(x.toolUseId(), x.tool(), x.json() + y.json()));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Where one client stands: the last event it was given. Updated as frames leave their substream,
+   * so when the next item's frames are decided, every earlier frame is counted.
+   */
+  private final class Cursor {
+    private final SessionId id;
+    volatile long last;
+
+    Cursor(SessionId id, long after) {
+      this.id = id;
+      this.last = after;
+    }
+
+    Source<Frame, NotUsed> framesFor(ClientItem item) {
+      if (item instanceof ClientItem.Resync r) {
+        return r.lastSeq() > last ? fromJournal(last + 1, r.lastSeq()) : Source.empty();
+      }
+      if (item instanceof ClientItem.LiveDelta d) {
+        return d.frame().afterSeq() == last ? Source.single(d.frame()) : Source.empty();
+      }
+      ClientItem.Live l = (ClientItem.Live) item;
+      List<Frame> fresh =
+          l.frames().stream().filter(f -> f.seq() > last).map(f -> (Frame) f).toList();
+      if (fresh.isEmpty()) {
+        return Source.empty();
+      }
+      Source<Frame, NotUsed> gap =
+          l.firstSeq() > last + 1 ? fromJournal(last + 1, l.firstSeq() - 1) : Source.empty();
+      return gap.concat(Source.from(fresh).map(this::passed));
+    }
+
+    private Source<Frame, NotUsed> fromJournal(long from, long to) {
+      return journal
+          .currentEventsByPersistenceId(id.persistenceId().id(), from, to)
+          .map(
+              env ->
+                  passed(
+                      new Frame.Event(
+                          env.sequenceNr(),
+                          env.event().getClass().getSimpleName(),
+                          StreamHub.json(
+                              Views.event(env.sequenceNr(), (SessionEvent) env.event())))));
+    }
+
+    private Frame passed(Frame f) {
+      if (f instanceof Frame.Event e && e.seq() > last) {
+        last = e.seq();
+      }
+      return f;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.statehouse.runtime.stream;
+
+import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.audit.Seal;
+import io.statehouse.runtime.model.ModelDelta;
+import io.statehouse.runtime.session.SessionEvent;
+import java.util.List;
+
+/**
+ * What a session sends to the stream hubs watching it (one hub per node with clients for it): its
+ * persisted events, and the deltas of a model answer as it streams. Delivery is at most once and in
+ * order per hub; a hub that sees a sequence number jump reads the missing events from the journal.
+ */
+public sealed interface FeedItem extends CborSerializable {
+  /** The session's entity id ({@code tenant:session}). */
+  String entityId();
+
+  /**
+   * Events just persisted, in order: the first has sequence number {@code firstSeq}. They travel in
+   * their stored form, the journal's bytes, so a hub on another node renders exactly what a read of
+   * the journal would give, hash included.
+   */
+  record Events(String entityId, long firstSeq, List<StoredEvent> events) implements FeedItem {
+    public Events {
+      events = List.copyOf(events);
+    }
+
+    /** The sequence number of the last event. */
+    public long lastSeq() {
+      return firstSeq + events.size() - 1;
+    }
+  }
+
+  /**
+   * One event as the journal stores it: its type (the event class's simple name), its canonical
+   * JSON and its hash in the audit chain.
+   */
+  record StoredEvent(String type, String json, String hash) implements CborSerializable {
+    /** The stored form of an event that was just sealed (every event a session persists is). */
+    public static StoredEvent of(SessionEvent e) {
+      Seal seal = e.meta().seal();
+      if (seal == null) {
+        seal = AuditChain.seal(e);
+      }
+      return new StoredEvent(e.getClass().getSimpleName(), seal.json(), seal.hash());
+    }
+  }
+
+  /**
+   * A piece of model call {@code step} of turn {@code turnId}, as it streams. {@code afterSeq} is
+   * the sequence number of the last event persisted before the call started: the delta belongs
+   * right after it, and a client that has seen a later event has seen the reply the delta was part
+   * of.
+   */
+  record Delta(String entityId, long afterSeq, String turnId, int step, ModelDelta delta)
+      implements FeedItem {}
+}
