@@ -3,6 +3,7 @@ package io.statehouse.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statehouse.api.stream.ClientFeed;
+import io.statehouse.api.stream.EndReason;
 import io.statehouse.api.stream.Frame;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
@@ -27,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
@@ -78,13 +80,28 @@ final class StreamRoutes extends RouteSupport {
         ticket ->
             pathPrefix(
                 PathMatchers.segment("sessions").slash(PathMatchers.segment()),
-                rawId -> {
-                  Principal p = redeemed(ticket, rawId);
-                  SessionId id = new SessionId(p.tenant(), rawId);
-                  return concat(
-                      path("stream", () -> get(() -> resumeAfter(a -> sse(p, id, a)))),
-                      path("ws", () -> get(() -> resumeAfter(a -> ws(p, id, a)))));
-                }));
+                rawId ->
+                    // redeemed only on the two stream paths: a ticket on any other URL is not
+                    // spent, and that request goes on to the credential header
+                    concat(
+                        path(
+                            "stream",
+                            () ->
+                                get(
+                                    () -> {
+                                      Principal p = redeemed(ticket, rawId);
+                                      SessionId id = new SessionId(p.tenant(), rawId);
+                                      return resumeAfter(a -> sse(p, id, a));
+                                    })),
+                        path(
+                            "ws",
+                            () ->
+                                get(
+                                    () -> {
+                                      Principal p = redeemed(ticket, rawId);
+                                      SessionId id = new SessionId(p.tenant(), rawId);
+                                      return resumeAfter(a -> ws(p, id, a));
+                                    })))));
   }
 
   /**
@@ -173,10 +190,16 @@ final class StreamRoutes extends RouteSupport {
     return onSuccess(
         readable(p, id).exceptionallyCompose(e -> CompletableFuture.failedFuture(unwrap(e))),
         s -> {
+          // a closed session with nothing after `after`: one end frame, then the socket closes
+          org.apache.pekko.stream.javadsl.Source<Frame, NotUsed> frames =
+              s.closed() && after >= s.events()
+                  ? org.apache.pekko.stream.javadsl.Source.single(
+                      new Frame.End(EndReason.SESSION_CLOSED, s.events()))
+                  : feed.frames(id, after);
           Flow<Message, Message, NotUsed> flow =
               Flow.<Message>create()
                   .mapAsync(1, m -> inbound(p, id, m))
-                  .merge(feed.frames(id, after), true)
+                  .merge(frames, true)
                   .map(f -> (Message) TextMessage.create(f.ws()))
                   .backpressureTimeout(feed.settings().stalledAfter());
           return handleWebSocketMessages(flow);
@@ -220,10 +243,12 @@ final class StreamRoutes extends RouteSupport {
         .thenCompose(text -> command(p, id, text.toString()))
         .exceptionally(
             e ->
-                error(
-                    null,
-                    "payload_too_large",
-                    "a WebSocket message may have at most " + max + " characters"));
+                unwrap(e) instanceof StreamLimitReachedException
+                    ? error(
+                        null,
+                        "payload_too_large",
+                        "a WebSocket message may have at most " + max + " characters")
+                    : error(null, "invalid_request", "the message could not be read"));
   }
 
   private CompletionStage<Frame> command(Principal p, SessionId id, String text) {
@@ -237,7 +262,8 @@ final class StreamRoutes extends RouteSupport {
       return done(error(null, "invalid_request", "a message is a JSON object with a type"));
     }
     JsonNode ref = msg.get("ref");
-    if (ref != null && !(ref.isNumber() || (ref.isTextual() && ref.asText().length() <= 100))) {
+    if (ref != null
+        && !(ref.isNumber() || (ref.isTextual() && ref.asText().length() <= MAX_REF_CHARS))) {
       return done(
           error(
               null,
@@ -289,14 +315,20 @@ final class StreamRoutes extends RouteSupport {
             r -> new AgentSession.SendMessage(p, content, key, r),
             settings.askTimeout())
         .thenApply(
-            a ->
-                ack(
-                    ref,
-                    ApiJson.WRITER
-                        .createObjectNode()
-                        .put("turnId", a.turnId())
-                        .put("status", (a.queued() ? TurnStatus.QUEUED : TurnStatus.RUNNING).wire())
-                        .put("replayed", a.replayed())));
+            a -> {
+              ObjectNode data =
+                  ApiJson.WRITER
+                      .createObjectNode()
+                      .put("turnId", a.turnId())
+                      .put("replayed", a.replayed());
+              if (a.queued()) {
+                data.put("status", TurnStatus.QUEUED.wire());
+              } else if (!a.replayed()) {
+                data.put("status", TurnStatus.RUNNING.wire());
+              }
+              // a replayed key's turn may be anywhere in its life: its events say where
+              return ack(ref, data);
+            });
   }
 
   private CompletionStage<Frame> decide(Principal p, SessionId id, JsonNode ref, JsonNode msg) {
@@ -336,6 +368,7 @@ final class StreamRoutes extends RouteSupport {
   }
 
   private CompletionStage<Frame> cancel(Principal p, SessionId id, JsonNode ref) {
+    Access.require(p, "cancelling a turn", Access.USE_SESSIONS);
     return ask(
             runtime.session(id),
             AgentSession.TurnOutcome.class,

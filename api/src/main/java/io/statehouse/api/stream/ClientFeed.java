@@ -111,7 +111,10 @@ public final class ClientFeed {
   /** What an item holds, in characters: what the client's buffer is bounded by. */
   private static long weight(ClientItem item) {
     if (item instanceof ClientItem.LiveDelta d) {
-      return d.frame().dataJson().length();
+      // what a joined delta grows by: its text (the frame around it is written once)
+      return d.delta().delta() instanceof ModelDelta.Text t
+          ? t.text().length()
+          : ((ModelDelta.ToolInput) d.delta().delta()).json().length();
     }
     if (item instanceof ClientItem.Live l) {
       return l.frames().stream().mapToLong(f -> f.dataJson().length()).sum();
@@ -135,6 +138,7 @@ public final class ClientFeed {
                 a.delta().afterSeq(),
                 a.delta().turnId(),
                 a.delta().step(),
+                a.delta().attempt(),
                 joined.get());
         items.set(items.size() - 1, new ClientItem.LiveDelta(d, StreamHub.deltaFrame(d)));
         return items;
@@ -145,7 +149,10 @@ public final class ClientFeed {
   }
 
   private static Optional<ModelDelta> joined(FeedItem.Delta a, FeedItem.Delta b) {
-    if (a.afterSeq() != b.afterSeq() || a.step() != b.step() || !a.turnId().equals(b.turnId())) {
+    if (a.afterSeq() != b.afterSeq()
+        || a.step() != b.step()
+        || a.attempt() != b.attempt()
+        || !a.turnId().equals(b.turnId())) {
       return Optional.empty();
     }
     if (a.delta() instanceof ModelDelta.Text x && b.delta() instanceof ModelDelta.Text y) {

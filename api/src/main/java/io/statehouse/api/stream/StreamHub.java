@@ -200,6 +200,13 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
       return this;
     }
     w.failures++;
+    if (w.failures >= settings.rewatchMaxAttempts()) {
+      // the session does not come back: its clients end, to resume once it does
+      w.clients.forEach(c -> c.fail(new StreamEnded(EndReason.UNAVAILABLE)));
+      w.clients.clear();
+      watches.remove(m.entityId());
+      return this;
+    }
     timers.startSingleTimer(m.entityId(), new Rewatch(m.entityId()), backoff(w.failures));
     return this;
   }
@@ -279,7 +286,7 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
 
   static Frame.Delta deltaFrame(FeedItem.Delta d) {
     ObjectNode data = ApiJson.WRITER.createObjectNode();
-    data.put("turnId", d.turnId()).put("step", d.step());
+    data.put("turnId", d.turnId()).put("step", d.step()).put("attempt", d.attempt());
     if (d.delta() instanceof ModelDelta.Text t) {
       data.put("kind", "text").put("text", t.text());
     } else if (d.delta() instanceof ModelDelta.ToolInput t) {

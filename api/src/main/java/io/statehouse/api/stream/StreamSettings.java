@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param watchTimeout how long the hub waits for a session to accept its watch
  * @param rewatchMin after a watched session stopped (its node died, it moved), the hub watches it
  *     again after this long, backing off up to {@code rewatchMax} while it does not answer
+ * @param rewatchMaxAttempts after this many failed watches in a row, the clients of the session end
+ *     with {@code unavailable} (they resume with Last-Event-ID once it is back)
  * @param maxInboundChars the longest WebSocket message a client may send
  * @param stalledAfter a client that takes nothing for this long (its connection is stuck) is cut
  *     off, even before its buffer fills
@@ -25,6 +27,7 @@ public record StreamSettings(
     Duration watchTimeout,
     Duration rewatchMin,
     Duration rewatchMax,
+    int rewatchMaxAttempts,
     int maxInboundChars,
     Duration stalledAfter) {
 
@@ -45,6 +48,7 @@ public record StreamSettings(
         c.getDuration("watch-timeout"),
         c.getDuration("rewatch.min-backoff"),
         c.getDuration("rewatch.max-backoff"),
+        c.getInt("rewatch.max-attempts"),
         c.getInt("max-inbound-chars"),
         c.getDuration("stalled-after"));
   }

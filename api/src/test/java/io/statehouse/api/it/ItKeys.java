@@ -12,6 +12,10 @@ import java.nio.file.Path;
 public final class ItKeys {
   public static final String ACME_ALICE = "it-acme-alice";
   public static final String ACME_BOB = "it-acme-bob";
+
+  /** A second developer of acme: not the owner of alice's sessions. */
+  public static final String ACME_DORA = "it-acme-dora";
+
   public static final String GLOBEX_CAROL = "it-globex-carol";
   public static final String GLOBEX_DAN = "it-globex-dan";
   public static final String ACME_OLGA = "it-acme-olga";
@@ -36,6 +40,8 @@ public final class ItKeys {
             + entry(ACME_ALICE, "acme", "alice", "developer")
             + ","
             + entry(ACME_BOB, "acme", "bob", "approver")
+            + ","
+            + entry(ACME_DORA, "acme", "dora", "developer")
             + ","
             + entry(GLOBEX_CAROL, "globex", "carol", "developer")
             + ","

@@ -15,6 +15,7 @@ import io.statehouse.runtime.model.bedrock.FakeBedrock.Reply;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.testing.LocalHttpServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -241,6 +242,88 @@ class ResumesAfterNodeKillIT {
       assertEquals(
           state.path("currentTurn").path("turnId").asText(),
           blocked.body().path("error").path("turnId").asText());
+    }
+  }
+
+  /**
+   * A client watches a session of an agent that queues messages; two messages wait behind a turn
+   * whose tool is working when the node is killed. On the restarted node the client resumes with
+   * Last-Event-ID: between its two streams it sees every event exactly once, and the queued
+   * messages, kept in the journal, run after the resumed turn, in order.
+   */
+  @Test
+  void aStreamResumedWithLastEventIdAndQueuedMessagesCarryOverASigkill() throws Exception {
+    SessionId session;
+    List<StreamClient.Frame> seen = new ArrayList<>();
+    try (NodeProcess first = NodeProcess.start("live-first", overrides, httpPort, NODE_START)) {
+      api.putTool(ACME_ALICE, "slow_report", Defs.tool(tools.url("/report"), true, "20s"));
+      api.putAgent(
+          ACME_ALICE,
+          "queued_reporter",
+          Defs.agent(
+                  "[\"slow_report\"]",
+                  "[" + Defs.call("slow_report", "Q") + "," + Defs.text("Ready.") + "]",
+                  true,
+                  null)
+              .replace("\"limits\"", "\"multitask\":\"enqueue\",\"limits\""));
+      String id = api.openSession(ACME_ALICE, "queued_reporter");
+      session = new SessionId("acme", id);
+      try (StreamClient sse =
+          StreamClient.sse(httpPort, "/v1/sessions/" + id + "/stream", ACME_ALICE, null)) {
+        long reportsBefore = hits("/report");
+        for (String content : List.of("first", "second", "third")) {
+          Api.Response r =
+              api.post(
+                  "/v1/sessions/" + id + "/messages?wait=0",
+                  ACME_ALICE,
+                  "{\"content\":\"" + content + "\"}");
+          assertEquals(202, r.status(), r.raw());
+        }
+        seen.addAll(sse.untilEvent("ToolCallStarted", Duration.ofSeconds(30)));
+        Eventually.await(
+            Duration.ofSeconds(30), "the tool is called", () -> hits("/report") > reportsBefore);
+        first.kill();
+        sse.endedWithin(Duration.ofSeconds(10));
+        seen.addAll(sse.drain());
+      }
+    }
+    assertEquals(2, journal.count(session, "MessageQueued"));
+    long last =
+        seen.stream()
+            .filter(StreamClient.Frame::isEvent)
+            .mapToLong(StreamClient.Frame::seq)
+            .max()
+            .orElseThrow();
+
+    try (NodeProcess second = NodeProcess.start("live-second", overrides, httpPort, NODE_START);
+        StreamClient again =
+            StreamClient.sse(
+                httpPort, "/v1/sessions/" + session.id() + "/stream", ACME_ALICE, last)) {
+      int[] completed = {0};
+      seen.addAll(
+          again.until(
+              f -> f.isEvent() && f.eventType().equals("TurnCompleted") && ++completed[0] == 3,
+              RESUME));
+
+      List<Long> seqs =
+          seen.stream().filter(StreamClient.Frame::isEvent).map(StreamClient.Frame::seq).toList();
+      assertEquals(
+          java.util.stream.LongStream.rangeClosed(1, seqs.size()).boxed().toList(),
+          seqs,
+          "every event once, in order, across the kill");
+      assertEquals(journal.eventTypes(session).size(), seqs.size());
+      assertEquals(2, journal.count(session, "QueuedTurnStarted"));
+      assertEquals(1, journal.count(session, "TurnResumed"));
+      JsonNode messages =
+          api.get("/v1/sessions/" + session.id(), ACME_ALICE).body().path("messages");
+      List<String> users = new ArrayList<>();
+      messages.forEach(
+          m -> {
+            if (m.path("role").asText().equals("user")) {
+              users.add(m.path("content").asText());
+            }
+          });
+      assertEquals(List.of("first", "second", "third"), users);
     }
   }
 }

@@ -202,6 +202,19 @@ public final class StreamClient implements AutoCloseable {
     return until(f -> f.isEvent() && f.eventType().equals(type), within);
   }
 
+  /** Every frame received so far and not yet taken, heartbeats left out, without waiting. */
+  public List<Frame> drain() {
+    List<Frame> out = new ArrayList<>();
+    Frame f;
+    while ((f = frames.poll()) != null) {
+      seen.add(f);
+      if (!f.kind().equals("heartbeat")) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
   public boolean endedWithin(Duration d) {
     try {
       ended.get(d.toMillis(), TimeUnit.MILLISECONDS);

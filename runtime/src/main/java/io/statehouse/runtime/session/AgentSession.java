@@ -1055,7 +1055,7 @@ public final class AgentSession
   private ReplyEffect<SessionEvent, SessionState> onRetryModelCall(
       SessionState s, RetryModelCall c) {
     if (isCurrentModelCall(s.turn(), c.turnId(), c.step())) {
-      effects.callModel(s, lastSequenceNumber(context));
+      effects.callModel(s, lastSequenceNumber(context), modelFailuresThisStep + 1);
     }
     return Effect().noReply();
   }
@@ -1102,7 +1102,7 @@ public final class AgentSession
     }
     effects.recordApprovals(before, state, b.events(), seq);
     if (b.callsModel()) {
-      effects.callModel(state, seq);
+      effects.callModel(state, seq, 1);
     }
     for (String callId : b.toolsToStart()) {
       effects.startTool(state, state.turn().call(callId));

@@ -77,9 +77,10 @@ final class SessionEffects {
 
   /**
    * Calls the model for the turn's current step; the answer comes back as a command. {@code
-   * afterSeq}: the sequence number of the last persisted event, which the call's deltas follow.
+   * afterSeq}: the sequence number of the last persisted event, which the call's deltas follow;
+   * {@code attempt}: which try of this call it is in this incarnation (from 1).
    */
-  void callModel(SessionState s, long afterSeq) {
+  void callModel(SessionState s, long afterSeq, int attempt) {
     Turn turn = s.turn();
     String turnId = turn.turnId();
     int step = turn.modelCalls();
@@ -104,7 +105,7 @@ final class SessionEffects {
         deltasMayShow(s)
             ? delta -> {
               if (live.get()) {
-                feed.delta(afterSeq, turnId, step, delta);
+                feed.delta(afterSeq, turnId, step, attempt, delta);
               }
             }
             : delta -> {};
@@ -274,7 +275,9 @@ final class SessionEffects {
         decided(before, o.callId(), Status.RESOLVED, o.decidedBy(), e, sequenceNr);
       } else if (e instanceof SessionEvent.TurnCompleted && was != null) {
         rerecordDecided(was, sequenceNr);
-      } else if ((e instanceof SessionEvent.TurnFailed || e instanceof SessionEvent.SessionClosed)
+      } else if ((e instanceof SessionEvent.TurnFailed
+              || e instanceof SessionEvent.TurnCancelled
+              || e instanceof SessionEvent.SessionClosed)
           && was != null) {
         rerecordDecided(was, sequenceNr);
         for (ToolCallState c : was.calls()) {

@@ -61,13 +61,16 @@ final class SessionFeed {
     now.forEach(h -> h.tell(item));
   }
 
-  /** Sends a delta of model call {@code step}, started after event {@code afterSeq}. */
-  void delta(long afterSeq, String turnId, int step, ModelDelta delta) {
+  /**
+   * Sends a delta of try {@code attempt} of model call {@code step}, started after event {@code
+   * afterSeq}.
+   */
+  void delta(long afterSeq, String turnId, int step, int attempt, ModelDelta delta) {
     Set<ActorRef<FeedItem>> now = hubs;
     if (now.isEmpty()) {
       return;
     }
-    FeedItem.Delta item = new FeedItem.Delta(entityId, afterSeq, turnId, step, delta);
+    FeedItem.Delta item = new FeedItem.Delta(entityId, afterSeq, turnId, step, attempt, delta);
     now.forEach(h -> h.tell(item));
   }
 }

@@ -51,8 +51,10 @@ public sealed interface FeedItem extends CborSerializable {
    * A piece of model call {@code step} of turn {@code turnId}, as it streams. {@code afterSeq} is
    * the sequence number of the last event persisted before the call started: the delta belongs
    * right after it, and a client that has seen a later event has seen the reply the delta was part
-   * of.
+   * of. {@code attempt} counts the tries of this call (from 1): a call tried again after a failure
+   * streams its answer again from the start, under a higher attempt.
    */
-  record Delta(String entityId, long afterSeq, String turnId, int step, ModelDelta delta)
+  record Delta(
+      String entityId, long afterSeq, String turnId, int step, int attempt, ModelDelta delta)
       implements FeedItem {}
 }

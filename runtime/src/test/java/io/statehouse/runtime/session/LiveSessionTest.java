@@ -434,6 +434,30 @@ class LiveSessionTest {
   }
 
   @Test
+  void aModelCallTriedAgainStreamsItsAnswerUnderTheNextAttempt() {
+    holdModel = true;
+    open(agent(Multitask.REJECT, List.of(), "unused"));
+    TestProbe<FeedItem> hub = testKit.createTestProbe();
+    session.<StatusReply<Watching>>runCommand(r -> new Watch(hub.getRef(), r));
+    send("hello");
+    hub.expectMessageClass(FeedItem.Events.class);
+    awaitHeld(1);
+    held.get(0).sink().accept(new ModelDelta.Text("half an ans"));
+    assertEquals(1, hub.expectMessageClass(FeedItem.Delta.class).attempt());
+
+    held.get(0)
+        .reply()
+        .completeExceptionally(
+            new io.statehouse.runtime.model.ModelCallException("throttled", "slow down", true));
+    awaitHeld(2);
+    held.get(1).sink().accept(new ModelDelta.Text("A whole answer"));
+
+    FeedItem.Delta again = hub.expectMessageClass(FeedItem.Delta.class);
+    assertEquals(2, again.attempt(), "a client can tell the answer starts over");
+    assertEquals(3, again.afterSeq());
+  }
+
+  @Test
   void aCancelledCallsLateDeltasReachNoWatcher() {
     holdModel = true;
     open(agent(Multitask.REJECT, List.of(), "unused"));
