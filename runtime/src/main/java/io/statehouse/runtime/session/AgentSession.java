@@ -265,6 +265,8 @@ public final class AgentSession
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final SessionEffects effects;
   private final SessionFeed feed;
+  // told of every persisted batch, in this order, before its effects start
+  private final List<SessionListener> listeners;
   // callers waiting for a turn to stop running; lives only as long as this incarnation
   private final Map<String, List<ActorRef<StatusReply<TurnOutcome>>>> waiters = new HashMap<>();
   private int modelFailuresThisStep;
@@ -301,6 +303,9 @@ public final class AgentSession
             deps,
             context.messageAdapter(ToolCall.Finished.class, ToolFinished::new),
             feed);
+    // live streams first: a streaming model call's deltas must not overtake the events they follow
+    this.listeners =
+        List.of(feed, effects::persisted, (before, after, events, seq) -> notifyWaiters(after));
   }
 
   /**
@@ -1084,8 +1089,8 @@ public final class AgentSession
   }
 
   /**
-   * Runs what a persisted batch announced, updates the session's list entry if its status changed,
-   * then answers anyone waiting for a turn that stopped.
+   * After a batch is persisted: stops what a turn that ended still had in flight, tells the
+   * listeners (live streams, read sides, waiting callers), then starts what the batch announced.
    */
   private void drive(SessionState before, SessionState state, EventBatch b) {
     long seq = lastSequenceNumber(context);
@@ -1094,20 +1099,15 @@ public final class AgentSession
       // the turn ended (completed, failed, cancelled): nothing of it may go on
       effects.abandon(ended.turnId());
     }
-    feed.persisted(b.events(), seq);
-    if (b.events().stream().anyMatch(AgentSession::changesListing)) {
-      effects.recordListing(state, seq);
-      // usage is reported at the same moments: a turn's end, or its wait for a human
-      effects.recordUsage(state, seq);
+    for (SessionListener l : listeners) {
+      l.persisted(before, state, b.events(), seq);
     }
-    effects.recordApprovals(before, state, b.events(), seq);
     if (b.callsModel()) {
       effects.callModel(state, seq, 1);
     }
     for (String callId : b.toolsToStart()) {
       effects.startTool(state, state.turn().call(callId));
     }
-    notifyWaiters(state);
   }
 
   private void notifyWaiters(SessionState s) {

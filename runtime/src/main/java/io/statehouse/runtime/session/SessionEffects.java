@@ -190,6 +190,18 @@ final class SessionEffects {
   }
 
   /**
+   * The read sides after a persisted batch: the session's list entry and its usage when its status
+   * changed (a turn's end, or its wait for a human), and the approval queue's entries.
+   */
+  void persisted(SessionState before, SessionState after, List<SessionEvent> events, long seq) {
+    if (events.stream().anyMatch(AgentSession::changesListing)) {
+      recordListing(after, seq);
+      recordUsage(after, seq);
+    }
+    recordApprovals(before, after, events, seq);
+  }
+
+  /**
    * Reports each day's usage that changed since this incarnation last reported it: today's, and the
    * day before's final figure when a turn ran over midnight.
    */

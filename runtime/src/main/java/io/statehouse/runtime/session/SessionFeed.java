@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * thread, so the set of hubs is published through a volatile field; with nobody watching, a session
  * pays one volatile read per delta and nothing per event.
  */
-final class SessionFeed {
+final class SessionFeed implements SessionListener {
   private final String entityId;
   private volatile Set<ActorRef<FeedItem>> hubs = Set.of();
 
@@ -47,8 +47,10 @@ final class SessionFeed {
     return !hubs.isEmpty();
   }
 
-  /** Sends a persisted batch whose last event has sequence number {@code lastSeq}. */
-  void persisted(List<SessionEvent> events, long lastSeq) {
+  /** Sends a persisted batch to the hubs watching. */
+  @Override
+  public void persisted(
+      SessionState before, SessionState after, List<SessionEvent> events, long lastSeq) {
     Set<ActorRef<FeedItem>> now = hubs;
     if (now.isEmpty() || events.isEmpty()) {
       return;
