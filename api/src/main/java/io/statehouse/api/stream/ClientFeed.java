@@ -57,6 +57,13 @@ public final class ClientFeed {
 
   /** Session {@code id}'s frames after event {@code after} (0: from the start). */
   public Source<Frame, NotUsed> frames(SessionId id, long after) {
+    // nothing is asked of the hub until the response is really written: a client gone before
+    // then leaves no subscription (and no watched session) behind
+    return Source.lazySource(() -> start(id, after))
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private Source<Frame, NotUsed> start(SessionId id, long after) {
     Pair<BoundedSourceQueue<ClientItem>, Source<ClientItem, NotUsed>> live =
         Source.<ClientItem>queue(settings.clientBuffer()).preMaterialize(system);
     BoundedSourceQueue<ClientItem> queue = live.first();
