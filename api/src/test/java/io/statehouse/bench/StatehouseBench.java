@@ -46,7 +46,10 @@ import java.util.stream.Stream;
  * commitlogSessions=1,16} and {@code commitlogWarmup=60}. {@code policy=on} adds {@link PolicyCost}
  * (before Cassandra starts); {@code policy=only} runs just that. {@code models=on} adds {@link
  * ModelPathBench}: the Bedrock path against the scripted model, and prompt caching's saving; {@code
- * models=only} runs just that (after the JIT warm-up).
+ * models=only} runs just that (after the JIT warm-up). {@code streams=on|only} does the same with
+ * {@link StreamBench}: live-stream delta latency and idle WebSockets per node ({@code
+ * streamWatchers=1,1000 streamTurns=20 streamPieces=200 streamEvery=5 connections=20000
+ * connSessions=100}).
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -77,7 +80,26 @@ public final class StatehouseBench {
       System.exit(0);
     }
     if (stringArg(args, "models", "off").equals("only")) {
-      modelsOnly(args, duration, warmup, sessionCounts);
+      afterJitWarmup(
+          args,
+          "models",
+          (cassandra, tools, figure) ->
+              ModelPathBench.run(
+                  keyspaces(cassandra, "bench_models"),
+                  tools,
+                  sessionCounts,
+                  warmup,
+                  duration,
+                  cassandra.pid(),
+                  figure));
+      System.exit(0);
+    }
+    if (stringArg(args, "streams", "off").equals("only")) {
+      afterJitWarmup(
+          args,
+          "streams",
+          (cassandra, tools, figure) ->
+              StreamBench.run(cassandra, StreamBench.Params.fromArgs(args), figure));
       System.exit(0);
     }
     CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
@@ -190,6 +212,10 @@ public final class StatehouseBench {
             cassandra.pid(),
             figure);
       }
+      // streams=on: live-stream delta latency and idle WebSockets per node
+      if (stringArg(args, "streams", "off").equals("on")) {
+        StreamBench.run(cassandra, StreamBench.Params.fromArgs(args), figure);
+      }
 
       // (b) plain sequential writes of a journal write's size (a write holds two events on average)
       int writeBytes = (int) Math.round(eventBytes * 2);
@@ -247,10 +273,14 @@ public final class StatehouseBench {
     System.exit(0);
   }
 
-  /** {@code models=only}: the {@link ModelPathBench} section alone, after the usual JIT warm-up. */
-  private static void modelsOnly(
-      String[] args, Duration duration, Duration warmup, List<Integer> sessionCounts)
-      throws Exception {
+  /** A section that runs on the harness's Cassandra and tool server. */
+  private interface Section {
+    void run(RunningCassandra cassandra, LocalHttpServer tools, Consumer<String> figure)
+        throws Exception;
+  }
+
+  /** {@code models=only}, {@code streams=only}: one section alone, after the usual JIT warm-up. */
+  private static void afterJitWarmup(String[] args, String name, Section section) throws Exception {
     CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
     List<String> report = new ArrayList<>();
     report.add("command: " + commandLine(args));
@@ -267,16 +297,9 @@ public final class StatehouseBench {
             Duration.ofSeconds(intArg(args, "jitWarmup", 180)),
             cassandra.pid());
       }
-      ModelPathBench.run(
-          keyspaces(cassandra, "bench_models"),
-          tools,
-          sessionCounts,
-          warmup,
-          duration,
-          cassandra.pid(),
-          figure);
+      section.run(cassandra, tools, figure);
     }
-    System.out.println("\n==== Statehouse benchmark: models ====");
+    System.out.println("\n==== Statehouse benchmark: " + name + " ====");
     report.forEach(line -> System.out.println("  " + line));
   }
 

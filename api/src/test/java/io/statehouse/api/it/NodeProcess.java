@@ -32,7 +32,10 @@ public final class NodeProcess implements AutoCloseable {
     return start(name, overrides, httpPort, readyWithin, List.of());
   }
 
-  /** As {@link #start(String, Config, int, Duration)}, with {@code jvmArgs} such as -D flags. */
+  /**
+   * As {@link #start(String, Config, int, Duration)}, with {@code jvmArgs} such as -D flags; they
+   * follow the default -Xmx512m, so an -Xmx among them wins.
+   */
   public static NodeProcess start(
       String name, Config overrides, int httpPort, Duration readyWithin, List<String> jvmArgs)
       throws IOException {
@@ -50,7 +53,6 @@ public final class NodeProcess implements AutoCloseable {
                 command(
                     java,
                     jvmArgs,
-                    "-Xmx512m",
                     "-cp",
                     System.getProperty("java.class.path"),
                     "-Dconfig.file=" + conf,
@@ -85,6 +87,7 @@ public final class NodeProcess implements AutoCloseable {
   private static List<String> command(String java, List<String> jvmArgs, String... rest) {
     List<String> all = new java.util.ArrayList<>();
     all.add(java);
+    all.add("-Xmx512m");
     all.addAll(jvmArgs);
     all.addAll(List.of(rest));
     return all;

@@ -32,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import software.amazon.eventstream.HeaderValue;
 import software.amazon.eventstream.Message;
 
@@ -256,6 +257,10 @@ public final class FakeBedrock implements AutoCloseable {
   }
 
   private void answerStream(HttpExchange exchange, Reply reply, Usage usage) throws IOException {
+    if (reply.pacing != null) {
+      answerPaced(exchange, reply.pacing, reply.stopReasonOrDefault(), usage);
+      return;
+    }
     List<byte[]> frames = new ArrayList<>();
     for (Message frame : reply.streamFrames(usage)) {
       frames.add(frame.toByteBuffer().array());
@@ -299,6 +304,50 @@ public final class FakeBedrock implements AutoCloseable {
         throw new ConnectionDropped();
       }
       case TRICKLE -> trickle(out, reply.ending.everyMillis());
+    }
+  }
+
+  /**
+   * A stream of {@link Reply#paced} text: each delta made just before it is written, {@code
+   * everyMillis} after the one before; a failed write (the client went away) drops the connection.
+   */
+  private void answerPaced(HttpExchange exchange, Pacing pacing, String stopReason, Usage usage)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", EVENT_STREAM);
+    exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    try {
+      out.write(
+          Reply.event("messageStart", Json.object().put("role", "assistant"))
+              .toByteBuffer()
+              .array());
+      out.flush();
+      for (int i = 0; i < pacing.pieces(); i++) {
+        if (awaitClose(pacing.everyMillis())) {
+          throw new ConnectionDropped();
+        }
+        ObjectNode delta = Json.object().put("contentBlockIndex", 0);
+        delta.putObject("delta").put("text", pacing.piece().apply(i));
+        out.write(Reply.event("contentBlockDelta", delta).toByteBuffer().array());
+        out.flush();
+      }
+      out.write(
+          Reply.event("contentBlockStop", Json.object().put("contentBlockIndex", 0))
+              .toByteBuffer()
+              .array());
+      out.write(
+          Reply.event("messageStop", Json.object().put("stopReason", stopReason))
+              .toByteBuffer()
+              .array());
+      ObjectNode metadata = Json.object();
+      metadata.set("usage", usage.toJson());
+      metadata.putObject("metrics").put("latencyMs", 1);
+      out.write(Reply.event("metadata", metadata).toByteBuffer().array());
+      out.close();
+    } catch (IOException e) {
+      // the client went away: nothing more to write
+      throw new ConnectionDropped();
     }
   }
 
@@ -386,6 +435,17 @@ public final class FakeBedrock implements AutoCloseable {
 
   private record Failure(int status, String code, String message) {}
 
+  /** A {@link Reply#paced} text: {@code pieces} deltas {@code everyMillis} apart. */
+  private record Pacing(int pieces, long everyMillis, IntFunction<String> piece) {
+    String joined() {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < pieces; i++) {
+        b.append(piece.apply(i));
+      }
+      return b.toString();
+    }
+  }
+
   /**
    * How a reply ends: complete, or after {@code events} frames with an exception, cut, stall or an
    * endless trickle of text deltas {@code everyMillis} apart.
@@ -415,12 +475,28 @@ public final class FakeBedrock implements AutoCloseable {
     private long delayMillis;
     private Failure error;
     private Ending ending = Ending.COMPLETE;
+    private Pacing pacing;
 
     private Reply() {}
 
     /** A text answer; stop reason end_turn. */
     public static Reply text(String text) {
       return new Reply().andText(text);
+    }
+
+    /**
+     * A text answer of {@code pieces} deltas, {@code everyMillis} apart on a stream, each made by
+     * {@code piece} (given its index) just before it is written: a benchmark stamps the time it
+     * left the fake in it. It is the whole answer (adding blocks or an ending fails); one output
+     * token per piece. On converse: the pieces joined, made when the answer is.
+     */
+    public static Reply paced(int pieces, long everyMillis, IntFunction<String> piece) {
+      if (pieces < 1 || everyMillis < 0) {
+        throw new IllegalArgumentException("pieces must be positive, everyMillis not negative");
+      }
+      Reply reply = new Reply();
+      reply.pacing = new Pacing(pieces, everyMillis, requireNonNull(piece, "piece"));
+      return reply;
     }
 
     /** A tool use; stop reason tool_use. */
@@ -430,12 +506,14 @@ public final class FakeBedrock implements AutoCloseable {
 
     /** Adds a text block; text blocks come before tool uses in the answer. */
     public Reply andText(String text) {
+      requireUnpaced();
       Reply copy = copy();
       copy.texts = append(texts, requireNonNull(text, "text"));
       return copy;
     }
 
     public Reply andToolUse(String toolUseId, String name, JsonNode input) {
+      requireUnpaced();
       Reply copy = copy();
       JsonNode json = input == null ? Json.object() : input.deepCopy();
       copy.toolUses =
@@ -525,6 +603,7 @@ public final class FakeBedrock implements AutoCloseable {
     }
 
     private Reply ending(Ending ending) {
+      requireUnpaced();
       if (ending.events() < 0) {
         throw new IllegalArgumentException("events must not be negative: " + ending.events());
       }
@@ -545,11 +624,21 @@ public final class FakeBedrock implements AutoCloseable {
       copy.delayMillis = delayMillis;
       copy.error = error;
       copy.ending = ending;
+      copy.pacing = pacing;
       return copy;
+    }
+
+    private void requireUnpaced() {
+      if (pacing != null) {
+        throw new IllegalStateException("a paced reply is the whole answer");
+      }
     }
 
     private List<Block> blocks() {
       List<Block> blocks = new ArrayList<>();
+      if (pacing != null) {
+        blocks.add(new Text(pacing.joined()));
+      }
       texts.forEach(text -> blocks.add(new Text(text)));
       blocks.addAll(toolUses);
       return blocks;
@@ -564,7 +653,7 @@ public final class FakeBedrock implements AutoCloseable {
 
     private Usage usageFor(JsonNode request, PromptCache cache) {
       Usage counted = cache.account(request);
-      int output = toolUses.size();
+      int output = toolUses.size() + (pacing == null ? 0 : pacing.pieces());
       for (String text : texts) {
         output += words(text);
       }
