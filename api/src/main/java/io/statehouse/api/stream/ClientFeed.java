@@ -7,7 +7,6 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.stream.FeedItem;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -83,9 +82,9 @@ public final class ClientFeed {
                         .batchWeighted(
                             settings.clientBufferChars(),
                             ClientFeed::weight,
-                            item -> new ArrayList<>(List.of(item)),
-                            ClientFeed::join)
-                        .mapConcat(items -> items))
+                            item -> new Backlog().add(item),
+                            Backlog::add)
+                        .mapConcat(Backlog::items))
                 .flatMapConcat(cursor::framesFor)
                 .mapConcat(
                     f ->
@@ -130,47 +129,81 @@ public final class ClientFeed {
   }
 
   /**
-   * Adds {@code item} to the items a client has not taken yet; a delta that continues the last one
-   * (the same answer, the same kind, the same tool use) joins it, so a slow client gets fewer,
-   * larger deltas and the same text.
+   * The items a client has not taken yet. A delta that continues the last one (the same answer, try
+   * and kind, the same tool use) joins it, so a slow client gets fewer, larger deltas and the same
+   * text. Joined pieces are kept in one builder and rendered once, when the client takes them: a
+   * client far behind costs time in what it is behind by, not in its square.
    */
-  private static List<ClientItem> join(List<ClientItem> items, ClientItem item) {
-    ClientItem last = items.get(items.size() - 1);
-    if (last instanceof ClientItem.LiveDelta a && item instanceof ClientItem.LiveDelta b) {
-      Optional<ModelDelta> joined = joined(a.delta(), b.delta());
-      if (joined.isPresent()) {
+  static final class Backlog {
+    private final List<ClientItem> items = new ArrayList<>();
+    // the delta being joined, its first frame, and the text of all its pieces so far
+    private ClientItem.LiveDelta head;
+    private StringBuilder joined;
+    private int pieces;
+
+    Backlog add(ClientItem item) {
+      if (head != null
+          && item instanceof ClientItem.LiveDelta d
+          && joinable(head.delta(), d.delta())) {
+        joined.append(piece(d.delta().delta()));
+        pieces++;
+        return this;
+      }
+      flush();
+      if (item instanceof ClientItem.LiveDelta d) {
+        head = d;
+        joined = new StringBuilder(piece(d.delta().delta()));
+        pieces = 1;
+      } else {
+        items.add(item);
+      }
+      return this;
+    }
+
+    List<ClientItem> items() {
+      flush();
+      return items;
+    }
+
+    private void flush() {
+      if (head == null) {
+        return;
+      }
+      if (pieces == 1) {
+        items.add(head);
+      } else {
+        FeedItem.Delta h = head.delta();
+        ModelDelta whole =
+            h.delta() instanceof ModelDelta.ToolInput t
+                ? new ModelDelta.ToolInput(t.toolUseId(), t.tool(), joined.toString())
+                : new ModelDelta.Text(joined.toString());
         FeedItem.Delta d =
             new FeedItem.Delta(
-                a.delta().entityId(),
-                a.delta().afterSeq(),
-                a.delta().turnId(),
-                a.delta().step(),
-                a.delta().attempt(),
-                joined.get());
-        items.set(items.size() - 1, new ClientItem.LiveDelta(d, StreamHub.deltaFrame(d)));
-        return items;
+                h.entityId(), h.afterSeq(), h.turnId(), h.step(), h.attempt(), whole);
+        items.add(new ClientItem.LiveDelta(d, StreamHub.deltaFrame(d)));
       }
+      head = null;
+      joined = null;
     }
-    items.add(item);
-    return items;
   }
 
-  private static Optional<ModelDelta> joined(FeedItem.Delta a, FeedItem.Delta b) {
+  private static String piece(ModelDelta d) {
+    return d instanceof ModelDelta.Text t ? t.text() : ((ModelDelta.ToolInput) d).json();
+  }
+
+  private static boolean joinable(FeedItem.Delta a, FeedItem.Delta b) {
     if (a.afterSeq() != b.afterSeq()
         || a.step() != b.step()
         || a.attempt() != b.attempt()
         || !a.turnId().equals(b.turnId())) {
-      return Optional.empty();
+      return false;
     }
-    if (a.delta() instanceof ModelDelta.Text x && b.delta() instanceof ModelDelta.Text y) {
-      return Optional.of(new ModelDelta.Text(x.text() + y.text()));
+    if (a.delta() instanceof ModelDelta.Text && b.delta() instanceof ModelDelta.Text) {
+      return true;
     }
-    if (a.delta() instanceof ModelDelta.ToolInput x
+    return a.delta() instanceof ModelDelta.ToolInput x
         && b.delta() instanceof ModelDelta.ToolInput y
-        && x.toolUseId().equals(y.toolUseId())) {
-      return Optional.of(new ModelDelta.ToolInput(x.toolUseId(), x.tool(), x.json() + y.json()));
-    }
-    return Optional.empty();
+        && x.toolUseId().equals(y.toolUseId());
   }
 
   /**

@@ -66,7 +66,7 @@ class LiveStreamIT {
                 0,
                 // small buffers everywhere, so that a stalled client overflows within one turn
                 // instead of parking megabytes in the kernel's socket buffers
-                "statehouse.api.streams { client-buffer = 16, client-buffer-chars = 64K, heartbeat"
+                "statehouse.api.streams { client-buffer = 16, client-buffer-chars = 128K, heartbeat"
                     + " = 1s, stalled-after = 15s }\n"
                     + "pekko.http.server.socket-options.so-send-buffer-size = 16K"));
     api = new Api("127.0.0.1", node.port());
@@ -93,12 +93,12 @@ class LiveStreamIT {
             "[" + Defs.call("slow", "x") + "," + Defs.text("done") + "]",
             true,
             null));
-    // 3000 deltas, 120,000 characters over about 4 s: a client reading normally stays well within
-    // its 64K characters of buffer, a stalled one cannot
+    // 4000 deltas, 240,000 characters over about 4 s: a client reading normally stays well within
+    // its 128K characters of buffer (two seconds behind), a stalled one cannot
     api.putAgent(
         ACME_ALICE,
         "chatter",
-        Defs.agent("[]", "[" + Defs.text(longWords(3000)) + "]", true, 4000L));
+        Defs.agent("[]", "[" + Defs.text(longWords(4000)) + "]", true, 4000L));
     api.putAgent(
         ACME_ALICE,
         "refunds",
@@ -127,10 +127,10 @@ class LiveStreamIT {
     return LongStream.range(0, n).mapToObj(i -> "w" + i).collect(Collectors.joining(" "));
   }
 
-  /** n words of 40 characters each. */
+  /** n words of 60 characters each. */
   private static String longWords(int n) {
     return LongStream.range(0, n)
-        .mapToObj(i -> String.format("w%039d", i))
+        .mapToObj(i -> String.format("w%059d", i))
         .collect(Collectors.joining(" "));
   }
 
@@ -284,7 +284,7 @@ class LiveStreamIT {
               .filter(f -> f.kind().equals("delta"))
               .map(f -> f.data().path("text").asText())
               .collect(Collectors.joining());
-      assertEquals(longWords(3000), streamed, "every delta reached the client that kept up");
+      assertEquals(longWords(4000), streamed, "every delta reached the client that kept up");
       // the stalled client's stream ended with the documented reason, after which it can resume
       String rest = drain(stalled.getInputStream(), Duration.ofSeconds(20));
       assertTrue(
