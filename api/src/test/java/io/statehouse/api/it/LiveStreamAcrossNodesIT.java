@@ -122,14 +122,26 @@ class LiveStreamAcrossNodesIT {
       throws Exception {
     Api viaFirst = new Api("127.0.0.1", first.port());
     // a session that lives on the second node, streamed through the first
-    SessionId session = null;
-    for (int i = 0; i < 40 && session == null; i++) {
-      SessionId candidate = new SessionId("acme", viaFirst.openSession(ACME_ALICE, "reporter"));
-      if (runsOn(second, candidate)) {
-        session = candidate;
-      }
-    }
-    assertTrue(session != null, "no session of 40 landed on the second node");
+    // the coordinator gives new shards to the second node only once its region has registered,
+    // which may come a moment after both nodes are up: open sessions until one lands there
+    SessionId[] found = new SessionId[1];
+    Eventually.await(
+        WAIT,
+        "a session on the second node",
+        () -> {
+          SessionId candidate = new SessionId("acme", viaFirst.openSession(ACME_ALICE, "reporter"));
+          try {
+            if (runsOn(second, candidate)) {
+              found[0] = candidate;
+              return true;
+            }
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+          return false;
+        });
+    SessionId session = found[0];
     List<Frame> seen = new ArrayList<>();
     try (StreamClient sse =
         StreamClient.sse(
