@@ -2,6 +2,7 @@ package io.statehouse.api.http;
 
 import io.statehouse.api.dto.Definitions;
 import io.statehouse.api.dto.McpServerDefinitions;
+import io.statehouse.api.dto.TeamDefinitions;
 import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
@@ -47,6 +48,7 @@ public final class ApiRoutes extends RouteSupport {
   private final ApprovalRoutes approvals;
   private final UsageRoutes usage;
   private final McpServerRoutes mcpServers;
+  private final TeamRoutes teams;
   // live streams opened with a stream ticket instead of a credential header
   private final StreamRoutes ticketed;
 
@@ -92,6 +94,9 @@ public final class ApiRoutes extends RouteSupport {
     this.mcpServers =
         new McpServerRoutes(
             this, runtime, new McpServerDefinitions(definitions, mcp.settings()), mcp);
+    this.teams =
+        new TeamRoutes(
+            this, runtime::catalog, TeamDefinitions.fromConfig(system.settings().config()));
     this.ready = ready;
     this.extra = extra;
   }
@@ -118,7 +123,8 @@ public final class ApiRoutes extends RouteSupport {
                                                 sessions.routes(p),
                                                 approvals.routes(p),
                                                 usage.routes(p),
-                                                mcpServers.routes(p))))),
+                                                mcpServers.routes(p),
+                                                teams.routes(p))))),
                         extra)));
   }
 

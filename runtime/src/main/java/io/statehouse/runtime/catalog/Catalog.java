@@ -5,7 +5,9 @@ import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.journal.JournalLoss;
 import java.time.Clock;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,12 +21,13 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * A tenant's tools, agents and MCP servers: one sharded, event-sourced entity per tenant (entity id
- * = tenant). Registering bumps the version only when the definition changed, so re-sending the same
- * definition is a no-op that returns the current version. An agent can only name registered tools
- * and usable tools of registered MCP servers; the check and the write happen in one actor, so they
- * cannot race. For the same reason an MCP server cannot be removed, or registered again without a
- * tool, while an agent names that tool.
+ * A tenant's tools, agents, MCP servers and teams: one sharded, event-sourced entity per tenant
+ * (entity id = tenant). Registering bumps the version only when the definition changed, so
+ * re-sending the same definition is a no-op that returns the current version. An agent can only
+ * name registered tools and usable tools of registered MCP servers; the check and the write happen
+ * in one actor, so they cannot race. For the same reason an MCP server cannot be removed, or
+ * registered again without a tool, while an agent names that tool; and a team can only name
+ * registered agents.
  */
 public final class Catalog
     extends EventSourcedBehaviorWithEnforcedReplies<Catalog.Command, CatalogEvent, CatalogState> {
@@ -83,6 +86,28 @@ public final class Catalog
       implements Command {}
 
   /**
+   * Registers a team (its version is assigned here); {@code unknown_agent} if a member's agent is
+   * not registered. Check it with {@link TeamSpecs} first.
+   */
+  public record PutTeam(
+      TeamSpec spec, String actor, ActorRef<StatusReply<TeamRegistration>> replyTo)
+      implements Command {}
+
+  /** Replies with the team; {@code team_not_found}. */
+  public record GetTeam(String name, ActorRef<StatusReply<TeamSpec>> replyTo) implements Command {}
+
+  /** Replies with every team, sorted by name. */
+  public record ListTeams(ActorRef<TeamListing> replyTo) implements Command {}
+
+  /**
+   * Replies with the team and each member's agent resolved as {@link Resolve} does, read in one
+   * step so that a run pins versions that were current together; {@code team_not_found}, {@code
+   * unknown_agent} if a member's agent is no longer registered.
+   */
+  public record ResolveTeam(String name, ActorRef<StatusReply<ResolvedTeam>> replyTo)
+      implements Command {}
+
+  /**
    * Internal: the node lost its journal. The catalog stops; the next request starts it again from
    * what the journal holds.
    */
@@ -109,6 +134,21 @@ public final class Catalog
       implements CborSerializable {}
 
   public record McpServerListing(List<McpServerSpec> servers) implements CborSerializable {}
+
+  /**
+   * A team registration's result; {@code changed} is false when the definition was already current.
+   */
+  public record TeamRegistration(TeamSpec spec, boolean changed) implements CborSerializable {}
+
+  public record TeamListing(List<TeamSpec> teams) implements CborSerializable {}
+
+  /** A team with its members' agents, by role. */
+  public record ResolvedTeam(TeamSpec team, Map<String, ResolvedAgent> agents)
+      implements CborSerializable {
+    public ResolvedTeam {
+      agents = Map.copyOf(agents);
+    }
+  }
 
   public record CatalogListing(List<ToolSpec> tools, List<AgentSpec> agents)
       implements CborSerializable {}
@@ -180,6 +220,24 @@ public final class Catalog
                             s.mcpServers().values().stream()
                                 .sorted(Comparator.comparing(McpServerSpec::name))
                                 .toList())))
+        .onCommand(PutTeam.class, this::onPutTeam)
+        .onCommand(
+            GetTeam.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(), found(s.team(c.name()), "team_not_found", "team " + c.name())))
+        .onCommand(
+            ListTeams.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        new TeamListing(
+                            s.teams().values().stream()
+                                .sorted(Comparator.comparing(TeamSpec::name))
+                                .toList())))
+        .onCommand(ResolveTeam.class, this::onResolveTeam)
         .onCommand(JournalLost.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(
             ListAll.class,
@@ -257,9 +315,74 @@ public final class Catalog
               c.replyTo(),
               StatusReply.error(new Rejection("agent_not_found", "no agent named " + c.agent())));
     }
+    return Effect().reply(c.replyTo(), StatusReply.success(resolved(s, agent.get())));
+  }
+
+  /** The agent with the current specs of its tools, ready to pin in a new session. */
+  private static ResolvedAgent resolved(CatalogState s, AgentSpec agent) {
     List<ToolSpec> tools =
-        agent.get().tools().stream().map(s::resolve).flatMap(Optional::stream).toList();
-    return Effect().reply(c.replyTo(), StatusReply.success(new ResolvedAgent(agent.get(), tools)));
+        agent.tools().stream().map(s::resolve).flatMap(Optional::stream).toList();
+    return new ResolvedAgent(agent, tools);
+  }
+
+  private ReplyEffect<CatalogEvent, CatalogState> onPutTeam(CatalogState s, PutTeam c) {
+    List<String> missing = missingAgents(s, c.spec());
+    if (!missing.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "unknown_agent",
+                      "team members name agents that are not registered: "
+                          + String.join("; ", missing))));
+    }
+    Optional<TeamSpec> current = s.team(c.spec().name());
+    if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
+      return Effect()
+          .reply(c.replyTo(), StatusReply.success(new TeamRegistration(current.get(), false)));
+    }
+    TeamSpec versioned = c.spec().withVersion(current.map(t -> t.version() + 1).orElse(1));
+    return Effect()
+        .persist(new CatalogEvent.TeamRegistered(clock.instant(), c.actor(), versioned))
+        .thenReply(c.replyTo(), st -> StatusReply.success(new TeamRegistration(versioned, true)));
+  }
+
+  /** "role: agent" for each member whose agent is not registered. */
+  private static List<String> missingAgents(CatalogState s, TeamSpec team) {
+    return team.members().stream()
+        .filter(m -> s.agent(m.agent()).isEmpty())
+        .map(m -> m.role() + ": " + m.agent())
+        .toList();
+  }
+
+  private ReplyEffect<CatalogEvent, CatalogState> onResolveTeam(CatalogState s, ResolveTeam c) {
+    Optional<TeamSpec> team = s.team(c.name());
+    if (team.isEmpty()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(new Rejection("team_not_found", "no team " + c.name())));
+    }
+    List<String> missing = missingAgents(s, team.get());
+    if (!missing.isEmpty()) {
+      // agents cannot be removed today; refuse rather than start a run with a member missing
+      return Effect()
+          .reply(
+              c.replyTo(),
+              StatusReply.error(
+                  new Rejection(
+                      "unknown_agent",
+                      "team "
+                          + c.name()
+                          + " names agents that are not registered: "
+                          + String.join("; ", missing))));
+    }
+    Map<String, ResolvedAgent> agents = new LinkedHashMap<>();
+    for (TeamSpec.Member m : team.get().members()) {
+      agents.put(m.role(), resolved(s, s.agent(m.agent()).orElseThrow()));
+    }
+    return Effect().reply(c.replyTo(), StatusReply.success(new ResolvedTeam(team.get(), agents)));
   }
 
   private ReplyEffect<CatalogEvent, CatalogState> onPutMcpServer(CatalogState s, PutMcpServer c) {

@@ -21,4 +21,7 @@ public sealed interface CatalogEvent extends CborSerializable {
   /** An MCP server was removed; {@code version} is the one it had. */
   record McpServerRemoved(Instant at, String actor, String name, int version)
       implements CatalogEvent {}
+
+  /** A team was registered or changed; {@code spec.version()} is its new version. */
+  record TeamRegistered(Instant at, String actor, TeamSpec spec) implements CatalogEvent {}
 }

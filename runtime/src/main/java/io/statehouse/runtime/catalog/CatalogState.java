@@ -8,18 +8,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The latest version of each tool, agent and MCP server of one tenant. An agent names an MCP tool
- * by the name the model sees ({@link McpToolNames}); the part before its first {@code __} is the
- * server.
+ * The latest version of each tool, agent, MCP server and team of one tenant. An agent names an MCP
+ * tool by the name the model sees ({@link McpToolNames}); the part before its first {@code __} is
+ * the server.
  *
  * @param mcpLastVersions the version each MCP server had when it was last removed, so that one
  *     registered again under the same name never reuses a version (null in states before MCP)
+ * @param teams the latest version of each team (null in states before teams)
  */
 public record CatalogState(
     Map<String, ToolSpec> tools,
     Map<String, AgentSpec> agents,
     Map<String, McpServerSpec> mcpServers,
-    Map<String, Integer> mcpLastVersions)
+    Map<String, Integer> mcpLastVersions,
+    Map<String, TeamSpec> teams)
     implements CborSerializable {
 
   public CatalogState {
@@ -27,10 +29,11 @@ public record CatalogState(
     agents = agents == null ? Map.of() : Map.copyOf(agents);
     mcpServers = mcpServers == null ? Map.of() : Map.copyOf(mcpServers);
     mcpLastVersions = mcpLastVersions == null ? Map.of() : Map.copyOf(mcpLastVersions);
+    teams = teams == null ? Map.of() : Map.copyOf(teams);
   }
 
   public CatalogState(Map<String, ToolSpec> tools, Map<String, AgentSpec> agents) {
-    this(tools, agents, Map.of(), Map.of());
+    this(tools, agents, Map.of(), Map.of(), Map.of());
   }
 
   public static CatalogState empty() {
@@ -47,6 +50,10 @@ public record CatalogState(
 
   public Optional<McpServerSpec> mcpServer(String name) {
     return Optional.ofNullable(mcpServers.get(name));
+  }
+
+  public Optional<TeamSpec> team(String name) {
+    return Optional.ofNullable(teams.get(name));
   }
 
   /**
@@ -108,24 +115,29 @@ public record CatalogState(
     if (event instanceof CatalogEvent.ToolRegistered e) {
       Map<String, ToolSpec> next = new HashMap<>(tools);
       next.put(e.spec().name(), e.spec());
-      return new CatalogState(next, agents, mcpServers, mcpLastVersions);
+      return new CatalogState(next, agents, mcpServers, mcpLastVersions, teams);
     }
     if (event instanceof CatalogEvent.AgentRegistered e) {
       Map<String, AgentSpec> next = new HashMap<>(agents);
       next.put(e.spec().name(), e.spec());
-      return new CatalogState(tools, next, mcpServers, mcpLastVersions);
+      return new CatalogState(tools, next, mcpServers, mcpLastVersions, teams);
     }
     if (event instanceof CatalogEvent.McpServerRegistered e) {
       Map<String, McpServerSpec> next = new HashMap<>(mcpServers);
       next.put(e.spec().name(), e.spec());
-      return new CatalogState(tools, agents, next, mcpLastVersions);
+      return new CatalogState(tools, agents, next, mcpLastVersions, teams);
     }
     if (event instanceof CatalogEvent.McpServerRemoved e) {
       Map<String, McpServerSpec> next = new HashMap<>(mcpServers);
       next.remove(e.name());
       Map<String, Integer> last = new HashMap<>(mcpLastVersions);
       last.put(e.name(), e.version());
-      return new CatalogState(tools, agents, next, last);
+      return new CatalogState(tools, agents, next, last, teams);
+    }
+    if (event instanceof CatalogEvent.TeamRegistered e) {
+      Map<String, TeamSpec> next = new HashMap<>(teams);
+      next.put(e.spec().name(), e.spec());
+      return new CatalogState(tools, agents, mcpServers, mcpLastVersions, next);
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }

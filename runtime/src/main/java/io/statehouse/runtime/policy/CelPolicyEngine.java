@@ -1,26 +1,8 @@
 package io.statehouse.runtime.policy;
 
-import dev.cel.bundle.Cel;
-import dev.cel.bundle.CelBuilder;
-import dev.cel.bundle.CelFactory;
-import dev.cel.common.CelErrorCode;
-import dev.cel.common.CelIssue;
-import dev.cel.common.CelOptions;
-import dev.cel.common.CelSourceLocation;
-import dev.cel.common.CelValidationResult;
-import dev.cel.common.types.SimpleType;
-import dev.cel.parser.CelStandardMacro;
-import dev.cel.runtime.CelEvaluationException;
-import dev.cel.runtime.CelRuntime;
-import dev.cel.runtime.CelVariableResolver;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -36,19 +18,12 @@ import java.util.function.LongSupplier;
  * and an {@link EvaluationBudget}: a cost per step and per string size for each rule, and one
  * CPU-time budget for all rules of a call. Exceeding any evaluation limit denies the call.
  *
- * <p>Compiled programs are cached by expression text (the environment is the same for every tenant,
- * so equal text is an equal program), at most {@link PolicySettings#cacheSize()}, least recently
- * used dropped first. A program missing from the cache (after a restart, or evicted) is compiled on
- * first use.
+ * <p>Compiling, caching and evaluating are {@link CelExpressions}' (the environment is the same for
+ * every tenant, so equal text is an equal program).
  */
 public final class CelPolicyEngine implements PolicyEngine {
-  /** Issues reported per expression; CEL may find many in one broken expression. */
-  private static final int MAX_ISSUES = 5;
-
   private final PolicySettings settings;
-  private final Cel cel;
-  private final Map<String, CelRuntime.Program> programs;
-  private final LongSupplier clock;
+  private final CelExpressions expressions;
 
   public CelPolicyEngine(PolicySettings settings) {
     this(settings, EvaluationBudget.THREAD_CPU_CLOCK);
@@ -57,34 +32,13 @@ public final class CelPolicyEngine implements PolicyEngine {
   /** With {@code clock} measuring evaluation time in nanoseconds (tests use a fake one). */
   CelPolicyEngine(PolicySettings settings, LongSupplier clock) {
     this.settings = settings;
-    this.clock = clock;
-    // the legacy runtime is CEL-Java's long-standing one; it evaluates type-checked ASTs only,
-    // which is all this engine makes
-    CelBuilder builder =
-        CelFactory.legacyCelBuilder()
-            .setOptions(
-                CelOptions.current()
-                    .enableHeterogeneousNumericComparisons(true)
-                    .maxExpressionCodePointSize(settings.maxExpressionChars())
-                    .maxParseRecursionDepth(settings.maxExpressionDepth())
-                    .maxParseExpressionNodeCount(settings.maxExpressionNodes())
-                    .comprehensionMaxIterations(settings.maxComprehensionIterations())
-                    .maxRegexProgramSize(settings.maxRegexProgramSize())
-                    .build())
-            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .setTypeProvider(PolicyVariables.TYPES)
-            .setResultType(SimpleType.BOOL);
-    PolicyVariables.DECLARATIONS.forEach(builder::addVar);
-    this.cel = builder.build();
-    int max = settings.cacheSize();
-    this.programs =
-        Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-              @Override
-              protected boolean removeEldestEntry(Map.Entry<String, CelRuntime.Program> eldest) {
-                return size() > max;
-              }
-            });
+    this.expressions =
+        new CelExpressions(
+            settings,
+            PolicyVariables.DECLARATIONS,
+            PolicyVariables.TYPES,
+            EvaluationBudget.outOfTime(settings.evaluationCpuTime()),
+            clock);
   }
 
   @Override
@@ -120,7 +74,7 @@ public final class CelPolicyEngine implements PolicyEngine {
         problems.add(at + ".reason is longer than " + settings.maxReasonChars() + " characters");
       }
       if (rule.hasCondition()) {
-        compile(rule.when()).problems().forEach(p -> problems.add(at + ".when: " + p));
+        expressions.check(rule.when()).forEach(p -> problems.add(at + ".when: " + p));
       }
     }
     return problems;
@@ -175,13 +129,13 @@ public final class CelPolicyEngine implements PolicyEngine {
           // converted once per call, and only when some rule reads it
           vars = PolicyVariables.values(facts);
         }
-        Evaluation e = evaluate(rule.when(), vars, remainingNanos);
+        CelExpressions.Evaluation e = expressions.evaluate(rule.when(), vars, remainingNanos);
         remainingNanos -= e.nanos();
         if (e.failure() != null) {
           return PolicyDecision.deny(
               i, "policy rule " + i + " could not be evaluated: " + e.failure());
         }
-        if (!e.applies()) {
+        if (!e.holds()) {
           continue;
         }
       }
@@ -218,139 +172,10 @@ public final class CelPolicyEngine implements PolicyEngine {
 
   /** How many compiled programs are cached. */
   public int cachedPrograms() {
-    return programs.size();
+    return expressions.cachedPrograms();
   }
 
   private static String reasonOr(PolicyRule rule, String fallback) {
     return rule.reason() == null || rule.reason().isBlank() ? fallback : rule.reason();
-  }
-
-  /**
-   * The outcome of one rule's {@code when}: whether it holds, or why it could not be told; and how
-   * long the evaluation took.
-   */
-  private record Evaluation(boolean applies, String failure, long nanos) {
-    static Evaluation failed(String why, long nanos) {
-      return new Evaluation(false, why, nanos);
-    }
-  }
-
-  /**
-   * Evaluates {@code when}. A failure's text is fixed per kind of failure and never quotes CEL's
-   * message, which can contain input values ("Function 'x' failed with arg(s) '…'").
-   */
-  private Evaluation evaluate(String when, Map<String, Object> vars, long remainingNanos) {
-    Compiled compiled = compile(when);
-    if (compiled.program() == null) {
-      // accepted at registration under other limits, or never checked
-      return Evaluation.failed("it does not compile", 0);
-    }
-    Duration cpuTime = settings.evaluationCpuTime();
-    if (remainingNanos <= 0) {
-      return Evaluation.failed(EvaluationBudget.outOfTime(cpuTime), 0);
-    }
-    EvaluationBudget budget =
-        new EvaluationBudget(settings.maxEvaluationCost(), remainingNanos, cpuTime, clock);
-    CelVariableResolver resolver = name -> Optional.ofNullable(vars.get(name));
-    String failure;
-    boolean applies = false;
-    try {
-      Object result = compiled.program().trace(resolver, budget);
-      if (budget.exceeded() != null) {
-        // CEL absorbed the stop inside || or &&; the limit still counts
-        failure = budget.exceeded();
-      } else if (result instanceof Boolean b) {
-        failure = null;
-        applies = b;
-      } else {
-        failure = "it did not evaluate to true or false";
-      }
-    } catch (CelEvaluationException e) {
-      failure = budget.exceeded() != null ? budget.exceeded() : describe(e.getErrorCode());
-    } catch (RuntimeException | StackOverflowError e) {
-      failure = "internal evaluation error";
-    }
-    long spent = budget.finish();
-    if (failure == null && spent > remainingNanos) {
-      // the last steps, after the last clock read, went over
-      failure = EvaluationBudget.outOfTime(cpuTime);
-    }
-    return new Evaluation(applies, failure, spent);
-  }
-
-  private String describe(CelErrorCode code) {
-    switch (code) {
-      case ATTRIBUTE_NOT_FOUND:
-        return "a field or variable it reads is missing (test fields with has())";
-      case INDEX_OUT_OF_BOUNDS:
-        return "a list index is out of range";
-      case DIVIDE_BY_ZERO:
-        return "division by zero";
-      case OVERLOAD_NOT_FOUND:
-      case AMBIGUOUS_OVERLOAD:
-        return "an operator or function got values of a type it does not accept";
-      case NUMERIC_OVERFLOW:
-        return "numeric overflow";
-      case ITERATION_BUDGET_EXCEEDED:
-        return "its comprehensions exceeded "
-            + settings.maxComprehensionIterations()
-            + " iterations";
-      case INVALID_ARGUMENT:
-      case BAD_FORMAT:
-        return "a function got an invalid argument (a regex over the size limit, a bad format)";
-      default:
-        return "evaluation error (" + code.name().toLowerCase(Locale.ROOT) + ")";
-    }
-  }
-
-  /** A compiled expression, or why it does not compile. */
-  private record Compiled(CelRuntime.Program program, List<String> problems) {}
-
-  private Compiled compile(String when) {
-    CelRuntime.Program cached = programs.get(when);
-    if (cached != null) {
-      return new Compiled(cached, List.of());
-    }
-    if (when.length() > settings.maxExpressionChars()) {
-      // never handed to the parser
-      return new Compiled(
-          null,
-          List.of(
-              "is longer than "
-                  + settings.maxExpressionChars()
-                  + " characters ("
-                  + when.length()
-                  + ")"));
-    }
-    try {
-      CelValidationResult result = cel.compile(when);
-      if (result.hasError()) {
-        return new Compiled(null, issues(result.getErrors()));
-      }
-      CelRuntime.Program program = cel.createProgram(result.getAst());
-      // compiled outside the lock; two threads compiling the same text store equal programs
-      programs.put(when, program);
-      return new Compiled(program, List.of());
-    } catch (Exception | StackOverflowError e) {
-      return new Compiled(null, List.of("could not be compiled: " + e.getMessage()));
-    }
-  }
-
-  /** CEL's issues in its own format, one line each, without the source snippet. */
-  private static List<String> issues(List<CelIssue> errors) {
-    List<String> out = new ArrayList<>();
-    for (CelIssue issue : errors.subList(0, Math.min(MAX_ISSUES, errors.size()))) {
-      CelSourceLocation at = issue.getSourceLocation();
-      out.add(
-          issue.getSeverity()
-              + ": <input>:"
-              + (at.getLine() < 0 ? "" : at.getLine() + ":" + (at.getColumn() + 1) + ":")
-              + " "
-              + issue.getMessage());
-    }
-    if (errors.size() > MAX_ISSUES) {
-      out.add("and " + (errors.size() - MAX_ISSUES) + " more errors");
-    }
-    return out;
   }
 }

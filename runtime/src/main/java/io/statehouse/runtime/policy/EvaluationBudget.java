@@ -37,7 +37,7 @@ final class EvaluationBudget implements CelEvaluationListener {
 
   private final long maxCost;
   private final long remainingNanos;
-  private final Duration cpuTime;
+  private final String outOfTime;
   private final LongSupplier clock;
   private long cost;
   private long steps;
@@ -47,12 +47,12 @@ final class EvaluationBudget implements CelEvaluationListener {
 
   /**
    * @param remainingNanos CPU time left for the call this rule belongs to
-   * @param cpuTime the configured CPU time of a call, for the message
+   * @param outOfTime the failure text when that time runs out
    */
-  EvaluationBudget(long maxCost, long remainingNanos, Duration cpuTime, LongSupplier clock) {
+  EvaluationBudget(long maxCost, long remainingNanos, String outOfTime, LongSupplier clock) {
     this.maxCost = maxCost;
     this.remainingNanos = remainingNanos;
-    this.cpuTime = cpuTime;
+    this.outOfTime = outOfTime;
     this.clock = clock;
   }
 
@@ -82,7 +82,7 @@ final class EvaluationBudget implements CelEvaluationListener {
         started = true;
         startNanos = clock.getAsLong();
       } else if (elapsed() > remainingNanos) {
-        exceeded = outOfTime(cpuTime);
+        exceeded = outOfTime;
         throw new Exceeded();
       }
     }
