@@ -36,6 +36,13 @@ import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import io.statehouse.runtime.tool.mcp.McpClients;
 import io.statehouse.runtime.tool.mcp.McpToolExecutor;
 import io.statehouse.runtime.usage.UsageLedger;
+import io.statehouse.runtime.workspace.ShardedMembers;
+import io.statehouse.runtime.workspace.Workspace;
+import io.statehouse.runtime.workspace.WorkspaceConditions;
+import io.statehouse.runtime.workspace.WorkspaceDeps;
+import io.statehouse.runtime.workspace.WorkspaceId;
+import io.statehouse.runtime.workspace.WorkspaceSettings;
+import io.statehouse.runtime.workspace.WorkspaceToolExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -55,20 +62,39 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  */
 public final class StatehouseRuntime {
   private final ClusterSharding sharding;
+  private final WorkspaceSettings workspaceSettings;
 
-  private StatehouseRuntime(ClusterSharding sharding) {
+  private StatehouseRuntime(ClusterSharding sharding, WorkspaceSettings workspaceSettings) {
     this.sharding = sharding;
+    this.workspaceSettings = workspaceSettings;
   }
 
   /**
-   * Registers the {@code session} and {@code catalog} entity types. Sessions are remembered
-   * entities: a session that was running when its node died is started again by sharding and
-   * resumes its turn without a client request.
+   * Registers the {@code session}, {@code workspace} and {@code catalog} entity types. Sessions
+   * (and running team workspaces) are remembered entities: a session that was running when its node
+   * died is started again by sharding and resumes its turn without a client request.
    */
-  public static StatehouseRuntime init(ActorSystem<?> system, SessionDeps deps) {
+  public static StatehouseRuntime init(ActorSystem<?> system, SessionDeps nodeDeps) {
     // a node that cannot seal its journal stops here, saying which key to set
     SessionEventSerializer.requireKeys(system);
     ClusterSharding sharding = ClusterSharding.get(system);
+    Config config = system.settings().config();
+    SessionDeps deps = withWorkspaces(nodeDeps, sharding);
+    WorkspaceDeps workspaceDeps =
+        new WorkspaceDeps(
+            new ShardedMembers(sharding),
+            WorkspaceSettings.fromConfig(config),
+            deps.clock(),
+            WorkspaceConditions.fromConfig(config));
+    // a running team run is remembered like a running session: it goes on after a crash
+    sharding.init(
+        Entity.of(
+                Workspace.ENTITY_TYPE,
+                ctx ->
+                    Workspace.create(
+                        WorkspaceId.fromEntityId(ctx.getEntityId()), workspaceDeps, ctx.getShard()))
+            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true))
+            .withStopMessage(new Workspace.Stop()));
     sharding.init(
         Entity.of(
                 AgentSession.ENTITY_TYPE,
@@ -90,7 +116,26 @@ public final class StatehouseRuntime {
                     timers,
                     deps.clock()),
                 "approval-timers"));
-    return new StatehouseRuntime(sharding);
+    return new StatehouseRuntime(sharding, workspaceDeps.settings());
+  }
+
+  /**
+   * Sessions of team members reach their workspace: their workspace tools are asks of the workspace
+   * entity, and each of their ended turns is told to it.
+   */
+  private static SessionDeps withWorkspaces(SessionDeps deps, ClusterSharding sharding) {
+    SessionDeps out =
+        deps.withMemberTurns(
+            (member, session, outcome) ->
+                sharding
+                    .entityRefFor(
+                        Workspace.ENTITY_TYPE,
+                        new WorkspaceId(session.tenant(), member.workspaceId()).entityId())
+                    .tell(new Workspace.TurnEnded(session.id(), outcome)));
+    if (deps.tools() instanceof RoutingToolExecutor routing) {
+      out = out.withTools(routing.withWorkspaces(new WorkspaceToolExecutor(sharding)));
+    }
+    return out;
   }
 
   /**
@@ -211,5 +256,13 @@ public final class StatehouseRuntime {
 
   public EntityRef<Catalog.Command> catalog(String tenant) {
     return sharding.entityRefFor(Catalog.ENTITY_TYPE, tenant);
+  }
+
+  public EntityRef<Workspace.Command> workspace(WorkspaceId id) {
+    return sharding.entityRefFor(Workspace.ENTITY_TYPE, id.entityId());
+  }
+
+  public WorkspaceSettings workspaceSettings() {
+    return workspaceSettings;
   }
 }

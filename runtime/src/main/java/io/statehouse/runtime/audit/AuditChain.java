@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.statehouse.runtime.json.Json;
-import io.statehouse.runtime.session.SessionEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,7 +37,7 @@ public final class AuditChain {
    * tests.
    */
   public static String hash(Object event) {
-    if (event instanceof SessionEvent e && e.meta().seal() != null) {
+    if (event instanceof ChainedEvent e && e.meta().seal() != null) {
       return e.meta().seal().hash();
     }
     byte[] json = Json.canonicalBytes(event);
@@ -59,14 +58,14 @@ public final class AuditChain {
    * event's metadata: the hash becomes the session's audit head now, and the journal's serializer
    * writes these bytes instead of rendering the event again.
    */
-  public static Seal seal(SessionEvent event) {
+  public static Seal seal(ChainedEvent event) {
     Seal seal = unstored(event);
     event.meta().sealSlot().fill(seal);
     return seal;
   }
 
   /** The seal a new event gets, without keeping it. */
-  static Seal unstored(SessionEvent event) {
+  static Seal unstored(ChainedEvent event) {
     byte[] json = storedJson(event);
     return new Seal(
         json,
@@ -76,7 +75,7 @@ public final class AuditChain {
   }
 
   /** What the event's seal says about its bytes; {@link Integrity#UNKEYED} when it has none. */
-  public static Integrity integrity(SessionEvent event) {
+  public static Integrity integrity(ChainedEvent event) {
     Seal seal = event.meta().seal();
     return seal == null ? Integrity.UNKEYED : seal.integrity();
   }

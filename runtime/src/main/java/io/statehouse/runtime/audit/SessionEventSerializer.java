@@ -3,10 +3,12 @@ package io.statehouse.runtime.audit;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.session.SessionEvent;
+import io.statehouse.runtime.workspace.WorkspaceEvent;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -14,10 +16,10 @@ import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
- * How session events are stored: a header, then the event's canonical JSON, exactly the bytes its
- * audit hash is taken over. The header ({@link SealedBytes}) holds the audit key id and an
- * HMAC-SHA256 over the event's type name, a newline and the JSON, made with that key. The manifest
- * is the event's simple class name (events are never renamed).
+ * How session and workspace events ({@link ChainedEvent}) are stored: a header, then the event's
+ * canonical JSON, exactly the bytes its audit hash is taken over. The header ({@link SealedBytes})
+ * holds the audit key id and an HMAC-SHA256 over the event's type name, a newline and the JSON,
+ * made with that key. The manifest is the event's simple class name (events are never renamed).
  *
  * <p>Reading an event hashes the stored JSON and checks its MAC, and keeps both in the event's
  * {@link Seal}; a MAC that does not match still yields the event, marked {@link Integrity#BAD_MAC},
@@ -31,6 +33,10 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  */
 public final class SessionEventSerializer extends SerializerWithStringManifest {
   static final int IDENTIFIER = 740_002;
+
+  /** The sealed interfaces whose events this serializer stores (declared before the readers). */
+  static final List<Class<?>> CHAINED = List.of(SessionEvent.class, WorkspaceEvent.class);
+
   private static final Map<String, ObjectReader> READERS = readers();
 
   private final AuditKeys keys;
@@ -93,7 +99,7 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
 
   @Override
   public byte[] toBinary(Object o) {
-    SessionEvent event = (SessionEvent) o;
+    ChainedEvent event = (ChainedEvent) o;
     Seal seal = event.meta().seal();
     byte[] json = seal != null ? seal.bytes() : AuditChain.unstored(event).bytes();
     return SealedBytes.seal(keys(), manifest(o), json);
@@ -103,12 +109,12 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
     ObjectReader reader = READERS.get(manifest);
     if (reader == null) {
-      throw new NotSerializableException("no session event type " + printable(manifest));
+      throw new NotSerializableException("no journal event type " + printable(manifest));
     }
     SealedBytes.Opened opened = SealedBytes.open(keys(), manifest, bytes);
     int jsonStart = opened.payloadStart();
     int length = bytes.length - jsonStart;
-    SessionEvent event;
+    ChainedEvent event;
     try {
       event = reader.readValue(bytes, jsonStart, length);
     } catch (IOException | RuntimeException e) {
@@ -132,11 +138,18 @@ public final class SessionEventSerializer extends SerializerWithStringManifest {
     return event;
   }
 
-  /** A reader per event type, by simple name: every permitted subtype of the sealed interface. */
+  /**
+   * A reader per event type, by simple name: every permitted subtype of the sealed interfaces of
+   * chained journals (sessions and workspaces). Simple names are unique across both.
+   */
   private static Map<String, ObjectReader> readers() {
     Map<String, ObjectReader> out = new HashMap<>();
-    for (Class<?> type : SessionEvent.class.getPermittedSubclasses()) {
-      out.put(type.getSimpleName(), Json.MAPPER.readerFor(type));
+    for (Class<?> family : CHAINED) {
+      for (Class<?> type : family.getPermittedSubclasses()) {
+        if (out.put(type.getSimpleName(), Json.MAPPER.readerFor(type)) != null) {
+          throw new IllegalStateException("two journal event types named " + type.getSimpleName());
+        }
+      }
     }
     return Map.copyOf(out);
   }

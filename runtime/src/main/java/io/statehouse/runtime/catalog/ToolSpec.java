@@ -11,10 +11,10 @@ import java.util.Objects;
  * session pins the specs of its agent's tools when it opens, so a tool re-registered later changes
  * only sessions opened after that.
  *
- * <p>Exactly one of {@code http}, {@code mcp} and {@code builtin} is set ({@link #target()}). Specs
- * stored before MCP and built-in tools existed have {@code http} only and read back unchanged; the
- * other two are left out of the stored form when absent, so those specs keep their bytes and audit
- * hashes.
+ * <p>Exactly one of {@code http}, {@code mcp}, {@code builtin} and {@code workspace} is set ({@link
+ * #target()}). Specs stored before MCP and built-in tools existed have {@code http} only and read
+ * back unchanged; the others are left out of the stored form when absent, so those specs keep their
+ * bytes and audit hashes. Only the runtime makes {@code workspace} specs (team members' tools).
  *
  * @param idempotent whether running it twice with the same idempotency key is safe; only idempotent
  *     tools are retried, and only they are re-run after a crash
@@ -30,7 +30,8 @@ public record ToolSpec(
     RetryPolicy retry,
     HttpTarget http,
     McpTarget mcp,
-    BuiltinTarget builtin)
+    BuiltinTarget builtin,
+    WorkspaceTarget workspace)
     implements CborSerializable {
 
   public ToolSpec {
@@ -38,12 +39,42 @@ public record ToolSpec(
     Objects.requireNonNull(inputSchema, "inputSchema");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(retry, "retry");
-    int targets = (http != null ? 1 : 0) + (mcp != null ? 1 : 0) + (builtin != null ? 1 : 0);
+    int targets =
+        (http != null ? 1 : 0)
+            + (mcp != null ? 1 : 0)
+            + (builtin != null ? 1 : 0)
+            + (workspace != null ? 1 : 0);
     if (targets != 1) {
       throw new IllegalArgumentException(
           "tool " + name + " needs exactly one target: http, mcp or builtin");
     }
     description = description == null ? "" : description;
+  }
+
+  /** A tool of one of the kinds tenants register: HTTP, MCP or built-in. */
+  public ToolSpec(
+      String name,
+      int version,
+      String description,
+      JsonNode inputSchema,
+      boolean idempotent,
+      Duration timeout,
+      RetryPolicy retry,
+      HttpTarget http,
+      McpTarget mcp,
+      BuiltinTarget builtin) {
+    this(
+        name,
+        version,
+        description,
+        inputSchema,
+        idempotent,
+        timeout,
+        retry,
+        http,
+        mcp,
+        builtin,
+        null);
   }
 
   /** An HTTP tool. */
@@ -79,7 +110,8 @@ public record ToolSpec(
         retry,
         target instanceof HttpTarget h ? h : null,
         target instanceof McpTarget m ? m : null,
-        target instanceof BuiltinTarget b ? b : null);
+        target instanceof BuiltinTarget b ? b : null,
+        target instanceof WorkspaceTarget w ? w : null);
   }
 
   /** Where the tool runs. */
@@ -88,12 +120,25 @@ public record ToolSpec(
     if (http != null) {
       return http;
     }
-    return mcp != null ? mcp : builtin;
+    if (mcp != null) {
+      return mcp;
+    }
+    return builtin != null ? builtin : workspace;
   }
 
   public ToolSpec withVersion(int newVersion) {
     return new ToolSpec(
-        name, newVersion, description, inputSchema, idempotent, timeout, retry, http, mcp, builtin);
+        name,
+        newVersion,
+        description,
+        inputSchema,
+        idempotent,
+        timeout,
+        retry,
+        http,
+        mcp,
+        builtin,
+        workspace);
   }
 
   /** Same definition, ignoring the version the catalog assigned. */

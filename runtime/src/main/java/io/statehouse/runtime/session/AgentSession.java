@@ -7,6 +7,7 @@ import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.audit.SealedSnapshot;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.catalog.WorkspaceTarget;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalLoss;
 import io.statehouse.runtime.journal.JournalStatus.Unavailable;
@@ -305,7 +306,11 @@ public final class AgentSession
             feed);
     // live streams first: a streaming model call's deltas must not overtake the events they follow
     this.listeners =
-        List.of(feed, effects::persisted, (before, after, events, seq) -> notifyWaiters(after));
+        List.of(
+            feed,
+            effects::persisted,
+            (before, after, events, seq) -> notifyWaiters(after),
+            this::tellWorkspace);
   }
 
   /**
@@ -1122,6 +1127,33 @@ public final class AgentSession
                 ? StatusReply.error(new Rejection("turn_not_found", "no turn " + turnId))
                 : StatusReply.success(outcome);
         waiters.remove(turnId).forEach(w -> w.tell(reply));
+      }
+    }
+  }
+
+  /**
+   * A team member's session tells its workspace of each turn that ended in the batch (the member is
+   * the workspace target its pinned workspace tools carry).
+   */
+  private void tellWorkspace(
+      SessionState before, SessionState after, List<SessionEvent> events, long lastSeq) {
+    for (SessionEvent e : events) {
+      String ended =
+          e instanceof SessionEvent.TurnCompleted t
+              ? t.turnId()
+              : e instanceof SessionEvent.TurnFailed t
+                  ? t.turnId()
+                  : e instanceof SessionEvent.TurnCancelled t ? t.turnId() : null;
+      if (ended == null) {
+        continue;
+      }
+      Optional<WorkspaceTarget> member = after.member();
+      if (member.isEmpty()) {
+        return;
+      }
+      TurnOutcome outcome = Turns.outcomeOf(after, ended);
+      if (outcome != null) {
+        deps.memberTurns().ended(member.get(), id, outcome);
       }
     }
   }

@@ -23,7 +23,38 @@ public record SessionDeps(
     ToolGate gate,
     ApprovalQueue approvals,
     GuardrailCache guardrails,
-    UsageLedger usage) {
+    UsageLedger usage,
+    MemberTurns memberTurns) {
+
+  public SessionDeps {
+    memberTurns = memberTurns == null ? MemberTurns.NONE : memberTurns;
+  }
+
+  /** Not telling any workspace of members' turns (sessions outside a node). */
+  public SessionDeps(
+      ModelClients models,
+      ToolExecutor tools,
+      ArgumentValidator validator,
+      SessionDirectory directory,
+      SessionSettings settings,
+      Clock clock,
+      ToolGate gate,
+      ApprovalQueue approvals,
+      GuardrailCache guardrails,
+      UsageLedger usage) {
+    this(
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        gate,
+        approvals,
+        guardrails,
+        usage,
+        MemberTurns.NONE);
+  }
 
   /** Without policies or an approval queue (behaviour tests, benchmarks). */
   public SessionDeps(
@@ -43,7 +74,8 @@ public record SessionDeps(
         ToolGate.ALLOW_ALL,
         ApprovalQueue.NONE,
         new GuardrailCache(GuardrailSettings.fromConfig(ConfigFactory.load())),
-        UsageLedger.NONE);
+        UsageLedger.NONE,
+        MemberTurns.NONE);
   }
 
   public SessionDeps withGate(ToolGate newGate) {
@@ -57,16 +89,69 @@ public record SessionDeps(
         newGate,
         approvals,
         guardrails,
-        usage);
+        usage,
+        memberTurns);
   }
 
   public SessionDeps withApprovals(ApprovalQueue queue) {
     return new SessionDeps(
-        models, tools, validator, directory, settings, clock, gate, queue, guardrails, usage);
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        gate,
+        queue,
+        guardrails,
+        usage,
+        memberTurns);
   }
 
   public SessionDeps withUsage(UsageLedger ledger) {
     return new SessionDeps(
-        models, tools, validator, directory, settings, clock, gate, approvals, guardrails, ledger);
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        gate,
+        approvals,
+        guardrails,
+        ledger,
+        memberTurns);
+  }
+
+  /** Telling workspaces of their members' ended turns through {@code sink}. */
+  public SessionDeps withMemberTurns(MemberTurns sink) {
+    return new SessionDeps(
+        models,
+        tools,
+        validator,
+        directory,
+        settings,
+        clock,
+        gate,
+        approvals,
+        guardrails,
+        usage,
+        sink);
+  }
+
+  /** Running tools with {@code executor}. */
+  public SessionDeps withTools(ToolExecutor executor) {
+    return new SessionDeps(
+        models,
+        executor,
+        validator,
+        directory,
+        settings,
+        clock,
+        gate,
+        approvals,
+        guardrails,
+        usage,
+        memberTurns);
   }
 }

@@ -3,6 +3,7 @@ package io.statehouse.runtime.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.audit.ChainedEvent;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.model.ToolUse;
@@ -16,7 +17,8 @@ import java.util.Map;
  * before the effect it announces starts. These classes are schema: never rename or move them; add
  * fields only with defaults (null), so old events keep their canonical bytes and audit hashes.
  */
-public sealed interface SessionEvent extends CborSerializable {
+public sealed interface SessionEvent extends CborSerializable, ChainedEvent {
+  @Override
   EventMeta meta();
 
   /** The session was opened for {@code owner}, pinned to an agent version and its tools. */

@@ -7,6 +7,7 @@ import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.audit.Integrity;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
+import io.statehouse.runtime.catalog.WorkspaceTarget;
 import io.statehouse.runtime.model.ChatMessage;
 import io.statehouse.runtime.model.ToolResultBlock;
 import io.statehouse.runtime.model.Usage;
@@ -186,6 +187,19 @@ public record SessionState(
 
   public Optional<ToolSpec> tool(String name) {
     return tools.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /**
+   * The team workspace and role this session plays, when a team run opened it: its pinned workspace
+   * tools say so.
+   */
+  public Optional<WorkspaceTarget> member() {
+    for (ToolSpec t : tools) {
+      if (t.workspace() != null) {
+        return Optional.of(t.workspace());
+      }
+    }
+    return Optional.empty();
   }
 
   /**
