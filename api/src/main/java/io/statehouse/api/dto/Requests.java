@@ -129,6 +129,9 @@ public final class Requests {
   /** {@code POST /v1/sessions}. */
   public record CreateSession(String agent, Map<String, String> metadata) {}
 
+  /** {@code POST /v1/teams/{name}/runs}: the input the team's entry role gets. */
+  public record StartRun(String input) {}
+
   /** {@code POST /v1/sessions/{id}/messages}. */
   public record SendMessage(String content, String idempotencyKey) {}
 

@@ -18,6 +18,8 @@ public final class ApiError extends RuntimeException {
           Map.entry("tool_not_found", StatusCodes.NOT_FOUND),
           Map.entry("agent_not_found", StatusCodes.NOT_FOUND),
           Map.entry("team_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("workspace_not_found", StatusCodes.NOT_FOUND),
+          Map.entry("workspace_exists", StatusCodes.CONFLICT),
           Map.entry("turn_in_progress", StatusCodes.CONFLICT),
           Map.entry("queue_full", StatusCodes.CONFLICT),
           Map.entry("no_running_turn", StatusCodes.CONFLICT),

@@ -13,6 +13,7 @@ import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionExistence;
 import io.statehouse.runtime.tool.mcp.McpClients;
 import io.statehouse.runtime.usage.UsageLedger;
+import io.statehouse.runtime.workspace.TeamRuns;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
@@ -49,6 +50,7 @@ public final class ApiRoutes extends RouteSupport {
   private final UsageRoutes usage;
   private final McpServerRoutes mcpServers;
   private final TeamRoutes teams;
+  private final WorkspaceRoutes workspaces;
   // live streams opened with a stream ticket instead of a credential header
   private final StreamRoutes ticketed;
 
@@ -96,7 +98,11 @@ public final class ApiRoutes extends RouteSupport {
             this, runtime, new McpServerDefinitions(definitions, mcp.settings()), mcp);
     this.teams =
         new TeamRoutes(
-            this, runtime::catalog, TeamDefinitions.fromConfig(system.settings().config()));
+            this,
+            runtime::catalog,
+            TeamDefinitions.fromConfig(system.settings().config()),
+            new TeamRuns(runtime));
+    this.workspaces = new WorkspaceRoutes(this, runtime, existence);
     this.ready = ready;
     this.extra = extra;
   }
@@ -124,7 +130,8 @@ public final class ApiRoutes extends RouteSupport {
                                                 approvals.routes(p),
                                                 usage.routes(p),
                                                 mcpServers.routes(p),
-                                                teams.routes(p))))),
+                                                teams.routes(p),
+                                                workspaces.routes(p))))),
                         extra)));
   }
 

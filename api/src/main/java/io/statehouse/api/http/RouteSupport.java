@@ -142,6 +142,16 @@ abstract class RouteSupport extends AllDirectives {
     return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
   }
 
+  /**
+   * A service's answer (it asks entities itself) with the same rules as {@link #ask}: a rejection
+   * becomes its API error, a timeout a 503, a lost journal 503 {@code journal_unavailable}.
+   */
+  protected <R> CompletionStage<R> translated(CompletionStage<R> answer) {
+    CompletableFuture<R> out =
+        journal.available() ? answer.toCompletableFuture() : new CompletableFuture<>();
+    return journal.failFastOnLoss(out).exceptionallyCompose(RouteSupport::translate);
+  }
+
   private static <R> CompletionStage<R> translate(Throwable error) {
     Throwable e = unwrap(error);
     if (e instanceof Rejection r) {

@@ -1,18 +1,22 @@
 package io.statehouse.api.http;
 
+import io.statehouse.api.dto.Requests;
 import io.statehouse.api.dto.TeamDefinitions;
 import io.statehouse.api.dto.TeamDefinitions.TeamDefinition;
 import io.statehouse.api.dto.TeamViews;
 import io.statehouse.api.dto.Views;
+import io.statehouse.api.dto.WorkspaceViews;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.TeamSpec;
+import io.statehouse.runtime.workspace.TeamRuns;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
@@ -26,6 +30,7 @@ import org.apache.pekko.pattern.StatusReply;
 final class TeamRoutes extends RouteSupport {
   private final Function<String, EntityRef<Catalog.Command>> catalogs;
   private final TeamDefinitions definitions;
+  private final TeamRuns runs;
 
   /**
    * @param catalogs the catalog entity of a tenant
@@ -34,9 +39,21 @@ final class TeamRoutes extends RouteSupport {
       RouteSupport base,
       Function<String, EntityRef<Catalog.Command>> catalogs,
       TeamDefinitions definitions) {
+    this(base, catalogs, definitions, null);
+  }
+
+  /**
+   * @param runs starts team runs; null: the node starts none ({@code /runs} is a 404)
+   */
+  TeamRoutes(
+      RouteSupport base,
+      Function<String, EntityRef<Catalog.Command>> catalogs,
+      TeamDefinitions definitions,
+      TeamRuns runs) {
     super(base);
     this.catalogs = catalogs;
     this.definitions = definitions;
+    this.runs = runs;
   }
 
   Route routes(Principal p) {
@@ -63,11 +80,43 @@ final class TeamRoutes extends RouteSupport {
   }
 
   /**
-   * {@code /v1/teams/{name}/runs} (issue 8): starting a run of the team. Until it is written this
-   * matches nothing, so the path answers 404 like any unknown one.
+   * {@code POST /v1/teams/{name}/runs {input}}: starts a run of the team at its current version:
+   * 201 with the run, its workspace, and where to read it.
    */
   private Route runs(Principal p, String name) {
-    return reject();
+    if (runs == null) {
+      return reject();
+    }
+    return path(
+        "runs",
+        () ->
+            post(
+                () ->
+                    body(
+                        Requests.StartRun.class,
+                        false,
+                        req -> {
+                          Access.require(p, "starting a team run", Access.USE_SESSIONS);
+                          if (req.input() == null || req.input().isBlank()) {
+                            throw ApiError.badRequest(
+                                "input is required: what the team's entry role gets");
+                          }
+                          if (req.input().length() > settings.maxMessageChars()) {
+                            throw ApiError.badRequest(
+                                "input is longer than "
+                                    + settings.maxMessageChars()
+                                    + " characters");
+                          }
+                          return respond(
+                              translated(runs.start(p, name, req.input(), settings.askTimeout()))
+                                  .thenApply(
+                                      s ->
+                                          ApiJson.response(
+                                                  StatusCodes.CREATED, WorkspaceViews.started(s))
+                                              .addHeader(
+                                                  Location.create(
+                                                      "/v1/workspaces/" + s.workspaceId()))));
+                        })));
   }
 
   private Route put(Principal p, String name, TeamDefinition d) {

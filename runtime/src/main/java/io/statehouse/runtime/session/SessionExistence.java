@@ -22,6 +22,14 @@ public interface SessionExistence {
    */
   default void known(SessionId id) {}
 
+  /**
+   * True when the journal holds events of the entity with {@code persistenceId} (a team workspace,
+   * say): the same one-read rule for the entities that are not sessions.
+   */
+  default CompletionStage<Boolean> existsEntity(String persistenceId) {
+    return CompletableFuture.completedFuture(true);
+  }
+
   /** Every id exists (behaviour tests, where no journal read is possible). */
   SessionExistence ANY = id -> CompletableFuture.completedFuture(true);
 }

@@ -49,7 +49,8 @@ public final class JournalSessionExistence implements SessionExistence {
   private final CqlSession cql;
   private final Settings settings;
   private final SimpleStatement read;
-  private final Map<SessionId, Boolean> known;
+  // persistence ids of sessions and other entities (team workspaces)
+  private final Map<String, Boolean> known;
   private volatile CompletionStage<PreparedStatement> prepared;
 
   /** {@code cql} is the journal's own driver session. */
@@ -69,7 +70,7 @@ public final class JournalSessionExistence implements SessionExistence {
     this.known =
         new LinkedHashMap<>(16, 0.75f, true) {
           @Override
-          protected boolean removeEldestEntry(Map.Entry<SessionId, Boolean> eldest) {
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
             return size() > settings.cacheSize();
           }
         };
@@ -77,8 +78,13 @@ public final class JournalSessionExistence implements SessionExistence {
 
   @Override
   public CompletionStage<Boolean> exists(SessionId id) {
+    return existsEntity(id.persistenceId().id());
+  }
+
+  @Override
+  public CompletionStage<Boolean> existsEntity(String persistenceId) {
     synchronized (known) {
-      if (known.get(id) != null) {
+      if (known.get(persistenceId) != null) {
         return CompletableFuture.completedFuture(true);
       }
     }
@@ -87,14 +93,14 @@ public final class JournalSessionExistence implements SessionExistence {
             statement ->
                 cql.executeAsync(
                     statement
-                        .bind(id.persistenceId().id())
+                        .bind(persistenceId)
                         .setExecutionProfileName(settings.readProfile())
                         .setIdempotent(true)))
         .thenApply(
             rows -> {
               boolean found = rows.one() != null;
               if (found) {
-                known(id);
+                knownEntity(persistenceId);
               }
               return found;
             });
@@ -103,8 +109,13 @@ public final class JournalSessionExistence implements SessionExistence {
   /** Remembers that {@code id} exists, e.g. right after its session was created on this node. */
   @Override
   public void known(SessionId id) {
+    knownEntity(id.persistenceId().id());
+  }
+
+  /** Remembers that the entity with {@code persistenceId} exists. */
+  public void knownEntity(String persistenceId) {
     synchronized (known) {
-      known.put(id, Boolean.TRUE);
+      known.put(persistenceId, Boolean.TRUE);
     }
   }
 
