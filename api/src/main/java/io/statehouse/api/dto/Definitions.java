@@ -42,6 +42,7 @@ import io.statehouse.runtime.tool.builtin.BuiltinTool;
 import io.statehouse.runtime.tool.builtin.BuiltinTools;
 import io.statehouse.runtime.tool.egress.EgressPolicy;
 import io.statehouse.runtime.tool.egress.NodePorts;
+import io.statehouse.runtime.workspace.WorkspaceTools;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -150,6 +151,11 @@ public final class Definitions {
    */
   public ToolSpec tool(String tenant, String name, ToolDefinition d) {
     checkName("tool", name);
+    if (WorkspaceTools.names().contains(name)) {
+      // a team member's session would run the built-in tool of that name, not this one
+      throw ApiError.badRequest(
+          "tool name '" + name + "' is reserved: the runtime gives it to team members");
+    }
     List<String> problems = new ArrayList<>();
     if (d.name() != null && !d.name().equals(name)) {
       problems.add("name '" + d.name() + "' in the body differs from '" + name + "' in the path");

@@ -46,6 +46,20 @@ class DefinitionsTest {
   }
 
   @Test
+  void aToolCannotTakeTheNameOfAWorkspaceToolTeamMembersGet() {
+    ApiError e =
+        assertThrows(
+            ApiError.class,
+            () ->
+                definitions.tool(
+                    "acme",
+                    "workspace_put_artifact",
+                    tool(OBJECT_SCHEMA, null, new HttpDefinition(null, "https://x.test/a", null))));
+    assertEquals(400, e.status().intValue());
+    assertTrue(e.getMessage().contains("reserved"), e.getMessage());
+  }
+
+  @Test
   void everyProblemIsReportedAtOnce() {
     ApiError e =
         assertThrows(

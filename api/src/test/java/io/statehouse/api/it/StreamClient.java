@@ -171,7 +171,14 @@ public final class StreamClient implements AutoCloseable {
   public Frame next(Duration within) throws InterruptedException {
     Frame f = frames.poll(within.toMillis(), TimeUnit.MILLISECONDS);
     if (f == null) {
-      throw new AssertionError("no frame within " + within + "; seen so far: " + kinds());
+      // an end frame says why the stream ended: the first thing to know when this fails
+      String ended =
+          seen.stream()
+              .filter(x -> x.kind().equals("end"))
+              .map(x -> " (ended: " + x.data() + ")")
+              .findFirst()
+              .orElse("");
+      throw new AssertionError("no frame within " + within + ended + "; seen so far: " + kinds());
     }
     seen.add(f);
     return f;

@@ -16,6 +16,12 @@ import io.statehouse.runtime.CborSerializable;
 })
 public sealed interface ModelDelta extends CborSerializable {
 
+  /**
+   * The sink of a call nobody can watch: a provider may skip rendering pieces for it (the scripted
+   * model does), since they would go nowhere.
+   */
+  java.util.function.Consumer<ModelDelta> DISCARD = delta -> {};
+
   /** The next piece of the answer's text. */
   record Text(String text) implements ModelDelta {}
 

@@ -108,7 +108,7 @@ final class SessionEffects {
                 feed.delta(afterSeq, turnId, step, attempt, delta);
               }
             }
-            : delta -> {};
+            : ModelDelta.DISCARD;
     CompletionStage<ModelReply> call;
     try {
       CompletableFuture<ModelReply> source =
