@@ -54,6 +54,7 @@ public final class Main {
       DemoContent.configuredDemoKeys(node.keys())
           .forEach(line -> b.append("    ").append(line).append('\n'));
       b.append("  demo agents: ").append(String.join(", ", DemoContent.AGENTS)).append('\n');
+      b.append("  demo teams: ").append(String.join(", ", DemoContent.TEAMS)).append('\n');
     }
     b.append("  Ctrl-C stops the node")
         .append(node.cassandra() != null ? " and Cassandra" : "")

@@ -11,6 +11,7 @@ import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.catalog.Limits;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ScriptStep;
+import io.statehouse.runtime.catalog.TeamSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.policy.PolicyRule;
@@ -37,7 +38,17 @@ public final class DemoContent {
       List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
 
   public static final List<String> AGENTS =
-      List.of("weather-assistant", "refund-agent", "report-agent", "approved-refunds");
+      List.of(
+          "weather-assistant",
+          "refund-agent",
+          "report-agent",
+          "approved-refunds",
+          "researcher",
+          "compliance-checker",
+          "summarizer");
+
+  /** The demo teams (docs/teams.md). */
+  public static final List<String> TEAMS = List.of("research");
 
   private DemoContent() {}
 
@@ -133,7 +144,70 @@ public final class DemoContent {
                 "Builds reports slowly (try killing the node mid-call)",
                 List.of("build_report"),
                 step(null, "build_report", "{\"quarter\":\"Q3\"}"),
-                step("Your Q3 report is ready.", null, null)));
+                step("Your Q3 report is ready.", null, null)),
+            // the research team (docs/teams.md): a pipeline of three roles
+            agent(
+                model,
+                "researcher",
+                "Gathers findings on the question into the workspace artifact 'findings'",
+                List.of(),
+                step(
+                    null,
+                    "workspace_put_artifact",
+                    "{\"name\":\"findings\",\"expectedVersion\":0,\"content\":"
+                        + "\"1. Tides are caused mainly by the Moon's gravity (NOAA).\\n"
+                        + "2. The Sun adds a smaller tide; aligned, they make spring tides.\\n"
+                        + "3. Most coasts see two high tides a day.\"}"),
+                step("My findings are in the workspace.", null, null)),
+            agent(
+                model,
+                "compliance-checker",
+                "Reviews the findings against the guidelines (every claim cites a source) and flags"
+                    + " issues as posts to the summarizer",
+                List.of(),
+                step(null, "workspace_read", "{\"artifact\":\"findings\"}"),
+                new ScriptStep(
+                    null,
+                    List.of(
+                        new ScriptStep.Call(
+                            "workspace_post",
+                            json(
+                                "{\"to\":\"summarizer\",\"text\":\"Findings 2 and 3 cite no"
+                                    + " source: say so in the report.\"}")),
+                        new ScriptStep.Call(
+                            "workspace_put_artifact",
+                            json(
+                                "{\"name\":\"review\",\"expectedVersion\":0,\"content\":"
+                                    + "\"Finding 1 cites NOAA. Findings 2 and 3 cite no source."
+                                    + " No other issue.\"}")))),
+                step("Reviewed; one issue flagged to the summarizer.", null, null)),
+            agent(
+                model,
+                "summarizer",
+                "Drafts the report 'report' from the reviewed findings, addressing every flagged issue",
+                List.of(),
+                step(
+                    null,
+                    "workspace_put_artifact",
+                    "{\"name\":\"report\",\"expectedVersion\":0,\"content\":"
+                        + "\"Tides come mainly from the Moon's gravity (NOAA); the Sun adds a"
+                        + " smaller tide, and most coasts see two high tides a day (unsourced, per"
+                        + " the compliance review).\"}"),
+                step("The report is in the workspace.", null, null)));
+    List<TeamSpec> teams =
+        List.of(
+            new TeamSpec(
+                "research",
+                0,
+                "Research, compliance review, report",
+                List.of(
+                    new TeamSpec.Member("researcher", "researcher"),
+                    new TeamSpec.Member("compliance", "compliance-checker"),
+                    new TeamSpec.Member("summarizer", "summarizer")),
+                "researcher",
+                new TeamSpec.Pipeline(List.of()),
+                new TeamSpec.Done("report", null),
+                new TeamSpec.TeamLimits(null, 10, null, Duration.ofMinutes(30))));
 
     Set<String> tenants = new LinkedHashSet<>();
     config.getConfigList("statehouse.api.keys").forEach(c -> tenants.add(c.getString("tenant")));
@@ -164,8 +238,20 @@ public final class DemoContent {
                     .toCompletableFuture()
                     .get(15, TimeUnit.SECONDS));
       }
+      for (TeamSpec t : teams) {
+        retry(
+            deadline,
+            () ->
+                Asks.askWithStatus(
+                        runtime.catalog(tenant),
+                        Catalog.TeamRegistration.class,
+                        r -> new Catalog.PutTeam(t, runtimeActor.actor(), r),
+                        Duration.ofSeconds(10))
+                    .toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS));
+      }
     }
-    log.info("demo tools and agents registered for tenants {}", tenants);
+    log.info("demo tools, agents and teams registered for tenants {}", tenants);
   }
 
   private interface Attempt {
