@@ -1,14 +1,20 @@
 package io.statehouse.api.it;
 
 import static io.statehouse.api.it.ItKeys.ACME_ALICE;
+import static io.statehouse.api.it.ItKeys.ACME_AUDREY;
+import static io.statehouse.api.it.ItKeys.ACME_BOB;
+import static io.statehouse.api.it.ItKeys.ACME_DORA;
 import static io.statehouse.api.it.ItKeys.GLOBEX_CAROL;
+import static io.statehouse.api.it.ItKeys.GLOBEX_DAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.api.StatehouseNode;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+import io.statehouse.runtime.testing.LocalHttpServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +31,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TeamRunsIT {
   private static StatehouseNode node;
   private static Api api;
+  private static LocalHttpServer tools;
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
+    tools =
+        new LocalHttpServer()
+            .on("/crm", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"customer\":\"gold\"}"));
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(
@@ -80,6 +90,7 @@ class TeamRunsIT {
   @AfterAll
   static void stop() {
     node.close();
+    tools.close();
   }
 
   private static JsonNode awaitEnd(String workspaceId) {
@@ -171,5 +182,87 @@ class TeamRunsIT {
     assertEquals(400, refused.status(), refused.raw());
     assertTrue(refused.raw().contains("input is required"));
     assertEquals(404, api.post("/v1/teams/nobody/runs", ACME_ALICE, "{\"input\":\"x\"}").status());
+  }
+
+  /**
+   * A team whose member calls a tool with a secret header: no answer about the run (the run, the
+   * workspace, its artifact, the team, the member's session and its events) carries the secret's
+   * value, an API key or the identity token sent to the tool. Another tenant finds none of it;
+   * another developer of the tenant may not read or cancel it; an auditor may read but not cancel.
+   */
+  @Test
+  void noAnswerAboutARunCarriesASecretAndOnlyThoseWhoMayReadItDo() {
+    api.putTool(
+        ACME_ALICE,
+        "crm",
+        "{\"description\":\"test tool\",\"idempotent\":true,\"timeout\":\"5s\","
+            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
+            + "\"http\":{\"method\":\"POST\",\"url\":\""
+            + tools.url("/crm")
+            + "\",\"headers\":{\"X-Api-Key\":{\"secret\":\"IT_API_KEY\"}}}}");
+    api.putAgent(
+        ACME_ALICE,
+        "crm-writer",
+        Defs.agent(
+            "[\"crm\"]",
+            "["
+                + Defs.call("crm", "acme-17")
+                + ",{\"toolCalls\":[{\"name\":\"workspace_put_artifact\",\"input\":{\"name\":"
+                + "\"report\",\"content\":\"gold customer\",\"expectedVersion\":0}}]},"
+                + Defs.text("written")
+                + "]",
+            false,
+            null));
+    Api.Response team =
+        api.put(
+            "/v1/teams/crm-team",
+            ACME_ALICE,
+            "{\"members\":[{\"role\":\"writer\",\"agent\":\"crm-writer\"}],"
+                + "\"entry\":\"writer\",\"pattern\":\"pipeline\",\"done\":{\"artifact\":\"report\"}}",
+            "application/json");
+    assertEquals(201, team.status(), team.raw());
+    Api.Response started =
+        api.post("/v1/teams/crm-team/runs", ACME_ALICE, "{\"input\":\"look up acme-17\"}");
+    String workspaceId = started.text("workspaceId");
+    JsonNode ws = awaitEnd(workspaceId);
+    assertEquals("done", ws.path("status").asText(), ws.toString());
+    LocalHttpServer.Seen call =
+        tools.seen().stream()
+            .filter(c -> "it-secret-value".equals(c.headers().getFirst("X-Api-Key")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the tool received the resolved secret"));
+    String token = call.headers().getFirst("X-Statehouse-Identity");
+    String member = ws.path("members").get(0).path("sessionId").asText();
+
+    String base = "/v1/workspaces/" + workspaceId;
+    List<Api.Response> answers =
+        List.of(
+            started,
+            team,
+            api.get(base, ACME_ALICE),
+            api.get(base, ACME_AUDREY),
+            api.get(base + "/artifacts/report", ACME_ALICE),
+            api.get("/v1/teams/crm-team", ACME_ALICE),
+            api.get("/v1/teams", ACME_ALICE),
+            api.get("/v1/sessions/" + member, ACME_ALICE),
+            api.get("/v1/sessions/" + member + "/events?limit=1000", ACME_ALICE));
+    for (Api.Response r : answers) {
+      assertTrue(r.status() == 200 || r.status() == 201, r.raw());
+      for (String secret :
+          List.of("it-secret-value", ACME_ALICE, ACME_BOB, GLOBEX_CAROL, GLOBEX_DAN, token)) {
+        assertFalse(r.raw().contains(secret), "an answer carries a secret: " + r.raw());
+      }
+    }
+
+    for (String path : List.of(base, base + "/artifacts/report")) {
+      Api.Response other = api.get(path, GLOBEX_CAROL);
+      assertEquals(404, other.status(), path + ": " + other.raw());
+      assertFalse(other.raw().contains("crm"), other.raw());
+      assertEquals(403, api.get(path, ACME_DORA).status(), path);
+    }
+    assertEquals(404, api.get("/v1/teams/crm-team", GLOBEX_CAROL).status());
+    assertFalse(api.get("/v1/teams", GLOBEX_CAROL).raw().contains("crm"));
+    assertEquals(403, api.post(base + "/cancel", ACME_DORA, "").status());
+    assertEquals(403, api.post(base + "/cancel", ACME_AUDREY, "").status());
   }
 }
