@@ -156,7 +156,7 @@ public final class StatehouseRuntime {
               if (error == null) {
                 return expiry == AgentSession.Expiry.SETTLED;
               }
-              Throwable cause = error instanceof CompletionException c ? c.getCause() : error;
+              Throwable cause = Futures.unwrap(error);
               if (cause instanceof Rejection r && "session_not_found".equals(r.code())) {
                 return true;
               }

@@ -2,6 +2,7 @@ package io.statehouse.runtime.workspace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.TeamSpec;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -321,7 +321,7 @@ public final class Workspace
           if (error == null) {
             return new DeliveryAnswered(d.id(), accepted.turnId(), null, null);
           }
-          Throwable cause = unwrap(error);
+          Throwable cause = Futures.unwrap(error);
           return cause instanceof Rejection r
               ? new DeliveryAnswered(d.id(), null, r.code(), r.getMessage())
               : new DeliveryAnswered(d.id(), null, "unavailable", cause.getClass().getSimpleName());
@@ -391,7 +391,7 @@ public final class Workspace
           if (error == null) {
             return new TurnPolled(t.turnId(), outcome, null, false);
           }
-          Throwable cause = unwrap(error);
+          Throwable cause = Futures.unwrap(error);
           if (cause instanceof Rejection r && "turn_not_found".equals(r.code())) {
             return new TurnPolled(t.turnId(), null, r.getMessage(), false);
           }
@@ -635,9 +635,5 @@ public final class Workspace
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }

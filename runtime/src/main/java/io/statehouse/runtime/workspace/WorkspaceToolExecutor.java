@@ -1,12 +1,12 @@
 package io.statehouse.runtime.workspace;
 
 import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.WorkspaceTarget;
 import io.statehouse.runtime.tool.ToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -44,10 +44,7 @@ public final class WorkspaceToolExecutor implements ToolExecutor {
         .<ToolResult>thenApply(ToolResult.Success::new)
         .exceptionally(
             error -> {
-              Throwable cause =
-                  error instanceof CompletionException && error.getCause() != null
-                      ? error.getCause()
-                      : error;
+              Throwable cause = Futures.unwrap(error);
               if (cause instanceof Rejection r) {
                 return ToolResult.Failure.notSent(r.code(), r.getMessage(), false);
               }
