@@ -143,6 +143,35 @@ abstract class RouteSupport extends AllDirectives {
   }
 
   /**
+   * {@code inner} once {@code exists} (a journal read: an id nobody created costs that read and
+   * never reaches sharding) says the entity exists; otherwise 404 {@code notFoundCode}. A read of
+   * the journal that failed is the journal being unavailable to this request (503), not an internal
+   * error.
+   */
+  protected Route whenExists(
+      CompletionStage<Boolean> exists,
+      String what,
+      String notFoundCode,
+      String rawId,
+      java.util.function.Supplier<Route> inner) {
+    return onSuccess(
+        exists.exceptionallyCompose(
+            e ->
+                CompletableFuture.failedFuture(
+                    ApiError.from(
+                        JournalHealth.rejection(
+                            new JournalStatus.Unavailable(
+                                "the " + what + " existence read failed",
+                                java.time.Instant.now()))))),
+        found -> {
+          if (!found) {
+            throw ApiError.notFound(notFoundCode, "no " + what + " " + rawId);
+          }
+          return inner.get();
+        });
+  }
+
+  /**
    * A service's answer (it asks entities itself) with the same rules as {@link #ask}: a rejection
    * becomes its API error, a timeout a 503, a lost journal 503 {@code journal_unavailable}.
    */

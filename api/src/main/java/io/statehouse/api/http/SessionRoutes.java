@@ -10,7 +10,6 @@ import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.journal.JournalHealth;
-import io.statehouse.runtime.journal.JournalStatus;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionDirectory;
 import io.statehouse.runtime.session.SessionEvent;
@@ -99,26 +98,12 @@ final class SessionRoutes extends RouteSupport {
                     PathMatchers.segment(),
                     rawId -> {
                       SessionId id = sessionId(p, rawId);
-                      // an id nobody opened costs one journal read and never reaches sharding
-                      return onSuccess(
-                          existence
-                              .exists(id)
-                              // a read of the journal that failed: the journal is unavailable
-                              // to this request, not an internal error
-                              .exceptionallyCompose(
-                                  e ->
-                                      CompletableFuture.failedFuture(
-                                          ApiError.from(
-                                              JournalHealth.rejection(
-                                                  new JournalStatus.Unavailable(
-                                                      "the session existence read failed",
-                                                      java.time.Instant.now()))))),
-                          exists -> {
-                            if (!exists) {
-                              throw ApiError.notFound("session_not_found", "no session " + rawId);
-                            }
-                            return sessionRoutes(p, id);
-                          });
+                      return whenExists(
+                          existence.exists(id),
+                          "session",
+                          "session_not_found",
+                          rawId,
+                          () -> sessionRoutes(p, id));
                     })));
   }
 

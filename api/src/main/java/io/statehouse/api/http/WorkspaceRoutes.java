@@ -3,8 +3,6 @@ package io.statehouse.api.http;
 import io.statehouse.api.dto.WorkspaceViews;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.StatehouseRuntime;
-import io.statehouse.runtime.journal.JournalHealth;
-import io.statehouse.runtime.journal.JournalStatus;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionExistence;
 import io.statehouse.runtime.session.SessionId;
@@ -14,7 +12,6 @@ import io.statehouse.runtime.workspace.Seat;
 import io.statehouse.runtime.workspace.Workspace;
 import io.statehouse.runtime.workspace.WorkspaceId;
 import io.statehouse.runtime.workspace.WorkspaceState;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,23 +50,12 @@ final class WorkspaceRoutes extends RouteSupport {
                     throw ApiError.notFound("workspace_not_found", "no workspace " + rawId);
                   }
                   WorkspaceId id = new WorkspaceId(p.tenant(), rawId);
-                  return onSuccess(
-                      existence
-                          .existsEntity(id.persistenceId().id())
-                          .exceptionallyCompose(
-                              e ->
-                                  CompletableFuture.failedFuture(
-                                      ApiError.from(
-                                          JournalHealth.rejection(
-                                              new JournalStatus.Unavailable(
-                                                  "the workspace existence read failed",
-                                                  Instant.now()))))),
-                      exists -> {
-                        if (!exists) {
-                          throw ApiError.notFound("workspace_not_found", "no workspace " + rawId);
-                        }
-                        return workspaceRoutes(p, id);
-                      });
+                  return whenExists(
+                      existence.existsEntity(id.persistenceId().id()),
+                      "workspace",
+                      "workspace_not_found",
+                      rawId,
+                      () -> workspaceRoutes(p, id));
                 }));
   }
 
