@@ -1,7 +1,6 @@
 package io.statehouse.runtime.session;
 
-import java.util.UUID;
-import java.util.regex.Pattern;
+import io.statehouse.runtime.EntityIds;
 import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
@@ -11,27 +10,21 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  */
 public record SessionId(String tenant, String id) {
   public static final String ENTITY_TYPE = "session";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   public SessionId {
-    if (tenant == null || tenant.isEmpty() || tenant.contains(":")) {
-      throw new IllegalArgumentException("bad tenant " + tenant);
-    }
-    if (id == null || !ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("bad session id " + id);
-    }
+    EntityIds.check(tenant, id, "session");
   }
 
   public static SessionId random(String tenant) {
-    return new SessionId(tenant, "ses_" + UUID.randomUUID().toString().replace("-", ""));
+    return new SessionId(tenant, EntityIds.random("ses_"));
   }
 
   public static boolean isWellFormed(String id) {
-    return id != null && ID.matcher(id).matches();
+    return EntityIds.isWellFormed(id);
   }
 
   public String entityId() {
-    return tenant + ":" + id;
+    return EntityIds.entityId(tenant, id);
   }
 
   public PersistenceId persistenceId() {
@@ -39,11 +32,8 @@ public record SessionId(String tenant, String id) {
   }
 
   public static SessionId fromEntityId(String entityId) {
-    int colon = entityId.indexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("not a session entity id: " + entityId);
-    }
-    return new SessionId(entityId.substring(0, colon), entityId.substring(colon + 1));
+    String[] parts = EntityIds.split(entityId, "session");
+    return new SessionId(parts[0], parts[1]);
   }
 
   public static SessionId fromPersistenceId(String persistenceId) {

@@ -1,6 +1,7 @@
 package io.statehouse.runtime.workspace;
 
 import io.statehouse.runtime.Asks;
+import io.statehouse.runtime.EntityIds;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.catalog.Catalog;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -48,7 +48,7 @@ public final class TeamRuns {
       Principal owner, Catalog.ResolvedTeam resolved, String input, Duration timeout) {
     TeamSpec team = resolved.team();
     WorkspaceId workspace = WorkspaceId.random(owner.tenant());
-    String runId = "run_" + UUID.randomUUID().toString().replace("-", "");
+    String runId = EntityIds.random("run_");
     WorkspaceSettings settings = runtime.workspaceSettings();
     List<Seat> seats = new ArrayList<>();
     List<CompletableFuture<SessionState>> opened = new ArrayList<>();

@@ -1,7 +1,6 @@
 package io.statehouse.runtime.workspace;
 
-import java.util.UUID;
-import java.util.regex.Pattern;
+import io.statehouse.runtime.EntityIds;
 import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
@@ -11,27 +10,21 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  */
 public record WorkspaceId(String tenant, String id) {
   public static final String ENTITY_TYPE = "workspace";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   public WorkspaceId {
-    if (tenant == null || tenant.isEmpty() || tenant.contains(":")) {
-      throw new IllegalArgumentException("bad tenant " + tenant);
-    }
-    if (id == null || !ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("bad workspace id " + id);
-    }
+    EntityIds.check(tenant, id, "workspace");
   }
 
   public static WorkspaceId random(String tenant) {
-    return new WorkspaceId(tenant, "ws_" + UUID.randomUUID().toString().replace("-", ""));
+    return new WorkspaceId(tenant, EntityIds.random("ws_"));
   }
 
   public static boolean isWellFormed(String id) {
-    return id != null && ID.matcher(id).matches();
+    return EntityIds.isWellFormed(id);
   }
 
   public String entityId() {
-    return tenant + ":" + id;
+    return EntityIds.entityId(tenant, id);
   }
 
   public PersistenceId persistenceId() {
@@ -39,10 +32,7 @@ public record WorkspaceId(String tenant, String id) {
   }
 
   public static WorkspaceId fromEntityId(String entityId) {
-    int colon = entityId.indexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("not a workspace entity id: " + entityId);
-    }
-    return new WorkspaceId(entityId.substring(0, colon), entityId.substring(colon + 1));
+    String[] parts = EntityIds.split(entityId, "workspace");
+    return new WorkspaceId(parts[0], parts[1]);
   }
 }
