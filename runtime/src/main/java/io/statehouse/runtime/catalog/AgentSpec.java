@@ -77,6 +77,21 @@ public record AgentSpec(
         name, version, description, instructions, model, tools, limits, policies, guardrails, mode);
   }
 
+  /** The same agent with {@code newTools} on its allowlist. */
+  public AgentSpec withTools(List<String> newTools) {
+    return new AgentSpec(
+        name,
+        version,
+        description,
+        instructions,
+        model,
+        newTools,
+        limits,
+        policies,
+        guardrails,
+        multitask);
+  }
+
   public AgentSpec withVersion(int newVersion) {
     return new AgentSpec(
         name,

@@ -82,7 +82,17 @@ public record WorkspaceState(
       String result,
       String turnId,
       String completedInTurn)
-      implements CborSerializable {}
+      implements CborSerializable {
+
+    Task claimed(String role) {
+      return new Task(id, title, detail, from, owner, TaskStatus.CLAIMED, role, null, turnId, null);
+    }
+
+    Task done(String role, String taskResult, String inTurn) {
+      return new Task(
+          id, title, detail, from, owner, TaskStatus.DONE, role, taskResult, turnId, inTurn);
+    }
+  }
 
   /** A delivery to a member; {@code turnId} null until its session accepted it. */
   public record Delivery(
@@ -209,38 +219,10 @@ public record WorkspaceState(
                   null));
       n.answer(e.key(), WorkspaceOps.taskAnswer(e.taskId(), TaskStatus.OPEN));
     } else if (event instanceof TaskClaimed e) {
-      Task t = tasks.get(e.taskId());
-      n.tasks()
-          .put(
-              e.taskId(),
-              new Task(
-                  t.id(),
-                  t.title(),
-                  t.detail(),
-                  t.from(),
-                  t.owner(),
-                  TaskStatus.CLAIMED,
-                  e.role(),
-                  null,
-                  t.turnId(),
-                  null));
+      n.tasks().put(e.taskId(), tasks.get(e.taskId()).claimed(e.role()));
       n.answer(e.key(), WorkspaceOps.taskAnswer(e.taskId(), TaskStatus.CLAIMED));
     } else if (event instanceof TaskCompleted e) {
-      Task t = tasks.get(e.taskId());
-      n.tasks()
-          .put(
-              e.taskId(),
-              new Task(
-                  t.id(),
-                  t.title(),
-                  t.detail(),
-                  t.from(),
-                  t.owner(),
-                  TaskStatus.DONE,
-                  e.role(),
-                  e.result(),
-                  t.turnId(),
-                  e.turnId()));
+      n.tasks().put(e.taskId(), tasks.get(e.taskId()).done(e.role(), e.result(), e.turnId()));
       n.answer(e.key(), WorkspaceOps.taskAnswer(e.taskId(), TaskStatus.DONE));
     } else if (event instanceof TurnJoined e) {
       n.turns().put(e.turnId(), new MemberTurn(e.turnId(), e.role(), 1, false, null, null, null));

@@ -3,6 +3,7 @@ package io.statehouse.runtime.workspace;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.catalog.AgentSpec;
+import io.statehouse.runtime.catalog.Multitask;
 import io.statehouse.runtime.catalog.RetryPolicy;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.catalog.WorkspaceTarget;
@@ -106,18 +107,7 @@ public final class WorkspaceTools {
   public static AgentSpec memberAgent(AgentSpec agent) {
     LinkedHashSet<String> tools = new LinkedHashSet<>(agent.tools());
     tools.addAll(WorkspaceOps.ALL);
-    return new AgentSpec(
-            agent.name(),
-            agent.version(),
-            agent.description(),
-            agent.instructions(),
-            agent.model(),
-            List.copyOf(tools),
-            agent.limits(),
-            agent.policies(),
-            agent.guardrails(),
-            agent.multitask())
-        .withMultitask(io.statehouse.runtime.catalog.Multitask.ENQUEUE);
+    return agent.withTools(List.copyOf(tools)).withMultitask(Multitask.ENQUEUE);
   }
 
   /** The tools a member's session pins: its agent's, then the workspace's. */
