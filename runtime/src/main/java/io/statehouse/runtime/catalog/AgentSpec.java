@@ -27,7 +27,7 @@ public record AgentSpec(
     List<PolicyRule> policies,
     GuardrailSpec guardrails,
     Multitask multitask)
-    implements CborSerializable {
+    implements CborSerializable, Versioned<AgentSpec> {
 
   public AgentSpec {
     Objects.requireNonNull(name, "name");
@@ -92,6 +92,7 @@ public record AgentSpec(
         multitask);
   }
 
+  @Override
   public AgentSpec withVersion(int newVersion) {
     return new AgentSpec(
         name,
@@ -121,6 +122,7 @@ public record AgentSpec(
         multitask);
   }
 
+  @Override
   public boolean sameDefinitionAs(AgentSpec other) {
     return withVersion(0).equals(other.withVersion(0));
   }

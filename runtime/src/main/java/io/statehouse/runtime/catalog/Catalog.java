@@ -270,15 +270,31 @@ public final class Catalog
                           + "__' are the tools of MCP server "
                           + server.get())));
     }
-    Optional<ToolSpec> current = s.tool(c.spec().name());
-    if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
-      return Effect()
-          .reply(c.replyTo(), StatusReply.success(new ToolRegistration(current.get(), false)));
+    return register(
+        s.tool(c.spec().name()),
+        c.spec(),
+        c.replyTo(),
+        v -> new CatalogEvent.ToolRegistered(clock.instant(), c.actor(), v),
+        ToolRegistration::new);
+  }
+
+  /**
+   * Registers {@code spec} at the version after {@code current}'s (1 when new), or confirms {@code
+   * current} without writing when {@code spec} is the same definition.
+   */
+  private <T extends Versioned<T>, R> ReplyEffect<CatalogEvent, CatalogState> register(
+      Optional<T> current,
+      T spec,
+      ActorRef<StatusReply<R>> replyTo,
+      java.util.function.Function<T, CatalogEvent> registered,
+      java.util.function.BiFunction<T, Boolean, R> registration) {
+    if (current.isPresent() && current.get().sameDefinitionAs(spec)) {
+      return Effect().reply(replyTo, StatusReply.success(registration.apply(current.get(), false)));
     }
-    ToolSpec versioned = c.spec().withVersion(current.map(t -> t.version() + 1).orElse(1));
+    T versioned = spec.withVersion(current.map(t -> t.version() + 1).orElse(1));
     return Effect()
-        .persist(new CatalogEvent.ToolRegistered(clock.instant(), c.actor(), versioned))
-        .thenReply(c.replyTo(), st -> StatusReply.success(new ToolRegistration(versioned, true)));
+        .persist(registered.apply(versioned))
+        .thenReply(replyTo, st -> StatusReply.success(registration.apply(versioned, true)));
   }
 
   private ReplyEffect<CatalogEvent, CatalogState> onPutAgent(CatalogState s, PutAgent c) {
@@ -296,15 +312,12 @@ public final class Catalog
                           + String.join("; ", missing.stream().map(s::whyMissing).toList())
                           + ")")));
     }
-    Optional<AgentSpec> current = s.agent(c.spec().name());
-    if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
-      return Effect()
-          .reply(c.replyTo(), StatusReply.success(new AgentRegistration(current.get(), false)));
-    }
-    AgentSpec versioned = c.spec().withVersion(current.map(a -> a.version() + 1).orElse(1));
-    return Effect()
-        .persist(new CatalogEvent.AgentRegistered(clock.instant(), c.actor(), versioned))
-        .thenReply(c.replyTo(), st -> StatusReply.success(new AgentRegistration(versioned, true)));
+    return register(
+        s.agent(c.spec().name()),
+        c.spec(),
+        c.replyTo(),
+        v -> new CatalogEvent.AgentRegistered(clock.instant(), c.actor(), v),
+        AgentRegistration::new);
   }
 
   private ReplyEffect<CatalogEvent, CatalogState> onResolve(CatalogState s, Resolve c) {
@@ -337,15 +350,12 @@ public final class Catalog
                       "team members name agents that are not registered: "
                           + String.join("; ", missing))));
     }
-    Optional<TeamSpec> current = s.team(c.spec().name());
-    if (current.isPresent() && current.get().sameDefinitionAs(c.spec())) {
-      return Effect()
-          .reply(c.replyTo(), StatusReply.success(new TeamRegistration(current.get(), false)));
-    }
-    TeamSpec versioned = c.spec().withVersion(current.map(t -> t.version() + 1).orElse(1));
-    return Effect()
-        .persist(new CatalogEvent.TeamRegistered(clock.instant(), c.actor(), versioned))
-        .thenReply(c.replyTo(), st -> StatusReply.success(new TeamRegistration(versioned, true)));
+    return register(
+        s.team(c.spec().name()),
+        c.spec(),
+        c.replyTo(),
+        v -> new CatalogEvent.TeamRegistered(clock.instant(), c.actor(), v),
+        TeamRegistration::new);
   }
 
   /** "role: agent" for each member whose agent is not registered. */

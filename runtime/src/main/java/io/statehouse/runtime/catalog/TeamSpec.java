@@ -30,7 +30,7 @@ public record TeamSpec(
     Pattern pattern,
     Done done,
     TeamLimits limits)
-    implements CborSerializable {
+    implements CborSerializable, Versioned<TeamSpec> {
 
   public TeamSpec {
     Objects.requireNonNull(name, "name");
@@ -55,11 +55,13 @@ public record TeamSpec(
     return pattern instanceof Pipeline p && !p.order().isEmpty() ? p.order() : roles();
   }
 
+  @Override
   public TeamSpec withVersion(int newVersion) {
     return new TeamSpec(name, newVersion, description, members, entry, pattern, done, limits);
   }
 
   /** Same definition, ignoring the version the catalog assigned. */
+  @Override
   public boolean sameDefinitionAs(TeamSpec other) {
     return withVersion(0).equals(other.withVersion(0));
   }

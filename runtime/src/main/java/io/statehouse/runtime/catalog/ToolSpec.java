@@ -32,7 +32,7 @@ public record ToolSpec(
     McpTarget mcp,
     BuiltinTarget builtin,
     WorkspaceTarget workspace)
-    implements CborSerializable {
+    implements CborSerializable, Versioned<ToolSpec> {
 
   public ToolSpec {
     Objects.requireNonNull(name, "name");
@@ -126,6 +126,7 @@ public record ToolSpec(
     return builtin != null ? builtin : workspace;
   }
 
+  @Override
   public ToolSpec withVersion(int newVersion) {
     return new ToolSpec(
         name,
@@ -142,6 +143,7 @@ public record ToolSpec(
   }
 
   /** Same definition, ignoring the version the catalog assigned. */
+  @Override
   public boolean sameDefinitionAs(ToolSpec other) {
     return withVersion(0).equals(other.withVersion(0));
   }
