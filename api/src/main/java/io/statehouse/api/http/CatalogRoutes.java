@@ -11,7 +11,6 @@ import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.ToolSpec;
 import io.statehouse.runtime.journal.JournalHealth;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -125,17 +124,7 @@ final class CatalogRoutes extends RouteSupport {
   }
 
   private Route list(Principal p, Function<Catalog.CatalogListing, List<?>> items) {
-    CompletableFuture<Catalog.CatalogListing> listing =
-        journal.available()
-            ? catalog(p)
-                .<Catalog.CatalogListing>ask(Catalog.ListAll::new, settings.askTimeout())
-                .toCompletableFuture()
-            : new CompletableFuture<>();
-    return respond(
-        journal
-            .failFastOnLoss(listing)
-            .thenApply(
-                l -> ApiJson.response(StatusCodes.OK, new Views.CatalogView<>(items.apply(l)))));
+    return listing(catalog(p), Catalog.ListAll::new, items);
   }
 
   private EntityRef<Catalog.Command> catalog(Principal p) {

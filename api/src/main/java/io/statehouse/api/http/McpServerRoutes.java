@@ -98,21 +98,10 @@ final class McpServerRoutes extends RouteSupport {
   }
 
   private Route list(Principal p) {
-    CompletableFuture<Catalog.McpServerListing> listing =
-        journal.available()
-            ? catalog(p)
-                .<Catalog.McpServerListing>ask(Catalog.ListMcpServers::new, settings.askTimeout())
-                .toCompletableFuture()
-            : new CompletableFuture<>();
-    return respond(
-        journal
-            .failFastOnLoss(listing)
-            .thenApply(
-                l ->
-                    ApiJson.response(
-                        StatusCodes.OK,
-                        new Views.CatalogView<>(
-                            l.servers().stream().map(Views::mcpServer).toList()))));
+    return listing(
+        catalog(p),
+        Catalog.ListMcpServers::new,
+        l -> l.servers().stream().map(Views::mcpServer).toList());
   }
 
   private Route remove(Principal p, String name) {

@@ -1,5 +1,6 @@
 package io.statehouse.api.http;
 
+import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.Principal;
@@ -7,6 +8,7 @@ import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -140,6 +142,23 @@ abstract class RouteSupport extends AllDirectives {
             ? Asks.askWithStatus(entity, replyType, message, timeout).toCompletableFuture()
             : new CompletableFuture<>();
     return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
+  }
+
+  /**
+   * A listing {@code entity} replies with (a reply without status), answered as {@code {"items":
+   * [...]}}. While the journal is unavailable it fails at once, as {@link #ask} does.
+   */
+  protected <M, L> Route listing(
+      EntityRef<M> entity, Function<ActorRef<L>, M> message, Function<L, List<?>> items) {
+    CompletableFuture<L> answer =
+        journal.available()
+            ? entity.<L>ask(message::apply, settings.askTimeout()).toCompletableFuture()
+            : new CompletableFuture<>();
+    return respond(
+        journal
+            .failFastOnLoss(answer)
+            .thenApply(
+                l -> ApiJson.response(StatusCodes.OK, new Views.CatalogView<>(items.apply(l)))));
   }
 
   /**

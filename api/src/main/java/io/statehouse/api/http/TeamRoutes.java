@@ -4,13 +4,11 @@ import io.statehouse.api.dto.Requests;
 import io.statehouse.api.dto.TeamDefinitions;
 import io.statehouse.api.dto.TeamDefinitions.TeamDefinition;
 import io.statehouse.api.dto.TeamViews;
-import io.statehouse.api.dto.Views;
 import io.statehouse.api.dto.WorkspaceViews;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.TeamSpec;
 import io.statehouse.runtime.workspace.TeamRuns;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -143,22 +141,10 @@ final class TeamRoutes extends RouteSupport {
   }
 
   private Route list(Principal p) {
-    CompletableFuture<Catalog.TeamListing> listing =
-        journal.available()
-            ? catalogs
-                .apply(p.tenant())
-                .<Catalog.TeamListing>ask(Catalog.ListTeams::new, settings.askTimeout())
-                .toCompletableFuture()
-            : new CompletableFuture<>();
-    return respond(
-        journal
-            .failFastOnLoss(listing)
-            .thenApply(
-                l ->
-                    ApiJson.response(
-                        StatusCodes.OK,
-                        new Views.CatalogView<>(
-                            l.teams().stream().map(TeamViews::team).toList()))));
+    return listing(
+        catalogs.apply(p.tenant()),
+        Catalog.ListTeams::new,
+        l -> l.teams().stream().map(TeamViews::team).toList());
   }
 
   private <R> CompletionStage<R> ask(
