@@ -29,6 +29,11 @@ public enum TurnStatus {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** Whether the turn is over: completed, failed or cancelled (waiting for a human is not). */
+  public boolean ended() {
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
+  }
+
   /** Whether the turn will go on by itself: a caller waiting for its end keeps waiting. */
   public boolean goingOn() {
     return this == RUNNING || this == QUEUED;

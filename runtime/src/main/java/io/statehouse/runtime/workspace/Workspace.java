@@ -6,6 +6,7 @@ import io.statehouse.runtime.Futures;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.catalog.TeamSpec;
+import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionId;
@@ -408,21 +409,9 @@ public final class Workspace
     if (c.notFound() != null) {
       // the session no longer knows the turn (it keeps its recent turns only): how it ended is
       // lost to the workspace, which counts it as failed rather than wait for ever
-      WorkspaceBatch b = batch(s);
-      b.add(
-          new MemberTurnEnded(
-              b.meta("runtime"),
-              t.role(),
-              t.turnId(),
-              TurnStatus.FAILED,
-              null,
-              "turn_not_found",
-              c.notFound(),
-              null));
-      Coordinator.afterTurn(b, t.turnId(), deps.done(), deps.settings());
-      return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+      return recordEnd(s, t, TurnStatus.FAILED, null, "turn_not_found", c.notFound(), null);
     }
-    if (c.outcome() != null && ended(c.outcome().status())) {
+    if (c.outcome() != null && c.outcome().status().ended()) {
       return onTurnOutcome(s, c.outcome());
     }
     // still running (the ask timed out) or waiting for a human: ask again later; the session
@@ -443,28 +432,41 @@ public final class Workspace
   private ReplyEffect<WorkspaceEvent, WorkspaceState> onTurnOutcome(
       WorkspaceState s, TurnOutcome outcome) {
     MemberTurn t = s.turns().get(outcome.turnId());
-    if (t == null || t.ended() || !ended(outcome.status())) {
+    if (t == null || t.ended() || !outcome.status().ended()) {
       return Effect().noReply();
     }
+    return recordEnd(
+        s,
+        t,
+        outcome.status(),
+        cut(outcome.output()),
+        outcome.errorCode(),
+        cut(outcome.errorMessage()),
+        outcome.usage());
+  }
+
+  /** Records how followed turn {@code t} ended, then what follows from it ({@link Coordinator}). */
+  private ReplyEffect<WorkspaceEvent, WorkspaceState> recordEnd(
+      WorkspaceState s,
+      MemberTurn t,
+      TurnStatus status,
+      String output,
+      String errorCode,
+      String errorMessage,
+      Usage usage) {
     WorkspaceBatch b = batch(s);
     b.add(
         new MemberTurnEnded(
             b.meta("runtime"),
             t.role(),
             t.turnId(),
-            outcome.status(),
-            cut(outcome.output()),
-            outcome.errorCode(),
-            cut(outcome.errorMessage()),
-            outcome.usage()));
+            status,
+            output,
+            errorCode,
+            errorMessage,
+            usage));
     Coordinator.afterTurn(b, t.turnId(), deps.done(), deps.settings());
     return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
-  }
-
-  private static boolean ended(TurnStatus status) {
-    return status == TurnStatus.COMPLETED
-        || status == TurnStatus.FAILED
-        || status == TurnStatus.CANCELLED;
   }
 
   // ---- ending ---------------------------------------------------------------------------------
