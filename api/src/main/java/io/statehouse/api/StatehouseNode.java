@@ -16,6 +16,7 @@ import io.statehouse.api.http.StreamTickets;
 import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.api.stream.StreamHub;
 import io.statehouse.api.stream.StreamSettings;
+import io.statehouse.api.stream.StreamSources;
 import io.statehouse.persistence.cassandra.journal.JournalDurability;
 import io.statehouse.persistence.cassandra.journal.JournalMonitor;
 import io.statehouse.persistence.cassandra.journal.JournalSessionExistence;
@@ -188,12 +189,11 @@ public final class StatehouseNode implements AutoCloseable {
               nodeKeys::signDetached,
               new ClientFeed(
                   system.systemActorOf(
-                      StreamHub.create(runtime::session, streamSettings),
-                      "stream-hub",
-                      Props.empty()),
+                      StreamHub.create(streamSettings), "stream-hub", Props.empty()),
                   events,
                   streamSettings,
-                  system),
+                  system,
+                  new StreamSources(runtime::session, runtime::workspace)),
               // stream tickets are signed by the same keys: any node of the cluster redeems them
               StreamTickets.fromConfig(cfg, nodeKeys, Clock.systemUTC()),
               readiness(system),

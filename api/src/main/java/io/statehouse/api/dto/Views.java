@@ -9,6 +9,7 @@ import io.statehouse.runtime.Role;
 import io.statehouse.runtime.approval.ApprovalQueue;
 import io.statehouse.runtime.audit.AuditChain;
 import io.statehouse.runtime.audit.ChainVerification;
+import io.statehouse.runtime.audit.ChainedEvent;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
@@ -22,7 +23,6 @@ import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.AgentSession.PendingDecision;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionDirectory;
-import io.statehouse.runtime.session.SessionEvent;
 import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.session.ToolCallState;
 import io.statehouse.runtime.session.Turn;
@@ -611,7 +611,7 @@ public final class Views {
   /**
    * An event as the audit trail shows it: its payload without the metadata, plus its chain link.
    */
-  public static EventView event(long seq, SessionEvent e) {
+  public static EventView event(long seq, ChainedEvent e) {
     ObjectNode data = Json.MAPPER.valueToTree(e);
     data.remove("meta");
     maskHeaders(data);

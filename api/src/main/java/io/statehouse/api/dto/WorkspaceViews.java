@@ -19,7 +19,10 @@ public final class WorkspaceViews {
   /** {@code POST /v1/teams/{name}/runs}: the run and where to follow it. */
   public record RunStartedView(String runId, String workspaceId, String status) {}
 
-  /** {@code GET /v1/workspaces/{id}}. */
+  /**
+   * {@code GET /v1/workspaces/{id}}. {@code events}: how many events the workspace has, the last
+   * one's number (a stream resumes after it).
+   */
   public record WorkspaceView(
       String workspaceId,
       String runId,
@@ -38,7 +41,8 @@ public final class WorkspaceViews {
       List<TaskView> tasks,
       int turns,
       int round,
-      Views.UsageView usage) {}
+      Views.UsageView usage,
+      long events) {}
 
   /**
    * A member: its role, agent, session and the session's status; {@code turns}: how many turns the
@@ -126,7 +130,8 @@ public final class WorkspaceViews {
             .toList(),
         s.turnsGiven(),
         s.round(),
-        Views.usage(s.usage()));
+        Views.usage(s.usage()),
+        s.events());
   }
 
   private static MemberView member(

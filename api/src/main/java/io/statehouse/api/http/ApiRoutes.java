@@ -102,7 +102,7 @@ public final class ApiRoutes extends RouteSupport {
             runtime::catalog,
             TeamDefinitions.fromConfig(system.settings().config()),
             new TeamRuns(runtime));
-    this.workspaces = new WorkspaceRoutes(this, runtime, existence);
+    this.workspaces = new WorkspaceRoutes(this, runtime, existence, ticketed);
     this.ready = ready;
     this.extra = extra;
   }

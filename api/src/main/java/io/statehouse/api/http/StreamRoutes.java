@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.api.stream.EndReason;
 import io.statehouse.api.stream.Frame;
+import io.statehouse.api.stream.StreamSource;
+import io.statehouse.api.stream.StreamSources;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
@@ -126,7 +128,7 @@ final class StreamRoutes extends RouteSupport {
   }
 
   /** The event to resume after: {@code Last-Event-ID}, else {@code ?after=}, else 0. */
-  private Route resumeAfter(java.util.function.Function<Long, Route> inner) {
+  Route resumeAfter(java.util.function.Function<Long, Route> inner) {
     return optionalHeaderValueByName(
         "Last-Event-ID",
         header ->
@@ -163,27 +165,41 @@ final class StreamRoutes extends RouteSupport {
   }
 
   private Route sse(Principal p, SessionId id, long after) {
+    return sse(
+        readable(p, id).thenApply(s -> s.closed() && after >= s.events()),
+        feed.sources().session(id),
+        after);
+  }
+
+  /**
+   * {@code source}'s events after {@code after} as Server-Sent Events, once {@code over} said
+   * whether nothing will ever come (then 204, which also tells a browser's EventSource to stop
+   * reconnecting). {@code over} fails to refuse the request (404, 403).
+   */
+  Route sse(CompletionStage<Boolean> over, StreamSource source, long after) {
     return respond(
-        readable(p, id)
-            .thenApply(
-                s -> {
-                  if (s.closed() && after >= s.events()) {
-                    // nothing will ever come: 204 also tells a browser's EventSource to stop
-                    // reconnecting
-                    return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
-                  }
-                  org.apache.pekko.stream.javadsl.Source<ByteString, NotUsed> bytes =
-                      feed.frames(id, after)
-                          .map(Frame::sse)
-                          .backpressureTimeout(feed.settings().stalledAfter());
-                  return HttpResponse.create()
-                      .withEntity(
-                          HttpEntities.createChunked(
-                              MediaTypes.TEXT_EVENT_STREAM.toContentType(), bytes))
-                      .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))
-                      // tells nginx-style proxies not to hold frames back
-                      .addHeader(RawHeader.create("X-Accel-Buffering", "no"));
-                }));
+        over.thenApply(
+            nothingMore -> {
+              if (nothingMore) {
+                return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+              }
+              org.apache.pekko.stream.javadsl.Source<ByteString, NotUsed> bytes =
+                  feed.frames(source, after)
+                      .map(Frame::sse)
+                      .backpressureTimeout(feed.settings().stalledAfter());
+              return HttpResponse.create()
+                  .withEntity(
+                      HttpEntities.createChunked(
+                          MediaTypes.TEXT_EVENT_STREAM.toContentType(), bytes))
+                  .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))
+                  // tells nginx-style proxies not to hold frames back
+                  .addHeader(RawHeader.create("X-Accel-Buffering", "no"));
+            }));
+  }
+
+  /** What a stream follows. */
+  StreamSources sources() {
+    return feed.sources();
   }
 
   private Route ws(Principal p, SessionId id, long after) {
@@ -195,7 +211,7 @@ final class StreamRoutes extends RouteSupport {
               s.closed() && after >= s.events()
                   ? org.apache.pekko.stream.javadsl.Source.single(
                       new Frame.End(EndReason.SESSION_CLOSED, s.events()))
-                  : feed.frames(id, after);
+                  : feed.frames(feed.sources().session(id), after);
           Flow<Message, Message, NotUsed> flow =
               Flow.<Message>create()
                   .mapAsync(1, m -> inbound(p, id, m))

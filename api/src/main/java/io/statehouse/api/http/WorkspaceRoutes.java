@@ -23,20 +23,26 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code /v1/workspaces}: a team run's workspace, read and cancelled. Requests go to the workspace
- * entity {@code <caller's tenant>:<id>}, so another tenant's workspace is not found; an id nobody
- * started costs one journal read and never reaches sharding. Reading takes what reading a session
- * takes (its owner, or an operator, approver or auditor of the tenant); cancelling what using one
- * takes.
+ * {@code /v1/workspaces}: a team run's workspace, read, streamed and cancelled. Requests go to the
+ * workspace entity {@code <caller's tenant>:<id>}, so another tenant's workspace is not found; an
+ * id nobody started costs one journal read and never reaches sharding. Reading takes what reading a
+ * session takes (its owner, or an operator, approver or auditor of the tenant); cancelling what
+ * using one takes.
  */
 final class WorkspaceRoutes extends RouteSupport {
   private final StatehouseRuntime runtime;
   private final SessionExistence existence;
+  private final StreamRoutes streams;
 
-  WorkspaceRoutes(RouteSupport base, StatehouseRuntime runtime, SessionExistence existence) {
+  WorkspaceRoutes(
+      RouteSupport base,
+      StatehouseRuntime runtime,
+      SessionExistence existence,
+      StreamRoutes streams) {
     super(base);
     this.runtime = runtime;
     this.existence = existence;
+    this.streams = streams;
   }
 
   Route routes(Principal p) {
@@ -65,7 +71,25 @@ final class WorkspaceRoutes extends RouteSupport {
         path(
             PathMatchers.segment("artifacts").slash(PathMatchers.segment()),
             name -> get(() -> artifact(p, id, name))),
-        path("cancel", () -> post(() -> ignoredBody(() -> cancel(p, id)))));
+        path("cancel", () -> post(() -> ignoredBody(() -> cancel(p, id)))),
+        path("stream", () -> get(() -> streams.resumeAfter(after -> stream(p, id, after)))));
+  }
+
+  /**
+   * {@code GET /v1/workspaces/{id}/stream}: the workspace's events as Server-Sent Events, as a
+   * session stream gives a session's, ending after the run's end. Readable by whoever may read the
+   * workspace.
+   */
+  private Route stream(Principal p, WorkspaceId id, long after) {
+    return streams.sse(
+        state(id)
+            .thenApply(
+                s -> {
+                  Access.requireRead(p, s.owner(), id.id());
+                  return !s.running() && s.membersClosed() && after >= s.events();
+                }),
+        streams.sources().workspace(id),
+        after);
   }
 
   private CompletionStage<WorkspaceState> state(WorkspaceId id) {

@@ -1,9 +1,6 @@
 package io.statehouse.api.stream;
 
-import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.model.ModelDelta;
-import io.statehouse.runtime.session.SessionEvent;
-import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.stream.FeedItem;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +17,9 @@ import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The frames one client of a live stream gets: the session's events after the one it names, read
- * from the journal, then whatever the session persists and streams from now on, each event exactly
- * once and in order, ending with an {@code end} frame.
+ * The frames one client of a live stream gets: the events of a session or team workspace ({@link
+ * StreamSource}) after the one it names, read from the journal, then whatever the entity persists
+ * and streams from now on, each event exactly once and in order, ending with an {@code end} frame.
  *
  * <p>Why nothing is lost or repeated. The client joins the hub before it reads the journal, and the
  * hub has the session's watch before it lets the client start, so every event is either in that
@@ -38,39 +35,47 @@ public final class ClientFeed {
   private final CurrentEventsByPersistenceIdQuery journal;
   private final StreamSettings settings;
   private final ActorSystem<?> system;
+  private final StreamSources sources;
 
   public ClientFeed(
       ActorRef<StreamHub.Command> hub,
       CurrentEventsByPersistenceIdQuery journal,
       StreamSettings settings,
-      ActorSystem<?> system) {
+      ActorSystem<?> system,
+      StreamSources sources) {
     this.hub = hub;
     this.journal = journal;
     this.settings = settings;
     this.system = system;
+    this.sources = sources;
   }
 
   public StreamSettings settings() {
     return settings;
   }
 
-  /** Session {@code id}'s frames after event {@code after} (0: from the start). */
-  public Source<Frame, NotUsed> frames(SessionId id, long after) {
+  /** What a stream can follow. */
+  public StreamSources sources() {
+    return sources;
+  }
+
+  /** {@code source}'s frames after event {@code after} (0: from the start). */
+  public Source<Frame, NotUsed> frames(StreamSource source, long after) {
     // nothing is asked of the hub until the response is really written: a client gone before
-    // then leaves no subscription (and no watched session) behind
-    return Source.lazySource(() -> start(id, after))
+    // then leaves no subscription (and no watched entity) behind
+    return Source.lazySource(() -> start(source, after))
         .mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
-  private Source<Frame, NotUsed> start(SessionId id, long after) {
+  private Source<Frame, NotUsed> start(StreamSource source, long after) {
     Pair<BoundedSourceQueue<ClientItem>, Source<ClientItem, NotUsed>> live =
         Source.<ClientItem>queue(settings.clientBuffer()).preMaterialize(system);
     BoundedSourceQueue<ClientItem> queue = live.first();
-    Cursor cursor = new Cursor(id, after);
+    Cursor cursor = new Cursor(source, after);
     CompletionStage<StatusReply<Long>> joined =
         AskPattern.ask(
             hub,
-            r -> new StreamHub.Subscribe(id, queue, r),
+            r -> new StreamHub.Subscribe(source, queue, r),
             settings.watchTimeout().plus(settings.watchTimeout()),
             system.scheduler());
     java.util.function.Function<Long, Source<Frame, NotUsed>> body =
@@ -88,8 +93,12 @@ public final class ClientFeed {
                 .flatMapConcat(cursor::framesFor)
                 .mapConcat(
                     f ->
-                        f instanceof Frame.Event e && e.closesSession()
-                            ? List.of(f, new Frame.End(EndReason.SESSION_CLOSED, e.seq()))
+                        f instanceof Frame.Event e
+                            ? source
+                                .endsAfter(e)
+                                .<List<Frame>>map(
+                                    reason -> List.of(f, new Frame.End(reason, e.seq())))
+                                .orElse(List.of(f))
                             : List.of(f))
                 .takeWhile(f -> !(f instanceof Frame.End), true);
     return Source.completionStageSource(
@@ -108,7 +117,7 @@ public final class ClientFeed {
               done.whenComplete(
                   (d, e) -> {
                     queue.complete();
-                    hub.tell(new StreamHub.Unsubscribe(id, queue));
+                    hub.tell(new StreamHub.Unsubscribe(source, queue));
                   });
               return NotUsed.getInstance();
             });
@@ -178,8 +187,7 @@ public final class ClientFeed {
                 ? new ModelDelta.ToolInput(t.toolUseId(), t.tool(), joined.toString())
                 : new ModelDelta.Text(joined.toString());
         FeedItem.Delta d =
-            new FeedItem.Delta(
-                h.entityId(), h.afterSeq(), h.turnId(), h.step(), h.attempt(), whole);
+            new FeedItem.Delta(h.source(), h.afterSeq(), h.turnId(), h.step(), h.attempt(), whole);
         items.add(new ClientItem.LiveDelta(d, StreamHub.deltaFrame(d)));
       }
       head = null;
@@ -211,11 +219,11 @@ public final class ClientFeed {
    * so when the next item's frames are decided, every earlier frame is counted.
    */
   private final class Cursor {
-    private final SessionId id;
+    private final StreamSource source;
     volatile long last;
 
-    Cursor(SessionId id, long after) {
-      this.id = id;
+    Cursor(StreamSource source, long after) {
+      this.source = source;
       this.last = after;
     }
 
@@ -239,15 +247,8 @@ public final class ClientFeed {
 
     private Source<Frame, NotUsed> fromJournal(long from, long to) {
       return journal
-          .currentEventsByPersistenceId(id.persistenceId().id(), from, to)
-          .map(
-              env ->
-                  passed(
-                      new Frame.Event(
-                          env.sequenceNr(),
-                          env.event().getClass().getSimpleName(),
-                          StreamHub.json(
-                              Views.event(env.sequenceNr(), (SessionEvent) env.event())))));
+          .currentEventsByPersistenceId(source.persistenceId(), from, to)
+          .map(env -> passed(source.journalFrame(env.sequenceNr(), env.event())));
     }
 
     private Frame passed(Frame f) {

@@ -3,12 +3,11 @@ package io.statehouse.api.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statehouse.api.http.ApiJson;
-import io.statehouse.runtime.session.SessionEvent;
 import org.apache.pekko.util.ByteString;
 
 /**
- * One frame of a live session stream, rendered to JSON once and written either as a Server-Sent
- * Event or as a WebSocket text message (docs/api.md, "Live streams").
+ * One frame of a live stream (a session's or a team workspace's), rendered to JSON once and written
+ * either as a Server-Sent Event or as a WebSocket text message (docs/api.md, "Live streams").
  */
 public sealed interface Frame {
 
@@ -32,10 +31,6 @@ public sealed interface Frame {
     @Override
     public String ws() {
       return "{\"type\":\"event\",\"data\":" + dataJson + "}";
-    }
-
-    public boolean closesSession() {
-      return type.equals(SessionEvent.SessionClosed.class.getSimpleName());
     }
   }
 

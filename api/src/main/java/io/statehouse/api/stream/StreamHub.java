@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.statehouse.api.dto.Views;
 import io.statehouse.api.http.ApiJson;
-import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.model.ModelDelta;
-import io.statehouse.runtime.session.AgentSession;
-import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.stream.FeedItem;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -25,22 +21,21 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 
 /**
- * The node's one hub of live streams. For each session that has clients on this node it watches the
- * session (wherever in the cluster it runs) once, renders what the session sends once, and offers
- * it to each client's bounded buffer. A client whose buffer is full is ended ({@code
- * slow_consumer}); no client ever makes the hub, or the session, wait.
+ * The node's one hub of live streams. For each entity (a session, a team workspace) that has
+ * clients on this node it watches the entity (wherever in the cluster it runs) once, renders what
+ * the entity sends once, and offers it to each client's bounded buffer. A client whose buffer is
+ * full is ended ({@code slow_consumer}); no client ever makes the hub, or the entity, wait.
  *
- * <p>Lifecycle of a watch: the first client of a session makes the hub send {@link
- * AgentSession.Watch} through sharding; clients are told to start once the session answered, so
+ * <p>Lifecycle of a watch: the first client of an entity makes the hub watch it ({@link
+ * StreamSource#watch}, through sharding); clients are told to start once the entity answered, so
  * everything persisted after their journal read reaches them live. When the watched incarnation
  * stops (its node died, it moved), the hub watches again with backoff and tells its clients where
- * the journal ends, so they read what they missed. The last client leaving unwatches the session.
+ * the journal ends, so they read what they missed. The last client leaving unwatches the entity.
  */
 public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
 
@@ -48,69 +43,68 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
   public sealed interface Command {}
 
   /**
-   * Adds {@code client}, a live-stream buffer, for session {@code id}. Replies once the session is
+   * Adds {@code client}, a live-stream buffer, for {@code source}. Replies once the entity is
    * watched, with the last event the hub knows of: every event after it reaches the client live, or
    * as a jump in sequence numbers it fills from the journal.
    */
   public record Subscribe(
-      SessionId id, BoundedSourceQueue<ClientItem> client, ActorRef<StatusReply<Long>> replyTo)
+      StreamSource source,
+      BoundedSourceQueue<ClientItem> client,
+      ActorRef<StatusReply<Long>> replyTo)
       implements Command {}
 
-  /** The client's stream ended. No reply. */
-  public record Unsubscribe(SessionId id, BoundedSourceQueue<ClientItem> client)
+  /** The client's stream of {@code source} ended. No reply. */
+  public record Unsubscribe(StreamSource source, BoundedSourceQueue<ClientItem> client)
       implements Command {}
 
   private record Fed(FeedItem item) implements Command {}
 
-  private record Watched(String entityId, AgentSession.Watching watching, boolean again)
+  private record Watched(String key, StreamSource.Incarnation incarnation, boolean again)
       implements Command {}
 
-  private record WatchFailed(String entityId, Throwable error, boolean again) implements Command {}
+  private record WatchFailed(String key, Throwable error, boolean again) implements Command {}
 
-  private record SessionStopped(String entityId, ActorRef<AgentSession.Command> session)
-      implements Command {}
+  private record EntityStopped(String key, ActorRef<?> incarnation) implements Command {}
 
-  private record Rewatch(String entityId) implements Command {}
+  private record Rewatch(String key) implements Command {}
 
-  /** One watched session: its clients, and the incarnation that answered the watch. */
+  /** One watched entity: its clients, and the incarnation that answered the watch. */
   private static final class Watch {
-    final SessionId id;
+    final StreamSource source;
     final Set<BoundedSourceQueue<ClientItem>> clients = new LinkedHashSet<>();
     final List<ActorRef<StatusReply<Long>>> waiting = new ArrayList<>();
-    ActorRef<AgentSession.Command> session;
-    // the last event the session reported (by its watch's answer or a batch)
+    StreamSource.Incarnation incarnation;
+    // the last event the entity reported (by its watch's answer or a batch)
     long lastSeq;
     boolean asking;
     int failures;
 
-    Watch(SessionId id) {
-      this.id = id;
+    Watch(StreamSource source) {
+      this.source = source;
+    }
+
+    String key() {
+      return source.persistenceId();
     }
   }
 
-  private final Function<SessionId, EntityRef<AgentSession.Command>> sessions;
   private final StreamSettings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<FeedItem> feed;
+  // by the watched entity's persistence id, which its feed items carry
   private final Map<String, Watch> watches = new HashMap<>();
 
   private StreamHub(
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers,
-      Function<SessionId, EntityRef<AgentSession.Command>> sessions,
-      StreamSettings settings) {
+      ActorContext<Command> context, TimerScheduler<Command> timers, StreamSettings settings) {
     super(context);
     this.timers = timers;
-    this.sessions = sessions;
     this.settings = settings;
     this.feed = context.messageAdapter(FeedItem.class, Fed::new);
   }
 
-  /** {@code sessions}: the sharded session of an id. */
-  public static Behavior<Command> create(
-      Function<SessionId, EntityRef<AgentSession.Command>> sessions, StreamSettings settings) {
+  public static Behavior<Command> create(StreamSettings settings) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new StreamHub(ctx, timers, sessions, settings)));
+        ctx -> Behaviors.withTimers(timers -> new StreamHub(ctx, timers, settings)));
   }
 
   @Override
@@ -121,15 +115,15 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
         .onMessage(Fed.class, f -> onFed(f.item()))
         .onMessage(Watched.class, this::onWatched)
         .onMessage(WatchFailed.class, this::onWatchFailed)
-        .onMessage(SessionStopped.class, this::onSessionStopped)
-        .onMessage(Rewatch.class, r -> onRewatch(r.entityId()))
+        .onMessage(EntityStopped.class, this::onEntityStopped)
+        .onMessage(Rewatch.class, r -> onRewatch(r.key()))
         .build();
   }
 
   private Behavior<Command> onSubscribe(Subscribe s) {
-    Watch w = watches.computeIfAbsent(s.id().entityId(), k -> new Watch(s.id()));
+    Watch w = watches.computeIfAbsent(s.source().persistenceId(), k -> new Watch(s.source()));
     w.clients.add(s.client());
-    if (w.session != null) {
+    if (w.incarnation != null) {
       s.replyTo().tell(StatusReply.success(w.lastSeq));
     } else {
       w.waiting.add(s.replyTo());
@@ -141,7 +135,7 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe u) {
-    Watch w = watches.get(u.id().entityId());
+    Watch w = watches.get(u.source().persistenceId());
     if (w != null && w.clients.remove(u.client()) && w.clients.isEmpty()) {
       drop(w);
     }
@@ -150,43 +144,39 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
 
   private void watch(Watch w, boolean again) {
     w.asking = true;
-    String entityId = w.id.entityId();
+    String key = w.key();
     getContext()
         .pipeToSelf(
-            Asks.askWithStatus(
-                sessions.apply(w.id),
-                AgentSession.Watching.class,
-                r -> new AgentSession.Watch(feed, r),
-                settings.watchTimeout()),
-            (watching, error) ->
+            w.source.watch(feed, settings.watchTimeout()),
+            (incarnation, error) ->
                 error == null
-                    ? new Watched(entityId, watching, again)
-                    : new WatchFailed(entityId, error, again));
+                    ? new Watched(key, incarnation, again)
+                    : new WatchFailed(key, error, again));
   }
 
   private Behavior<Command> onWatched(Watched m) {
-    Watch w = watches.get(m.entityId());
+    Watch w = watches.get(m.key());
     if (w == null) {
-      // every client left while the session was asked: it need not be watched
-      m.watching().session().tell(new AgentSession.Unwatch(feed));
+      // every client left while the entity was asked: it need not be watched
+      m.incarnation().unwatch(feed);
       return this;
     }
     w.asking = false;
     w.failures = 0;
-    w.session = m.watching().session();
-    w.lastSeq = Math.max(w.lastSeq, m.watching().lastSeq());
-    getContext().watchWith(w.session, new SessionStopped(m.entityId(), w.session));
+    w.incarnation = m.incarnation();
+    w.lastSeq = Math.max(w.lastSeq, m.incarnation().lastSeq());
+    getContext().watchWith(w.incarnation.ref(), new EntityStopped(m.key(), w.incarnation.ref()));
     long last = w.lastSeq;
     w.waiting.forEach(r -> r.tell(StatusReply.success(last)));
     w.waiting.clear();
     if (m.again()) {
-      offerAll(w, new ClientItem.Resync(m.watching().lastSeq()));
+      offerAll(w, new ClientItem.Resync(m.incarnation().lastSeq()));
     }
     return this;
   }
 
   private Behavior<Command> onWatchFailed(WatchFailed m) {
-    Watch w = watches.get(m.entityId());
+    Watch w = watches.get(m.key());
     if (w == null) {
       return this;
     }
@@ -196,33 +186,33 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
       w.waiting.forEach(r -> r.tell(StatusReply.error(m.error())));
       w.waiting.clear();
       w.clients.forEach(c -> c.fail(new StreamEnded(EndReason.UNAVAILABLE)));
-      watches.remove(m.entityId());
+      watches.remove(m.key());
       return this;
     }
     w.failures++;
     if (w.failures >= settings.rewatchMaxAttempts()) {
-      // the session does not come back: its clients end, to resume once it does
+      // the entity does not come back: its clients end, to resume once it does
       w.clients.forEach(c -> c.fail(new StreamEnded(EndReason.UNAVAILABLE)));
       w.clients.clear();
-      watches.remove(m.entityId());
+      watches.remove(m.key());
       return this;
     }
-    timers.startSingleTimer(m.entityId(), new Rewatch(m.entityId()), backoff(w.failures));
+    timers.startSingleTimer(m.key(), new Rewatch(m.key()), backoff(w.failures));
     return this;
   }
 
-  private Behavior<Command> onSessionStopped(SessionStopped m) {
-    Watch w = watches.get(m.entityId());
-    if (w != null && m.session().equals(w.session)) {
-      w.session = null;
-      timers.startSingleTimer(m.entityId(), new Rewatch(m.entityId()), backoff(0));
+  private Behavior<Command> onEntityStopped(EntityStopped m) {
+    Watch w = watches.get(m.key());
+    if (w != null && w.incarnation != null && m.incarnation().equals(w.incarnation.ref())) {
+      w.incarnation = null;
+      timers.startSingleTimer(m.key(), new Rewatch(m.key()), backoff(0));
     }
     return this;
   }
 
-  private Behavior<Command> onRewatch(String entityId) {
-    Watch w = watches.get(entityId);
-    if (w != null && w.session == null && !w.asking) {
+  private Behavior<Command> onRewatch(String key) {
+    Watch w = watches.get(key);
+    if (w != null && w.incarnation == null && !w.asking) {
       watch(w, true);
     }
     return this;
@@ -234,7 +224,7 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
   }
 
   private Behavior<Command> onFed(FeedItem item) {
-    Watch w = watches.get(item.entityId());
+    Watch w = watches.get(item.source());
     if (w == null || w.clients.isEmpty()) {
       return this;
     }
@@ -271,11 +261,11 @@ public final class StreamHub extends AbstractBehavior<StreamHub.Command> {
   }
 
   private void drop(Watch w) {
-    watches.remove(w.id.entityId());
-    timers.cancel(w.id.entityId());
-    if (w.session != null) {
-      getContext().unwatch(w.session);
-      w.session.tell(new AgentSession.Unwatch(feed));
+    watches.remove(w.key());
+    timers.cancel(w.key());
+    if (w.incarnation != null) {
+      getContext().unwatch(w.incarnation.ref());
+      w.incarnation.unwatch(feed);
     }
   }
 

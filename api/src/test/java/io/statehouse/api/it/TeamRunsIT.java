@@ -161,6 +161,86 @@ class TeamRunsIT {
                 .equals(List.of("closed", "closed", "closed")));
   }
 
+  /**
+   * The workspace stream gives every event once, in order, live as the run goes, and ends with the
+   * run; read again from the journal after the run, it gives the same frames (hashes included).
+   */
+  @Test
+  void aWorkspaceStreamsItsEventsLiveAndEndsWithTheRun() throws Exception {
+    String workspaceId =
+        api.post("/v1/teams/research/runs", ACME_ALICE, "{\"input\":\"Why are there tides?\"}")
+            .text("workspaceId");
+    String path = "/v1/workspaces/" + workspaceId + "/stream";
+    List<StreamClient.Frame> live;
+    try (StreamClient c = StreamClient.sse(node.port(), path, ACME_ALICE, null)) {
+      assertEquals(200, c.status());
+      live = c.until(f -> f.kind().equals("end"), Duration.ofSeconds(30));
+      assertTrue(c.endedWithin(Duration.ofSeconds(5)), "the response ends after its end frame");
+    }
+    List<StreamClient.Frame> events = live.subList(0, live.size() - 1);
+    for (int i = 0; i < events.size(); i++) {
+      assertEquals(i + 1, events.get(i).seq(), "every event once, in order: " + kinds(live));
+    }
+    assertEquals("RunStarted", events.get(0).eventType());
+    assertEquals("RunEnded", events.get(events.size() - 1).eventType());
+    assertEquals(
+        List.of("findings", "review", "report"),
+        events.stream()
+            .filter(f -> f.eventType().equals("ArtifactPut"))
+            .map(f -> f.data().path("data").path("name").asText())
+            .toList());
+    StreamClient.Frame end = live.get(live.size() - 1);
+    assertEquals("run_ended", end.data().path("reason").asText(), end.data().toString());
+    assertEquals(events.size(), end.data().path("lastSeq").asLong());
+
+    // the run is over and its members closed: the journal gives what the stream gave live
+    Eventually.await(
+        Duration.ofSeconds(10),
+        "the members to be closed",
+        () ->
+            texts(
+                    api.get("/v1/workspaces/" + workspaceId, ACME_ALICE).body().path("members"),
+                    "status")
+                .equals(List.of("closed", "closed", "closed")));
+    try (StreamClient again = StreamClient.sse(node.port(), path + "?after=0", ACME_ALICE, null)) {
+      List<StreamClient.Frame> replayed =
+          again.until(f -> f.kind().equals("end"), Duration.ofSeconds(10));
+      // the same JSON (members of an object may come in another order)
+      assertEquals(
+          live.stream().map(f -> List.of(f.kind(), f.seq(), f.data())).toList(),
+          replayed.stream().map(f -> List.of(f.kind(), f.seq(), f.data())).toList());
+    }
+    // after the run's end only the members' close remains; past it nothing will come, and a
+    // 204 tells EventSource to stop
+    long last = api.get("/v1/workspaces/" + workspaceId, ACME_ALICE).body().path("events").asLong();
+    assertEquals(events.size() + 1, last, "MembersClosed follows RunEnded");
+    try (StreamClient rest = StreamClient.sse(node.port(), path, ACME_AUDREY, last - 1)) {
+      assertEquals(
+          List.of("MembersClosed#" + last, "end"),
+          kinds(rest.until(f -> f.kind().equals("end"), Duration.ofSeconds(10))));
+    }
+    try (StreamClient past = StreamClient.sse(node.port(), path, ACME_ALICE, last)) {
+      assertEquals(204, past.status());
+    }
+
+    // who may read the workspace may stream it; nobody else learns it exists
+    try (StreamClient other = StreamClient.sse(node.port(), path, GLOBEX_CAROL, null)) {
+      assertEquals(404, other.status());
+    }
+    try (StreamClient dev = StreamClient.sse(node.port(), path, ACME_DORA, null)) {
+      assertEquals(403, dev.status());
+    }
+    try (StreamClient nobody = StreamClient.sse(node.port(), path, null, null)) {
+      assertEquals(401, nobody.status());
+    }
+  }
+
+  private static List<String> kinds(List<StreamClient.Frame> frames) {
+    return frames.stream()
+        .map(f -> f.isEvent() ? f.eventType() + "#" + f.seq() : f.kind())
+        .toList();
+  }
+
   @Test
   void anotherTenantDoesNotFindTheWorkspace() {
     String workspaceId =

@@ -296,7 +296,7 @@ public final class AgentSession
     this.id = id;
     this.deps = deps;
     this.shard = shard;
-    this.feed = new SessionFeed(id.entityId());
+    this.feed = new SessionFeed(id);
     this.effects =
         new SessionEffects(
             context,

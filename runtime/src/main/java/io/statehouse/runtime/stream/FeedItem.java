@@ -2,26 +2,30 @@ package io.statehouse.runtime.stream;
 
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.audit.AuditChain;
+import io.statehouse.runtime.audit.ChainedEvent;
 import io.statehouse.runtime.audit.Seal;
 import io.statehouse.runtime.model.ModelDelta;
-import io.statehouse.runtime.session.SessionEvent;
 import java.util.List;
 
 /**
- * What a session sends to the stream hubs watching it (one hub per node with clients for it): its
- * persisted events, and the deltas of a model answer as it streams. Delivery is at most once and in
- * order per hub; a hub that sees a sequence number jump reads the missing events from the journal.
+ * What a session or a team workspace sends to the stream hubs watching it (one hub per node with
+ * clients for it): its persisted events, and the deltas of a model answer as it streams. Delivery
+ * is at most once and in order per hub; a hub that sees a sequence number jump reads the missing
+ * events from the journal.
  */
 public sealed interface FeedItem extends CborSerializable {
-  /** The session's entity id ({@code tenant:session}). */
-  String entityId();
+  /**
+   * The persistence id of the entity that sent it ({@code session|tenant:id}, {@code
+   * workspace|tenant:id}): unique across entity types, as entity ids are not.
+   */
+  String source();
 
   /**
    * Events just persisted, in order: the first has sequence number {@code firstSeq}. They travel in
    * their stored form, the journal's bytes, so a hub on another node renders exactly what a read of
    * the journal would give, hash included.
    */
-  record Events(String entityId, long firstSeq, List<StoredEvent> events) implements FeedItem {
+  record Events(String source, long firstSeq, List<StoredEvent> events) implements FeedItem {
     public Events {
       events = List.copyOf(events);
     }
@@ -37,8 +41,8 @@ public sealed interface FeedItem extends CborSerializable {
    * JSON and its hash in the audit chain.
    */
   record StoredEvent(String type, String json, String hash) implements CborSerializable {
-    /** The stored form of an event that was just sealed (every event a session persists is). */
-    public static StoredEvent of(SessionEvent e) {
+    /** The stored form of an event that was just sealed (every event an entity persists is). */
+    public static StoredEvent of(ChainedEvent e) {
       Seal seal = e.meta().seal();
       if (seal == null) {
         seal = AuditChain.seal(e);
@@ -54,7 +58,6 @@ public sealed interface FeedItem extends CborSerializable {
    * of. {@code attempt} counts the tries of this call (from 1): a call tried again after a failure
    * streams its answer again from the start, under a higher attempt.
    */
-  record Delta(
-      String entityId, long afterSeq, String turnId, int step, int attempt, ModelDelta delta)
+  record Delta(String source, long afterSeq, String turnId, int step, int attempt, ModelDelta delta)
       implements FeedItem {}
 }

@@ -11,6 +11,8 @@ import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.TurnStatus;
+import io.statehouse.runtime.stream.FeedItem;
+import io.statehouse.runtime.stream.FeedWatchers;
 import io.statehouse.runtime.workspace.WorkspaceEvent.Delivered;
 import io.statehouse.runtime.workspace.WorkspaceEvent.MemberTurnEnded;
 import io.statehouse.runtime.workspace.WorkspaceEvent.MembersClosed;
@@ -39,6 +41,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -140,6 +143,23 @@ public final class Workspace
 
   record IdleTimeout() implements Command {}
 
+  /**
+   * Makes {@code hub} (a node's stream hub) a watcher of this incarnation: it gets every batch
+   * persisted from now on ({@link FeedItem}). Replies with the incarnation and its last event's
+   * number.
+   */
+  public record Watch(ActorRef<FeedItem> hub, ActorRef<StatusReply<Watching>> replyTo)
+      implements Command {}
+
+  /** Reply to {@link Watch}. {@code ended}: the run is over, nothing but its close may follow. */
+  public record Watching(long lastSeq, boolean ended, ActorRef<Command> workspace)
+      implements CborSerializable {}
+
+  /** {@code hub} no longer watches. No reply. */
+  public record Unwatch(ActorRef<FeedItem> hub) implements Command {}
+
+  record HubGone(ActorRef<FeedItem> hub) implements Command {}
+
   /** Session rejections that no retry can change: the run cannot go on without the member. */
   private static final Set<String> PERMANENT =
       Set.of(
@@ -160,6 +180,7 @@ public final class Workspace
   private final Map<String, Integer> deliveryAttempts = new HashMap<>();
   private boolean closing;
   private int closeAttempts;
+  private final FeedWatchers watchers;
 
   private Workspace(
       ActorContext<Command> context,
@@ -177,6 +198,7 @@ public final class Workspace
     this.id = id;
     this.deps = deps;
     this.shard = shard;
+    this.watchers = new FeedWatchers(id.persistenceId().id());
   }
 
   /** {@code shard}: to ask for passivation; null outside sharding (behaviour tests). */
@@ -219,6 +241,7 @@ public final class Workspace
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Op.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(CancelRun.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Watch.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(IdleTimeout.class, (s, c) -> passivateNow());
     b.forState(WorkspaceState::exists)
         .onCommand(StartRun.class, this::onStartAgain)
@@ -239,9 +262,15 @@ public final class Workspace
               drive(s);
               return Effect().noReply();
             })
+        .onCommand(Watch.class, this::onWatch)
         .onCommand(
-            IdleTimeout.class, (s, c) -> s.membersClosed() ? passivateNow() : Effect().noReply());
+            IdleTimeout.class,
+            // held off while a stream hub watches, as sessions do
+            (s, c) ->
+                s.membersClosed() && !watchers.watched() ? passivateNow() : Effect().noReply());
     b.forAnyState()
+        .onCommand(Unwatch.class, (s, c) -> unwatch(c.hub()))
+        .onCommand(HubGone.class, (s, c) -> unwatch(c.hub()))
         .onCommand(TurnEnded.class, (s, c) -> Effect().noReply())
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(Command.class, (s, c) -> Effect().noReply());
@@ -265,10 +294,7 @@ public final class Workspace
             c.input(),
             deadline));
     Coordinator.start(b);
-    return Effect()
-        .persist(b.events())
-        .thenRun(this::drive)
-        .thenReply(c.replyTo(), StatusReply::success);
+    return persisted(b).thenReply(c.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<WorkspaceEvent, WorkspaceState> onStartAgain(WorkspaceState s, StartRun c) {
@@ -297,10 +323,7 @@ public final class Workspace
     if (b.isEmpty()) {
       return Effect().reply(c.replyTo(), StatusReply.success(answer));
     }
-    return Effect()
-        .persist(b.events())
-        .thenRun(this::drive)
-        .thenReply(c.replyTo(), st -> StatusReply.success(answer));
+    return persisted(b).thenReply(c.replyTo(), st -> StatusReply.success(answer));
   }
 
   // ---- deliveries -----------------------------------------------------------------------------
@@ -340,7 +363,7 @@ public final class Workspace
       deliveryAttempts.remove(d.id());
       WorkspaceBatch b = batch(s);
       b.add(new Delivered(b.meta("runtime"), d.id(), c.turnId()));
-      return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+      return persisted(b).thenNoReply();
     }
     if (PERMANENT.contains(c.code()) && s.running()) {
       WorkspaceBatch b = batch(s);
@@ -354,7 +377,7 @@ public final class Workspace
               + ": "
               + c.message()
               + ")");
-      return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+      return persisted(b).thenNoReply();
     }
     int attempt = deliveryAttempts.merge(d.id(), 1, Integer::sum);
     context
@@ -466,7 +489,7 @@ public final class Workspace
             errorMessage,
             usage));
     Coordinator.afterTurn(b, t.turnId(), deps.done(), deps.settings());
-    return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+    return persisted(b).thenNoReply();
   }
 
   // ---- ending ---------------------------------------------------------------------------------
@@ -486,10 +509,7 @@ public final class Workspace
     }
     WorkspaceBatch b = batch(s);
     Coordinator.end(b, RunStatus.CANCELLED, "cancelled by " + c.principal().actor());
-    return Effect()
-        .persist(b.events())
-        .thenRun(this::drive)
-        .thenReply(c.replyTo(), StatusReply::success);
+    return persisted(b).thenReply(c.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<WorkspaceEvent, WorkspaceState> onDeadline(
@@ -510,7 +530,7 @@ public final class Workspace
             + s.team().limits().deadline()
             + " after the start) passed at "
             + s.deadlineAt());
-    return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+    return persisted(b).thenNoReply();
   }
 
   private void closeMembers(WorkspaceState s) {
@@ -549,7 +569,26 @@ public final class Workspace
     }
     WorkspaceBatch b = batch(s);
     b.add(new MembersClosed(b.meta("runtime")));
-    return Effect().persist(b.events()).thenRun(this::drive).thenNoReply();
+    return persisted(b).thenNoReply();
+  }
+
+  // ---- live streams -------------------------------------------------------------------------
+
+  private ReplyEffect<WorkspaceEvent, WorkspaceState> onWatch(WorkspaceState s, Watch c) {
+    if (watchers.add(c.hub())) {
+      context.watchWith(c.hub(), new HubGone(c.hub()));
+    }
+    return Effect()
+        .reply(
+            c.replyTo(),
+            StatusReply.success(
+                new Watching(lastSequenceNumber(context), !s.running(), context.getSelf())));
+  }
+
+  private ReplyEffect<WorkspaceEvent, WorkspaceState> unwatch(ActorRef<FeedItem> hub) {
+    watchers.remove(hub);
+    context.unwatch(hub);
+    return Effect().noReply();
   }
 
   // ---- effects --------------------------------------------------------------------------------
@@ -606,6 +645,17 @@ public final class Workspace
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** Persists {@code b} as one write; then tells the stream hubs and drives what it calls for. */
+  private EffectBuilder<WorkspaceEvent, WorkspaceState> persisted(WorkspaceBatch b) {
+    return Effect()
+        .persist(b.events())
+        .thenRun(
+            s -> {
+              watchers.events(b.events(), lastSequenceNumber(context));
+              drive(s);
+            });
+  }
 
   private WorkspaceBatch batch(WorkspaceState s) {
     return new WorkspaceBatch(s, deps.clock().instant());

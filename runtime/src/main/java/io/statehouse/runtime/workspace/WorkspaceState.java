@@ -33,6 +33,7 @@ import java.util.Optional;
  * @param turns the member turns the workspace follows (those it delivered, and those that joined)
  * @param answers each tool call's answer by its idempotency key: a call run again gets it again
  * @param auditHead the hash of the last event
+ * @param events how many events the workspace has persisted: the last one's sequence number
  */
 public record WorkspaceState(
     String workspaceId,
@@ -55,7 +56,8 @@ public record WorkspaceState(
     String reason,
     Instant endedAt,
     boolean membersClosed,
-    String auditHead)
+    String auditHead,
+    long events)
     implements CborSerializable {
 
   /** An artifact at its latest version. */
@@ -143,7 +145,8 @@ public record WorkspaceState(
         null,
         null,
         false,
-        AuditChain.GENESIS);
+        AuditChain.GENESIS,
+        0);
   }
 
   public boolean exists() {
@@ -291,6 +294,7 @@ public record WorkspaceState(
     Instant endedAt;
     boolean membersClosed;
     String auditHead;
+    long events;
 
     Next(WorkspaceState s) {
       this.s = s;
@@ -308,6 +312,7 @@ public record WorkspaceState(
       endedAt = s.endedAt;
       membersClosed = s.membersClosed;
       auditHead = s.auditHead;
+      events = s.events + 1;
     }
 
     Map<String, Artifact> artifacts() {
@@ -365,7 +370,8 @@ public record WorkspaceState(
           reason,
           endedAt,
           membersClosed,
-          auditHead);
+          auditHead,
+          events);
     }
 
     /** An unmodifiable view that keeps insertion order (Map.copyOf would not). */
