@@ -45,10 +45,12 @@ public final class DemoContent {
           "approved-refunds",
           "researcher",
           "compliance-checker",
-          "summarizer");
+          "summarizer",
+          "refund-lead",
+          "refund-clerk");
 
   /** The demo teams (docs/teams.md). */
-  public static final List<String> TEAMS = List.of("research");
+  public static final List<String> TEAMS = List.of("research", "refund-desk");
 
   private DemoContent() {}
 
@@ -193,7 +195,44 @@ public final class DemoContent {
                         + "\"Tides come mainly from the Moon's gravity (NOAA); the Sun adds a"
                         + " smaller tide, and most coasts see two high tides a day (unsourced, per"
                         + " the compliance review).\"}"),
-                step("The report is in the workspace.", null, null)));
+                step("The report is in the workspace.", null, null)),
+            // the refund case as a supervisor team: the lead delegates, the clerk's refund waits
+            // for an approver, the lead writes the resolution once the clerk reports
+            agent(
+                model,
+                "refund-lead",
+                "Leads the refund desk: hands each refund to the clerk with workspace_handoff, then"
+                    + " writes the artifact 'resolution' from the clerk's report",
+                List.of(),
+                step(
+                    null,
+                    "workspace_handoff",
+                    "{\"to\":\"clerk\",\"title\":\"Refund 180 EUR for order A-3003\","
+                        + "\"detail\":\"The parcel arrived damaged; the customer sent photos.\"}"),
+                step("The refund is with the clerk.", null, null),
+                step(
+                    null,
+                    "workspace_put_artifact",
+                    "{\"name\":\"resolution\",\"expectedVersion\":0,\"content\":"
+                        + "\"Order A-3003: 180 EUR refunded after an approver's decision.\"}"),
+                step("Resolved: see the workspace artifact 'resolution'.", null, null)),
+            agent(
+                    model,
+                    "refund-clerk",
+                    "Issues the refunds the lead hands over; refunds above 100 EUR wait for an"
+                        + " approver",
+                    List.of("issue_refund"),
+                    step(null, "issue_refund", "{\"orderId\":\"A-3003\",\"amountEur\":180}"),
+                    step("The refund of 180 EUR for order A-3003 is issued.", null, null))
+                .withGovernance(
+                    List.of(
+                        PolicyRule.requireApproval(
+                            "issue_refund",
+                            "input.amountEur > 100",
+                            List.of("approver"),
+                            "refunds above 100 EUR need an approver",
+                            Duration.ofHours(72))),
+                    null));
     List<TeamSpec> teams =
         List.of(
             new TeamSpec(
@@ -207,7 +246,19 @@ public final class DemoContent {
                 "researcher",
                 new TeamSpec.Pipeline(List.of()),
                 new TeamSpec.Done("report", null),
-                new TeamSpec.TeamLimits(null, 10, null, Duration.ofMinutes(30))));
+                new TeamSpec.TeamLimits(null, 10, null, Duration.ofMinutes(30))),
+            new TeamSpec(
+                "refund-desk",
+                0,
+                "The refund case: a lead delegates to a clerk whose large refunds need an approver",
+                List.of(
+                    new TeamSpec.Member("lead", "refund-lead"),
+                    new TeamSpec.Member("clerk", "refund-clerk")),
+                "lead",
+                new TeamSpec.Supervisor(List.of("clerk")),
+                new TeamSpec.Done("resolution", null),
+                // the approver has 72 hours; the run waits as long
+                new TeamSpec.TeamLimits(null, 6, null, Duration.ofHours(73))));
 
     Set<String> tenants = new LinkedHashSet<>();
     config.getConfigList("statehouse.api.keys").forEach(c -> tenants.add(c.getString("tenant")));

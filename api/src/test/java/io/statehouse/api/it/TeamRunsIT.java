@@ -37,7 +37,8 @@ class TeamRunsIT {
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
     tools =
         new LocalHttpServer()
-            .on("/crm", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"customer\":\"gold\"}"));
+            .on("/crm", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"customer\":\"gold\"}"))
+            .on("/refunds", (ex, body) -> LocalHttpServer.respond(ex, 200, "{\"refund\":\"r-9\"}"));
     node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
     api = new Api("127.0.0.1", node.port());
     api.putAgent(
@@ -239,6 +240,110 @@ class TeamRunsIT {
     return frames.stream()
         .map(f -> f.isEvent() ? f.eventType() + "#" + f.seq() : f.kind())
         .toList();
+  }
+
+  /**
+   * The seeds' refund case as a supervisor team: the lead hands the refund to the clerk, whose
+   * refund above 100 EUR waits for an approver. Only the clerk pauses; the run shows
+   * awaiting_approval, nothing is refunded before the decision, and after it the refund runs once,
+   * the lead is told and writes the resolution that ends the run.
+   */
+  @Test
+  void aSupervisorTeamWaitsWhileOneMemberAwaitsApprovalThenFinishes() {
+    api.putTool(
+        ACME_ALICE,
+        "team-refund",
+        "{\"description\":\"Refund an order\",\"idempotent\":false,\"timeout\":\"5s\","
+            + "\"retry\":{\"maxAttempts\":1,\"backoff\":\"100ms\"},"
+            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"orderId\":{\"type\":"
+            + "\"string\"},\"amountEur\":{\"type\":\"number\"}},\"required\":[\"orderId\"]},"
+            + "\"http\":{\"method\":\"POST\",\"url\":\""
+            + tools.url("/refunds")
+            + "\"}}");
+    api.putAgent(
+        ACME_ALICE,
+        "refund-lead",
+        Defs.agent(
+            "[]",
+            "[{\"toolCalls\":[{\"name\":\"workspace_handoff\",\"input\":{\"to\":\"clerk\","
+                + "\"title\":\"Refund order A-3003 (180 EUR)\"}}]},"
+                + Defs.text("handed to the clerk")
+                + ",{\"toolCalls\":[{\"name\":\"workspace_put_artifact\",\"input\":{\"name\":"
+                + "\"resolution\",\"content\":\"Refund r-9 of 180 EUR issued after approval.\","
+                + "\"expectedVersion\":0}}]},"
+                + Defs.text("resolved")
+                + "]",
+            false,
+            null));
+    api.putAgent(
+        ACME_ALICE,
+        "refund-clerk",
+        Defs.agent(
+                "[\"team-refund\"]",
+                "[{\"toolCalls\":[{\"name\":\"team-refund\",\"input\":{\"orderId\":\"A-3003\","
+                    + "\"amountEur\":180}}]},"
+                    + Defs.text("Refund r-9 issued.")
+                    + "]",
+                false,
+                null)
+            .replaceFirst(
+                "^\\{",
+                "{\"policies\":[{\"tool\":\"team-refund\",\"when\":\"input.amountEur > 100\","
+                    + "\"effect\":\"require_approval\",\"approvers\":[\"approver\"],"
+                    + "\"reason\":\"refunds above 100 EUR need an approver\","
+                    + "\"expiresAfter\":\"72h\"}],"));
+    Api.Response team =
+        api.put(
+            "/v1/teams/refund-desk",
+            ACME_ALICE,
+            "{\"members\":[{\"role\":\"lead\",\"agent\":\"refund-lead\"},"
+                + "{\"role\":\"clerk\",\"agent\":\"refund-clerk\"}],\"entry\":\"lead\","
+                + "\"pattern\":\"supervisor\",\"delegates\":[\"clerk\"],"
+                + "\"done\":{\"artifact\":\"resolution\"},\"limits\":{\"maxTurns\":6}}",
+            "application/json");
+    assertEquals(201, team.status(), team.raw());
+    String workspaceId =
+        api.post("/v1/teams/refund-desk/runs", ACME_ALICE, "{\"input\":\"Refund A-3003\"}")
+            .text("workspaceId");
+    String base = "/v1/workspaces/" + workspaceId;
+
+    JsonNode[] waiting = new JsonNode[1];
+    Eventually.await(
+        Duration.ofSeconds(30),
+        "the run to wait for an approver",
+        () -> {
+          waiting[0] = api.get(base, ACME_ALICE).body();
+          return waiting[0].path("status").asText().equals("awaiting_approval");
+        });
+    // only the clerk is paused: the lead's turn ended and it waits for the clerk's report
+    assertEquals(
+        List.of("lead:idle", "clerk:awaiting_approval"),
+        texts(waiting[0].path("members"), "role", "status"));
+    assertEquals(List.of("clerk:open"), texts(waiting[0].path("tasks"), "owner", "status"));
+    assertEquals(0, refunds(), "nothing is refunded before the decision");
+
+    String clerk = waiting[0].path("members").get(1).path("sessionId").asText();
+    JsonNode approval =
+        api.get("/v1/sessions/" + clerk, ACME_ALICE).body().path("approvals").get(0);
+    assertEquals("team-refund", approval.path("tool").asText());
+    String decide = "/v1/sessions/" + clerk + "/approvals/" + approval.path("id").asText();
+    Api.Response self = api.post(decide, ACME_ALICE, "{\"decision\":\"approve\"}");
+    assertEquals(
+        403, self.status(), "the run's owner may not approve its own refund: " + self.raw());
+    Api.Response approved =
+        api.post(decide, ACME_BOB, "{\"decision\":\"approve\",\"reason\":\"ok\"}");
+    assertEquals(200, approved.status(), approved.raw());
+
+    JsonNode ws = awaitEnd(workspaceId);
+    assertEquals("done", ws.path("status").asText(), ws.toString());
+    assertEquals(
+        List.of("resolution:1:lead"), texts(ws.path("history"), "name", "version", "role"));
+    assertEquals(List.of("lead:2", "clerk:1"), texts(ws.path("members"), "role", "turns"));
+    assertEquals(1, refunds(), "the approved refund ran once");
+  }
+
+  private static long refunds() {
+    return tools.seen().stream().filter(c -> c.path().equals("/refunds")).count();
   }
 
   @Test
