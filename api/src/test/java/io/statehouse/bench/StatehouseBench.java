@@ -49,7 +49,8 @@ import java.util.stream.Stream;
  * models=only} runs just that (after the JIT warm-up). {@code streams=on|only} does the same with
  * {@link StreamBench}: live-stream delta latency and idle WebSockets per node ({@code
  * streamWatchers=1,1000 streamTurns=20 streamPieces=200 streamEvery=5 connections=20000
- * connSessions=100}).
+ * connSessions=100}); {@code teams=on|only} with {@link TeamBench}: team runs per second, their
+ * latency and the journal writes per member turn ({@code teamRuns=1,16,64}).
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -88,6 +89,24 @@ public final class StatehouseBench {
                   keyspaces(cassandra, "bench_models"),
                   tools,
                   sessionCounts,
+                  warmup,
+                  duration,
+                  cassandra.pid(),
+                  figure));
+      System.exit(0);
+    }
+    List<Integer> teamRuns = new ArrayList<>();
+    for (String n : stringArg(args, "teamRuns", "1,16,64").split(",")) {
+      teamRuns.add(Integer.parseInt(n.trim()));
+    }
+    if (stringArg(args, "teams", "off").equals("only")) {
+      afterJitWarmup(
+          args,
+          "teams",
+          (cassandra, tools, figure) ->
+              TeamBench.run(
+                  keyspaces(cassandra, "bench_teams"),
+                  teamRuns,
                   warmup,
                   duration,
                   cassandra.pid(),
@@ -207,6 +226,16 @@ public final class StatehouseBench {
             keyspaces(cassandra, "bench_models"),
             tools,
             sessionCounts,
+            warmup,
+            duration,
+            cassandra.pid(),
+            figure);
+      }
+      // teams=on: team runs of the 3-member pipeline at 1/16/64 at a time
+      if (stringArg(args, "teams", "off").equals("on")) {
+        TeamBench.run(
+            keyspaces(cassandra, "bench_teams"),
+            teamRuns,
             warmup,
             duration,
             cassandra.pid(),
