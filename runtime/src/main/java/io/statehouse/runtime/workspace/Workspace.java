@@ -477,6 +477,11 @@ public final class Workspace
       String errorCode,
       String errorMessage,
       Usage usage) {
+    if (mayBeAPendingDelivery(s, t)) {
+      // the session's answer to that delivery is on its way; once Delivered is persisted the turn
+      // is asked after again (drive) and decided as the delivery's
+      return Effect().noReply();
+    }
     WorkspaceBatch b = batch(s);
     b.add(
         new MemberTurnEnded(
@@ -490,6 +495,19 @@ public final class Workspace
             usage));
     Coordinator.afterTurn(b, t.turnId(), deps.done(), deps.settings());
     return persisted(b).thenNoReply();
+  }
+
+  /**
+   * Whether {@code t}, a turn that joined (it wrote to the workspace before any delivery was known
+   * to have started it), may yet turn out to be the turn of a delivery to its role whose answer has
+   * not arrived: a member's turn can reach the workspace through its tools before the session's
+   * answer to the delivery does.
+   */
+  private static boolean mayBeAPendingDelivery(WorkspaceState s, MemberTurn t) {
+    boolean delivered =
+        s.deliveries().values().stream().anyMatch(d -> t.turnId().equals(d.turnId()));
+    return !delivered
+        && s.deliveries().values().stream().anyMatch(d -> d.pending() && d.role().equals(t.role()));
   }
 
   // ---- ending ---------------------------------------------------------------------------------

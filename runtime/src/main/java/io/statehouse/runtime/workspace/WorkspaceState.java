@@ -240,11 +240,19 @@ public record WorkspaceState(
           .put(
               d.id(),
               new Delivery(d.id(), d.role(), d.text(), d.round(), d.pipelineStep(), e.turnId()));
-      // a session that merged two deliveries under one key never happens: keys are per delivery
-      n.turns()
-          .putIfAbsent(
-              e.turnId(),
-              new MemberTurn(e.turnId(), d.role(), d.round(), d.pipelineStep(), null, null, null));
+      // a session that merged two deliveries under one key never happens: keys are per delivery.
+      // The turn may have joined already (it wrote to the workspace before the session's answer
+      // to the delivery arrived): it is the delivery's, with its round and pipeline step. It has
+      // not ended: the workspace does not decide a joined turn's end while a delivery to its role
+      // is unanswered (Workspace.recordEnd).
+      MemberTurn joined = turns.get(e.turnId());
+      if (joined == null || !joined.ended()) {
+        n.turns()
+            .put(
+                e.turnId(),
+                new MemberTurn(
+                    e.turnId(), d.role(), d.round(), d.pipelineStep(), null, null, null));
+      }
     } else if (event instanceof MemberTurnEnded e) {
       MemberTurn t = turns.get(e.turnId());
       int round = t == null ? 1 : t.round();

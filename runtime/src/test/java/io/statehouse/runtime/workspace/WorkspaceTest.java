@@ -3,6 +3,7 @@ package io.statehouse.runtime.workspace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -16,6 +17,7 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.TurnStatus;
 import io.statehouse.runtime.testing.Specs;
 import io.statehouse.runtime.workspace.WorkspaceEvent.RunEnded;
+import io.statehouse.runtime.workspace.WorkspaceState.MemberTurn;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,6 +76,13 @@ class WorkspaceTest {
     final List<String> closed = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger turns = new AtomicInteger();
     volatile Supplier<CompletionStage<TurnAccepted>> answer;
+    // the workspace's asks after turns, answered when the test ends the turn with finish()
+    final Map<String, CompletableFuture<TurnOutcome>> asks = new ConcurrentHashMap<>();
+
+    /** Ends a turn as its session would: every ask after it, pending or later, answers. */
+    void finish(TurnOutcome outcome) {
+      asks.computeIfAbsent(outcome.turnId(), k -> new CompletableFuture<>()).complete(outcome);
+    }
 
     @Override
     public CompletionStage<TurnAccepted> deliver(
@@ -89,8 +98,8 @@ class WorkspaceTest {
     @Override
     public CompletionStage<TurnOutcome> awaitTurn(
         SessionId member, String turnId, Duration timeout) {
-      // the test tells the workspace how turns end; the ask never answers
-      return new CompletableFuture<>();
+      // answers once the test ends the turn with finish(); most tests tell the workspace instead
+      return asks.computeIfAbsent(turnId, k -> new CompletableFuture<>());
     }
 
     @Override
@@ -257,6 +266,51 @@ class WorkspaceTest {
     eventually(() -> assertTrue(ws.getState().membersClosed()));
     // one turn each, and nothing more
     assertEquals(3, members.sent.size());
+  }
+
+  /**
+   * The member's turn writes to the workspace before the session's answer to the delivery arrives
+   * (they travel different paths), so the workspace first sees it as a turn that joined. Its end is
+   * not decided until the answer says whose turn it is: the pipeline then goes on as for any step.
+   */
+  @Test
+  void aPipelineStepWhoseWriteOvertakesTheDeliveryAnswerStillHandsOn() {
+    CompletableFuture<TurnAccepted> answer = new CompletableFuture<>();
+    members.answer = () -> answer;
+    start(team(new TeamSpec.Pipeline(List.of()), null, null));
+    assertTrue(
+        op(
+                "researcher",
+                "ses_r",
+                "turn_early",
+                "workspace_put_artifact",
+                "{\"name\":\"findings\",\"content\":\"moon\",\"expectedVersion\":0}")
+            .isSuccess());
+    TurnOutcome outcome =
+        new TurnOutcome(
+            "turn_early",
+            TurnStatus.COMPLETED,
+            "gathered",
+            null,
+            null,
+            new Usage(10, 5, BigDecimal.ZERO),
+            List.of(),
+            null);
+    // the session tells the workspace, and answers its ask after the turn, as the turn ends
+    ws.runCommand(new Workspace.TurnEnded("ses_r", outcome));
+    members.finish(outcome);
+    // not decided as a joined turn: nothing ended, the run goes on
+    assertNull(ws.getState().turns().get("turn_early").status());
+    assertEquals(RunStatus.RUNNING, ws.getState().status());
+
+    members.answer = null;
+    answer.complete(new TurnAccepted("turn_early", false, false));
+    Sent c = awaitOne("ses_c", 0);
+    assertTrue(c.text().contains("## findings (version 1)"), c.text());
+    MemberTurn step = ws.getState().turns().get("turn_early");
+    assertEquals(TurnStatus.COMPLETED, step.status());
+    assertTrue(step.pipelineStep());
+    assertEquals(RunStatus.RUNNING, ws.getState().status());
   }
 
   @Test
