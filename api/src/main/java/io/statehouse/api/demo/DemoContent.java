@@ -105,6 +105,14 @@ public final class DemoContent {
                 "POST",
                 base + "report",
                 Duration.ofSeconds(20)));
+    // the refund agents of the demo: above 100 EUR an approver decides
+    PolicyRule refundsNeedAnApprover =
+        PolicyRule.requireApproval(
+            "issue_refund",
+            "input.amountEur > 100",
+            List.of("approver"),
+            "refunds above 100 EUR need an approver",
+            Duration.ofHours(72));
     List<AgentSpec> agents =
         List.of(
             agent(
@@ -131,15 +139,7 @@ public final class DemoContent {
                     List.of("issue_refund"),
                     step(null, "issue_refund", "{\"orderId\":\"A-2002\",\"amountEur\":150}"),
                     step("The refund of 150 EUR for order A-2002 is issued.", null, null))
-                .withGovernance(
-                    List.of(
-                        PolicyRule.requireApproval(
-                            "issue_refund",
-                            "input.amountEur > 100",
-                            List.of("approver"),
-                            "refunds above 100 EUR need an approver",
-                            Duration.ofHours(72))),
-                    null),
+                .withGovernance(List.of(refundsNeedAnApprover), null),
             agent(
                 model,
                 "report-agent",
@@ -224,15 +224,7 @@ public final class DemoContent {
                     List.of("issue_refund"),
                     step(null, "issue_refund", "{\"orderId\":\"A-3003\",\"amountEur\":180}"),
                     step("The refund of 180 EUR for order A-3003 is issued.", null, null))
-                .withGovernance(
-                    List.of(
-                        PolicyRule.requireApproval(
-                            "issue_refund",
-                            "input.amountEur > 100",
-                            List.of("approver"),
-                            "refunds above 100 EUR need an approver",
-                            Duration.ofHours(72))),
-                    null));
+                .withGovernance(List.of(refundsNeedAnApprover), null));
     List<TeamSpec> teams =
         List.of(
             new TeamSpec(

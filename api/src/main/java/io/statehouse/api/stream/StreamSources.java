@@ -12,18 +12,21 @@ import io.statehouse.runtime.workspace.WorkspaceEvent;
 import io.statehouse.runtime.workspace.WorkspaceId;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
 
 /** The entities a live stream can follow: sessions and team workspaces. */
 public final class StreamSources {
   private static final String SESSION_CLOSED = SessionEvent.SessionClosed.class.getSimpleName();
   // a run's stream ends with the run; an ended run's last event (its members closed) ends a stream
   // that starts after the run's end
-  private static final java.util.Set<String> RUN_ENDS =
-      java.util.Set.of(
+  private static final Set<String> RUN_ENDS =
+      Set.of(
           WorkspaceEvent.RunEnded.class.getSimpleName(),
           WorkspaceEvent.MembersClosed.class.getSimpleName());
 
@@ -39,67 +42,83 @@ public final class StreamSources {
 
   /** Session {@code id}: its stream ends after {@code SessionClosed}. */
   public StreamSource session(SessionId id) {
-    return new Source(id.persistenceId().id(), SESSION_CLOSED, EndReason.SESSION_CLOSED) {
-      @Override
-      public CompletionStage<StreamSource.Incarnation> watch(
-          ActorRef<FeedItem> hub, Duration timeout) {
-        return Asks.askWithStatus(
+    return new Source(
+        id.persistenceId().id(),
+        Set.of(SESSION_CLOSED),
+        EndReason.SESSION_CLOSED,
+        (hub, timeout) ->
+            watch(
                 sessions.apply(id),
                 AgentSession.Watching.class,
                 r -> new AgentSession.Watch(hub, r),
-                timeout)
-            .thenApply(
-                w ->
-                    new Watched(
-                        w.lastSeq(),
-                        w.session(),
-                        h -> w.session().tell(new AgentSession.Unwatch(h))));
-      }
-    };
+                timeout,
+                AgentSession.Watching::lastSeq,
+                AgentSession.Watching::session,
+                AgentSession.Unwatch::new));
   }
 
   /** Team workspace {@code id}: its stream ends after the run's end. */
   public StreamSource workspace(WorkspaceId id) {
-    return new Source(id.persistenceId().id(), null, EndReason.RUN_ENDED) {
-      @Override
-      public CompletionStage<StreamSource.Incarnation> watch(
-          ActorRef<FeedItem> hub, Duration timeout) {
-        return Asks.askWithStatus(
+    return new Source(
+        id.persistenceId().id(),
+        RUN_ENDS,
+        EndReason.RUN_ENDED,
+        (hub, timeout) ->
+            watch(
                 workspaces.apply(id),
                 Workspace.Watching.class,
                 r -> new Workspace.Watch(hub, r),
-                timeout)
-            .thenApply(
-                w ->
-                    new Watched(
-                        w.lastSeq(),
-                        w.workspace(),
-                        h -> w.workspace().tell(new Workspace.Unwatch(h))));
-      }
-
-      @Override
-      public Optional<EndReason> endsAfter(Frame.Event event) {
-        return RUN_ENDS.contains(event.type())
-            ? Optional.of(EndReason.RUN_ENDED)
-            : Optional.empty();
-      }
-    };
+                timeout,
+                Workspace.Watching::lastSeq,
+                Workspace.Watching::workspace,
+                Workspace.Unwatch::new));
   }
 
-  private abstract static class Source implements StreamSource {
-    private final String persistenceId;
-    private final String lastType;
-    private final EndReason end;
+  /**
+   * Asks {@code entity} to feed a hub; the incarnation that answers is told {@code unwatch} when
+   * the hub stops watching it.
+   */
+  private static <C, W> CompletionStage<StreamSource.Incarnation> watch(
+      EntityRef<C> entity,
+      Class<W> answer,
+      Function<ActorRef<StatusReply<W>>, C> ask,
+      Duration timeout,
+      ToLongFunction<W> lastSeq,
+      Function<W, ActorRef<C>> incarnation,
+      Function<ActorRef<FeedItem>, C> unwatch) {
+    return Asks.askWithStatus(entity, answer, ask, timeout)
+        .thenApply(
+            w -> {
+              ActorRef<C> ref = incarnation.apply(w);
+              return new Watched(lastSeq.applyAsLong(w), ref, h -> ref.tell(unwatch.apply(h)));
+            });
+  }
 
-    Source(String persistenceId, String lastType, EndReason end) {
+  private interface Watcher {
+    CompletionStage<StreamSource.Incarnation> watch(ActorRef<FeedItem> hub, Duration timeout);
+  }
+
+  private static final class Source implements StreamSource {
+    private final String persistenceId;
+    private final Set<String> lastTypes;
+    private final EndReason end;
+    private final Watcher watcher;
+
+    Source(String persistenceId, Set<String> lastTypes, EndReason end, Watcher watcher) {
       this.persistenceId = persistenceId;
-      this.lastType = lastType;
+      this.lastTypes = lastTypes;
       this.end = end;
+      this.watcher = watcher;
     }
 
     @Override
     public String persistenceId() {
       return persistenceId;
+    }
+
+    @Override
+    public CompletionStage<Incarnation> watch(ActorRef<FeedItem> hub, Duration timeout) {
+      return watcher.watch(hub, timeout);
     }
 
     @Override
@@ -111,7 +130,7 @@ public final class StreamSources {
 
     @Override
     public Optional<EndReason> endsAfter(Frame.Event event) {
-      return event.type().equals(lastType) ? Optional.of(end) : Optional.empty();
+      return lastTypes.contains(event.type()) ? Optional.of(end) : Optional.empty();
     }
   }
 
