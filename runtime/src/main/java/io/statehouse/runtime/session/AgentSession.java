@@ -29,6 +29,7 @@ import io.statehouse.runtime.session.SessionEvent.TurnCompleted;
 import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
 import io.statehouse.runtime.stream.FeedItem;
+import io.statehouse.runtime.stream.FeedWatchers;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolResult;
 import java.time.Duration;
@@ -265,7 +266,8 @@ public final class AgentSession
   private final SessionDeps deps;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final SessionEffects effects;
-  private final SessionFeed feed;
+  // the stream hubs watching this incarnation
+  private final FeedWatchers feed;
   // told of every persisted batch, in this order, before its effects start
   private final List<SessionListener> listeners;
   // callers waiting for a turn to stop running; lives only as long as this incarnation
@@ -296,7 +298,7 @@ public final class AgentSession
     this.id = id;
     this.deps = deps;
     this.shard = shard;
-    this.feed = new SessionFeed(id);
+    this.feed = new FeedWatchers(id.persistenceId().id());
     this.effects =
         new SessionEffects(
             context,
@@ -307,7 +309,7 @@ public final class AgentSession
     // live streams first: a streaming model call's deltas must not overtake the events they follow
     this.listeners =
         List.of(
-            feed,
+            (before, after, events, seq) -> feed.events(events, seq),
             effects::persisted,
             (before, after, events, seq) -> notifyWaiters(after),
             this::tellWorkspace);

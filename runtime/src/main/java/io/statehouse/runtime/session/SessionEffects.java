@@ -19,6 +19,7 @@ import io.statehouse.runtime.policy.guardrail.Stage;
 import io.statehouse.runtime.session.AgentSession.Command;
 import io.statehouse.runtime.session.AgentSession.ModelFailed;
 import io.statehouse.runtime.session.AgentSession.ModelResponded;
+import io.statehouse.runtime.stream.FeedWatchers;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.usage.UsageLedger;
@@ -49,7 +50,7 @@ final class SessionEffects {
   private final SessionId id;
   private final SessionDeps deps;
   private final ActorRef<ToolCall.Finished> toolReplies;
-  private final SessionFeed feed;
+  private final FeedWatchers feed;
   // the model call in flight, abandoned if its turn ends before it answers
   private InFlight inFlight;
   // the daily usage this incarnation reported last, so unchanged days are not written again
@@ -60,7 +61,7 @@ final class SessionEffects {
       SessionId id,
       SessionDeps deps,
       ActorRef<ToolCall.Finished> toolReplies,
-      SessionFeed feed) {
+      FeedWatchers feed) {
     this.context = context;
     this.id = id;
     this.deps = deps;
