@@ -10,15 +10,10 @@ import io.statehouse.api.it.StreamClient;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -133,85 +128,31 @@ final class TeamBench {
   private static Result load(
       Api api, int port, int concurrent, Duration warmup, Duration measure, long cassandraPid)
       throws Exception {
-    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-    List<Long> serverLatencies = Collections.synchronizedList(new ArrayList<>());
-    List<String> ended = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger errors = new AtomicInteger();
-    Map<String, Integer> failures = new ConcurrentHashMap<>();
-    long start = System.nanoTime();
-    long measureFrom = start + warmup.toNanos();
-    long end = measureFrom + measure.toNanos();
-    CountDownLatch done = new CountDownLatch(concurrent);
-    CpuTimes cpu = new CpuTimes(cassandraPid);
-    Thread sampler =
-        new Thread(
-            () -> {
-              sleepUntil(measureFrom);
-              cpu.start();
-              sleepUntil(end);
-              cpu.stop();
-            },
-            "bench-cpu");
-    sampler.start();
-    for (int c = 0; c < concurrent; c++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  while (System.nanoTime() < end) {
-                    long t0 = System.nanoTime();
-                    Run run;
-                    try {
-                      run = oneRun(api, port);
-                    } catch (Exception | AssertionError e) {
-                      run = new Run(null, 0, e.getClass().getSimpleName() + ": " + e.getMessage());
-                    }
-                    long t1 = System.nanoTime();
-                    if (run.failure() != null) {
-                      errors.incrementAndGet();
-                      failures.merge(abbreviate(run.failure()), 1, Integer::sum);
-                    } else if (t0 >= measureFrom && t1 <= end) {
-                      latencies.add(t1 - t0);
-                      serverLatencies.add(run.serverNanos());
-                      ended.add(run.workspaceId());
-                    }
-                  }
-                } finally {
-                  done.countDown();
-                }
-              },
-              "bench-team-" + c);
-      t.start();
-    }
-    done.await();
-    sampler.join();
-    int runs = latencies.size();
+    ClosedLoop.Result<Run> r =
+        ClosedLoop.run(concurrent, i -> () -> oneRun(api, port), warmup, measure, cassandraPid);
+    int runs = r.values().size();
     return new Result(
         concurrent,
         runs,
-        measure.toMillis() / 1000.0,
-        new Stats(latencies),
-        new Stats(serverLatencies),
-        errors.get(),
-        cpu.nodeMs() / Math.max(1, runs),
-        cpu.cassandraMs() / Math.max(1, runs),
-        List.copyOf(ended),
-        Map.copyOf(failures));
+        r.seconds(),
+        new Stats(r.latencies()),
+        new Stats(r.values().stream().map(Run::serverNanos).toList()),
+        r.errors(),
+        r.nodeCpuMs() / Math.max(1, runs),
+        r.cassandraCpuMs() / Math.max(1, runs),
+        r.values().stream().map(Run::workspaceId).toList(),
+        r.failures());
   }
 
-  private static String abbreviate(String s) {
-    return s.length() <= 200 ? s : s.substring(0, 200) + "…";
-  }
+  /** A run followed to its end: its workspace and its time in the workspace. */
+  private record Run(String workspaceId, long serverNanos) {}
 
-  /** A run followed to its end: its workspace and time in the workspace, or why it failed. */
-  private record Run(String workspaceId, long serverNanos, String failure) {}
-
-  /** One run, followed on its stream to its end. */
+  /** One run, followed on its stream to its end; fails with why it did not end done. */
   private static Run oneRun(Api api, int port) throws Exception {
     Api.Response started =
         api.post("/v1/teams/" + TEAM + "/runs", ItKeys.ACME_ALICE, "{\"input\":\"tides?\"}");
     if (started.status() != 201) {
-      return new Run(null, 0, "POST run: " + started.status() + " " + started.raw());
+      throw new IllegalStateException("POST run: " + started.status() + " " + started.raw());
     }
     String id = started.text("workspaceId");
     try (StreamClient s =
@@ -233,9 +174,9 @@ final class TeamBench {
       }
       if (from == null || to == null || !runDone) {
         JsonNode last = endedWith != null ? endedWith : frames.get(frames.size() - 1).data();
-        return new Run(null, 0, "the run ended: " + last);
+        throw new IllegalStateException("the run ended: " + last);
       }
-      return new Run(id, Duration.between(from, to).toNanos(), null);
+      return new Run(id, Duration.between(from, to).toNanos());
     }
   }
 
@@ -307,16 +248,5 @@ final class TeamBench {
         r.cassandraCpuMs(),
         r.runs(),
         r.errors() == 0 ? "" : ", " + r.errors() + " errors: " + r.failures());
-  }
-
-  private static void sleepUntil(long nanoTime) {
-    long wait = nanoTime - System.nanoTime();
-    if (wait > 0) {
-      try {
-        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }
