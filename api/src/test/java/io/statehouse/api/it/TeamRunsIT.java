@@ -376,7 +376,7 @@ class TeamRunsIT {
    * another developer of the tenant may not read or cancel it; an auditor may read but not cancel.
    */
   @Test
-  void noAnswerAboutARunCarriesASecretAndOnlyThoseWhoMayReadItDo() {
+  void noAnswerAboutARunCarriesASecretAndOnlyThoseWhoMayReadItDo() throws Exception {
     api.putTool(
         ACME_ALICE,
         "crm",
@@ -436,6 +436,32 @@ class TeamRunsIT {
       for (String secret :
           List.of("it-secret-value", ACME_ALICE, ACME_BOB, GLOBEX_CAROL, GLOBEX_DAN, token)) {
         assertFalse(r.raw().contains(secret), "an answer carries a secret: " + r.raw());
+      }
+    }
+
+    // the workspace's stream (every event of the run) and the member's session stream, which
+    // ends once the run has closed it
+    Eventually.await(
+        Duration.ofSeconds(10),
+        "the member to be closed",
+        () ->
+            texts(api.get(base, ACME_ALICE).body().path("members"), "status")
+                .equals(List.of("closed")));
+    for (String path : List.of(base + "/stream", "/v1/sessions/" + member + "/stream")) {
+      try (StreamClient c = StreamClient.sse(node.port(), path, ACME_AUDREY, null)) {
+        assertEquals(200, c.status(), path);
+        String frames =
+            c.until(f -> f.kind().equals("end"), Duration.ofSeconds(10)).stream()
+                .map(f -> String.valueOf(f.raw()))
+                .reduce("", String::concat);
+        assertTrue(frames.contains("gold"), "the stream carries the run: " + frames);
+        for (String secret :
+            List.of("it-secret-value", ACME_ALICE, ACME_AUDREY, GLOBEX_CAROL, GLOBEX_DAN, token)) {
+          assertFalse(frames.contains(secret), path + " carries a secret: " + frames);
+        }
+      }
+      try (StreamClient other = StreamClient.sse(node.port(), path, GLOBEX_CAROL, null)) {
+        assertEquals(404, other.status(), path);
       }
     }
 
