@@ -35,6 +35,17 @@ public final class Main {
         .append(':')
         .append(node.port())
         .append("/health/ready\n");
+    b.append("  dashboard  http://")
+        .append(node.host())
+        .append(':')
+        .append(node.port())
+        .append("/dashboard/\n");
+    node.management()
+        .ifPresent(
+            uri ->
+                b.append("  management ")
+                    .append(uri)
+                    .append(" (membership, /ready, /alive, /metrics)\n"));
     b.append("  JWKS       http://")
         .append(node.host())
         .append(':')

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.statehouse.api.demo.DemoContent;
 import io.statehouse.api.demo.DemoTools;
 import io.statehouse.api.dto.Definitions;
@@ -13,6 +14,11 @@ import io.statehouse.api.http.HttpSettings;
 import io.statehouse.api.http.JwksRoute;
 import io.statehouse.api.http.JwtAuthenticator;
 import io.statehouse.api.http.StreamTickets;
+import io.statehouse.api.ops.MetricsRoute;
+import io.statehouse.api.ops.NodeMetrics;
+import io.statehouse.api.ops.NodeOps;
+import io.statehouse.api.ops.NodeReadiness;
+import io.statehouse.api.ops.Tracing;
 import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.api.stream.StreamHub;
 import io.statehouse.api.stream.StreamSettings;
@@ -33,27 +39,29 @@ import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.session.SessionDeps;
 import io.statehouse.runtime.session.SessionDirectory;
+import io.statehouse.runtime.telemetry.StatehouseMetrics;
+import io.statehouse.runtime.telemetry.Telemetry;
+import io.statehouse.runtime.telemetry.TelemetrySettings;
 import io.statehouse.runtime.tool.RoutingToolExecutor;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Directives;
-import org.apache.pekko.persistence.cassandra.healthcheck.CassandraHealthCheck;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.stream.connectors.cassandra.CassandraSessionSettings;
@@ -61,7 +69,6 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.jdk.javaapi.FutureConverters;
 
 /**
  * One Statehouse node: optionally its own Cassandra (dev), the actor system joined to its cluster,
@@ -76,27 +83,33 @@ public final class StatehouseNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final Uri management;
   private final EmbeddedCassandra cassandra;
   private final StatehouseRuntime runtime;
   private final ApiKeys keys;
   private final CassandraApprovalQueue approvalQueue;
   private final JournalSessionExistence sessionExistence;
+  private final MetricsRoute metrics;
 
   private StatehouseNode(
       ActorSystem<Void> system,
       ServerBinding binding,
+      Uri management,
       EmbeddedCassandra cassandra,
       StatehouseRuntime runtime,
       ApiKeys keys,
       CassandraApprovalQueue approvalQueue,
-      JournalSessionExistence sessionExistence) {
+      JournalSessionExistence sessionExistence,
+      MetricsRoute metrics) {
     this.system = system;
     this.binding = binding;
+    this.management = management;
     this.cassandra = cassandra;
     this.runtime = runtime;
     this.keys = keys;
     this.approvalQueue = approvalQueue;
     this.sessionExistence = sessionExistence;
+    this.metrics = metrics;
   }
 
   public static StatehouseNode start(Config config) throws Exception {
@@ -109,6 +122,7 @@ public final class StatehouseNode implements AutoCloseable {
     cfg = withCredentials(cfg).resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "statehouse", cfg);
     try {
+      Uri management = startManagement(system, cfg);
       joinCluster(system, cfg);
       JournalReady.await(system, STARTUP_TIMEOUT);
       CqlSession journalCql =
@@ -142,10 +156,27 @@ public final class StatehouseNode implements AutoCloseable {
           new JournalSessionExistence(journalCql, JournalSessionExistence.Settings.fromConfig(cfg));
       // the keys that sign tool calls' identity tokens and are published at /.well-known/jwks.json
       NodeKeys nodeKeys = NodeKeys.fromConfig(cfg);
+      // the node's metrics (GET /metrics on the management port) and traces (OTLP, when set)
+      PrometheusRegistry registry = NodeMetrics.get(system).registry();
+      TelemetrySettings telemetrySettings = TelemetrySettings.fromConfig(cfg);
+      StatehouseMetrics metrics = new StatehouseMetrics(registry, telemetrySettings);
+      Tracing tracing = Tracing.fromConfig(cfg, system.address().toString());
+      // answers the operators' overview for this node: live sessions, each tenant's last hour
+      system.systemActorOf(
+          NodeOps.create(metrics.activity(), cfg.getDuration("statehouse.ops.stats-timeout")),
+          "ops",
+          Props.empty());
+      // the sessions' last spans end as they stop: export them after the actor system is down
+      system.getWhenTerminated().thenRun(tracing::close);
       SessionDeps deps =
           StatehouseRuntime.defaultDeps(cfg, directory, system, nodeKeys)
               .withApprovals(approvalQueue)
-              .withUsage(usageLedger);
+              .withUsage(usageLedger)
+              .withTelemetry(
+                  new Telemetry(
+                      cfg.getBoolean("statehouse.telemetry.metrics.enabled") ? metrics : null,
+                      tracing.tracer(),
+                      telemetrySettings));
       StatehouseRuntime runtime = StatehouseRuntime.init(system, deps);
       // the kinds of tools: MCP servers are reached for discovery, in-process ones named
       RoutingToolExecutor tools = (RoutingToolExecutor) deps.tools();
@@ -188,15 +219,16 @@ public final class StatehouseNode implements AutoCloseable {
               // audit exports end with a head signed by the same key, verifiable with the JWKS
               nodeKeys::signDetached,
               new ClientFeed(
-                  system.systemActorOf(
-                      StreamHub.create(streamSettings), "stream-hub", Props.empty()),
-                  events,
-                  streamSettings,
-                  system,
-                  new StreamSources(runtime::session, runtime::workspace)),
+                      system.systemActorOf(
+                          StreamHub.create(streamSettings), "stream-hub", Props.empty()),
+                      events,
+                      streamSettings,
+                      system,
+                      new StreamSources(runtime::session, runtime::workspace))
+                  .withSubscribers(metrics.streamSubscribers()),
               // stream tickets are signed by the same keys: any node of the cluster redeems them
               StreamTickets.fromConfig(cfg, nodeKeys, Clock.systemUTC()),
-              readiness(system),
+              new NodeReadiness(Adapter.toClassic(system)),
               demo ? new DemoTools().routes() : Directives.reject());
       ServerBinding binding =
           Http.get(system)
@@ -204,10 +236,18 @@ public final class StatehouseNode implements AutoCloseable {
               .bind(routes.route())
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      binding.addToCoordinatedShutdown(cfg.getDuration("statehouse.http.shutdown-drain"), system);
       StatehouseNode node =
           new StatehouseNode(
-              system, binding, cassandra, runtime, keys, approvalQueue, sessionExistence);
+              system,
+              binding,
+              management,
+              cassandra,
+              runtime,
+              keys,
+              approvalQueue,
+              sessionExistence,
+              NodeMetrics.get(system).route());
       if (demo) {
         DemoContent.register(runtime, cfg, node.port(), STARTUP_TIMEOUT);
       }
@@ -222,8 +262,33 @@ public final class StatehouseNode implements AutoCloseable {
     }
   }
 
-  /** A node with no seed nodes forms a cluster of one by joining itself. */
+  /**
+   * The management port (membership, health, metrics), when enabled: the address it serves at, or
+   * null.
+   */
+  private static Uri startManagement(ActorSystem<Void> system, Config cfg) throws Exception {
+    if (!cfg.getBoolean("statehouse.management.enabled")) {
+      return null;
+    }
+    return PekkoManagement.get(system)
+        .start()
+        .toCompletableFuture()
+        .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /**
+   * Cluster bootstrap when configured (it needs the management port); otherwise a node with no seed
+   * nodes forms a cluster of one by joining itself.
+   */
   private static void joinCluster(ActorSystem<Void> system, Config cfg) {
+    if (cfg.getBoolean("statehouse.cluster.bootstrap")) {
+      if (!cfg.getBoolean("statehouse.management.enabled")) {
+        throw new IllegalStateException(
+            "statehouse.cluster.bootstrap = on needs statehouse.management.enabled = on");
+      }
+      ClusterBootstrap.get(system).start();
+      return;
+    }
     List<String> seeds = cfg.getStringList("pekko.cluster.seed-nodes");
     if (seeds.isEmpty() && cfg.getBoolean("statehouse.cluster.self-join")) {
       Cluster cluster = Cluster.get(system);
@@ -266,22 +331,6 @@ public final class StatehouseNode implements AutoCloseable {
     }
   }
 
-  /**
-   * Ready: this node is an Up cluster member, its journal monitor sees the journal, and Cassandra
-   * answers.
-   */
-  private static java.util.function.Supplier<CompletionStage<Boolean>> readiness(
-      ActorSystem<Void> system) {
-    CassandraHealthCheck cassandraCheck = new CassandraHealthCheck(Adapter.toClassic(system));
-    JournalHealth journal = JournalHealth.get(system);
-    return () -> {
-      if (!journal.available() || Cluster.get(system).selfMember().status() != MemberStatus.up()) {
-        return CompletableFuture.completedFuture(false);
-      }
-      return FutureConverters.asJava(cassandraCheck.apply()).thenApply(ok -> (Boolean) ok);
-    };
-  }
-
   private static Config withContactPoint(Config cfg, String hostPort) {
     // set both: the loaded config already resolved the driver key from the statehouse one
     return ConfigFactory.parseMap(
@@ -317,6 +366,11 @@ public final class StatehouseNode implements AutoCloseable {
     return binding.localAddress().getHostString();
   }
 
+  /** Where the management port serves (membership, health, metrics), if it is enabled. */
+  public java.util.Optional<Uri> management() {
+    return java.util.Optional.ofNullable(management);
+  }
+
   public ActorSystem<Void> system() {
     return system;
   }
@@ -337,6 +391,14 @@ public final class StatehouseNode implements AutoCloseable {
 
   public ApiKeys keys() {
     return keys;
+  }
+
+  /**
+   * {@code GET /metrics} of this node (every tenant's figures): for the management port, never the
+   * tenants' API port.
+   */
+  public MetricsRoute metrics() {
+    return metrics;
   }
 
   /** The Cassandra this node started for itself, or null when it uses an external one. */

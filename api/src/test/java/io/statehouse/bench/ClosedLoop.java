@@ -29,7 +29,8 @@ final class ClosedLoop {
       Map<String, Integer> failures,
       double seconds,
       double nodeCpuMs,
-      double cassandraCpuMs) {}
+      double cassandraCpuMs,
+      double[] othersCpuMs) {}
 
   /**
    * Runs {@code clients} clients; client {@code i} repeats {@code operation.apply(i)}, which
@@ -42,6 +43,38 @@ final class ClosedLoop {
       Duration measure,
       long cassandraPid)
       throws InterruptedException {
+    return run(clients, operation, warmup, measure, cassandraPid, new long[0], Window.NONE);
+  }
+
+  /** Something read at the start and at the end of the measured window, by the sampling thread. */
+  interface Window {
+    Window NONE =
+        new Window() {
+          @Override
+          public void start() {}
+
+          @Override
+          public void stop() {}
+        };
+
+    void start();
+
+    void stop();
+  }
+
+  /**
+   * As above, also sampling the CPU time of the processes {@code otherPids} and {@code window} over
+   * the window.
+   */
+  static <T> Result<T> run(
+      int clients,
+      IntFunction<Callable<T>> operation,
+      Duration warmup,
+      Duration measure,
+      long cassandraPid,
+      long[] otherPids,
+      Window window)
+      throws InterruptedException {
     List<T> values = Collections.synchronizedList(new ArrayList<>());
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
     Map<String, Integer> failures = new ConcurrentHashMap<>();
@@ -49,14 +82,16 @@ final class ClosedLoop {
     long measureFrom = start + warmup.toNanos();
     long end = measureFrom + measure.toNanos();
     CountDownLatch done = new CountDownLatch(clients);
-    CpuTimes cpu = new CpuTimes(cassandraPid);
+    CpuTimes cpu = new CpuTimes(cassandraPid, otherPids);
     Thread sampler =
         new Thread(
             () -> {
               sleepUntil(measureFrom);
               cpu.start();
+              window.start();
               sleepUntil(end);
               cpu.stop();
+              window.stop();
             },
             "bench-cpu");
     sampler.start();
@@ -97,7 +132,8 @@ final class ClosedLoop {
         Map.copyOf(failures),
         measure.toMillis() / 1000.0,
         cpu.nodeMs(),
-        cpu.cassandraMs());
+        cpu.cassandraMs(),
+        cpu.othersMs());
   }
 
   private static String abbreviate(String s) {

@@ -23,12 +23,17 @@ final class PlainWrites {
     return rows.stream().mapToInt(r -> r.getByteBuffer("event").remaining()).average().orElse(0);
   }
 
-  static Stats run(
-      CqlSession cql, int payloadBytes, int warmup, int count, boolean lightweightTransaction) {
+  /** The table the plain writes go to. */
+  static void createTable(CqlSession cql) {
     cql.execute(
         "CREATE KEYSPACE IF NOT EXISTS bench_plain WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     cql.execute(
         "CREATE TABLE IF NOT EXISTS bench_plain.writes (pid text, seq bigint, event blob, PRIMARY KEY ((pid), seq))");
+  }
+
+  static Stats run(
+      CqlSession cql, int payloadBytes, int warmup, int count, boolean lightweightTransaction) {
+    createTable(cql);
     PreparedStatement insert =
         cql.prepare(
             "INSERT INTO bench_plain.writes (pid, seq, event) VALUES (?, ?, ?)"

@@ -49,8 +49,10 @@ import java.util.stream.Stream;
  * models=only} runs just that (after the JIT warm-up). {@code streams=on|only} does the same with
  * {@link StreamBench}: live-stream delta latency and idle WebSockets per node ({@code
  * streamWatchers=1,1000 streamTurns=20 streamPieces=200 streamEvery=5 connections=20000
- * connSessions=100}); {@code teams=on|only} with {@link TeamBench}: team runs per second, their
- * latency and the journal writes per member turn ({@code teamRuns=1,16,64}).
+ * connSessions=100}); {@code telemetry=only} with {@link TelemetryCost}: the turn load with metrics
+ * and traces off, metrics on, both on; {@code cluster=only} with {@link ClusterBench}: 1 against 3
+ * node JVMs; {@code teams=on|only} with {@link TeamBench}: team runs per second, their latency and
+ * the journal writes per member turn ({@code teamRuns=1,16,64}).
  *
  * <p>All sections but the last run on one Cassandra with the configured commit-log mode ({@code
  * statehouse.cassandra.embedded.commitlog-sync}, batch unless overridden, e.g. with {@code
@@ -66,10 +68,7 @@ public final class StatehouseBench {
     Duration duration = Duration.ofSeconds(intArg(args, "duration", 20));
     Duration warmup = Duration.ofSeconds(intArg(args, "warmup", 5));
     int heapSessions = intArg(args, "heapSessions", 1000);
-    List<Integer> sessionCounts = new ArrayList<>();
-    for (String n : stringArg(args, "sessions", "1,16,64").split(",")) {
-      sessionCounts.add(Integer.parseInt(n.trim()));
-    }
+    List<Integer> sessionCounts = ints(stringArg(args, "sessions", "1,16,64"));
 
     // policy=on adds what policies and identity tokens cost per tool call (pure CPU, measured
     // before Cassandra starts); policy=only measures just that and stops
@@ -80,46 +79,62 @@ public final class StatehouseBench {
       System.out.println("  " + IdentityCost.run(5_000, 5_000));
       System.exit(0);
     }
-    if (stringArg(args, "models", "off").equals("only")) {
-      afterJitWarmup(
-          args,
-          "models",
-          (cassandra, tools, figure) ->
-              ModelPathBench.run(
-                  keyspaces(cassandra, "bench_models"),
-                  tools,
-                  sessionCounts,
-                  warmup,
-                  duration,
-                  cassandra.pid(),
-                  figure));
+    if (only(
+        args,
+        "models",
+        (cassandra, tools, figure) ->
+            ModelPathBench.run(
+                keyspaces(cassandra, "bench_models"),
+                tools,
+                sessionCounts,
+                warmup,
+                duration,
+                cassandra.pid(),
+                figure))) {
+      return;
+    }
+    List<Integer> teamRuns = ints(stringArg(args, "teamRuns", "1,16,64"));
+    if (only(
+        args,
+        "teams",
+        (cassandra, tools, figure) ->
+            TeamBench.run(
+                keyspaces(cassandra, "bench_teams"),
+                teamRuns,
+                warmup,
+                duration,
+                cassandra.pid(),
+                figure))) {
+      return;
+    }
+    if (only(
+        args,
+        "telemetry",
+        (cassandra, tools, figure) ->
+            TelemetryCost.run(
+                cassandra,
+                tools,
+                sessionCounts,
+                intArg(args, "rounds", 2),
+                warmup,
+                duration,
+                figure))) {
+      return;
+    }
+    if (stringArg(args, "isolated", "off").equals("only")) {
+      isolatedOnly(args, warmup, duration);
       System.exit(0);
     }
-    List<Integer> teamRuns = new ArrayList<>();
-    for (String n : stringArg(args, "teamRuns", "1,16,64").split(",")) {
-      teamRuns.add(Integer.parseInt(n.trim()));
-    }
-    if (stringArg(args, "teams", "off").equals("only")) {
-      afterJitWarmup(
-          args,
-          "teams",
-          (cassandra, tools, figure) ->
-              TeamBench.run(
-                  keyspaces(cassandra, "bench_teams"),
-                  teamRuns,
-                  warmup,
-                  duration,
-                  cassandra.pid(),
-                  figure));
+    if (stringArg(args, "cluster", "off").equals("only")) {
+      clusterOnly(args, warmup, duration);
       System.exit(0);
     }
-    if (stringArg(args, "streams", "off").equals("only")) {
-      afterJitWarmup(
-          args,
-          "streams",
-          (cassandra, tools, figure) ->
-              StreamBench.run(cassandra, StreamBench.Params.fromArgs(args), figure));
-      System.exit(0);
+    if (only(
+        args,
+        "streams",
+        (cassandra, tools, figure) ->
+            StreamBench.run(cassandra, StreamBench.Params.fromArgs(args), figure))) {
+      return;
     }
     CommitLogComparison comparison = CommitLogComparison.fromArgs(args);
     CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
@@ -302,10 +317,79 @@ public final class StatehouseBench {
     System.exit(0);
   }
 
+  /**
+   * {@code cluster=only}: {@link ClusterBench} for {@code clusterSizes} (1,3) at {@code
+   * clusterSessions} (16,64), each size warmed up for {@code clusterWarmup} seconds (60) per load.
+   */
+  /**
+   * {@code isolated=only}: {@link IsolatedBench}, each figure printed as it comes and all of them
+   * again at the end.
+   */
+  private static void isolatedOnly(String[] args, Duration warmup, Duration duration)
+      throws Exception {
+    CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
+    List<String> report = new ArrayList<>();
+    report.add("command: " + commandLine(args));
+    System.out.println(report.get(0));
+    Consumer<String> figure =
+        line -> {
+          String labelled = withMode(commitLog, line);
+          report.add(labelled);
+          System.out.println(labelled);
+        };
+    try (RunningCassandra cassandra = startCassandra("bench-cassandra", commitLog);
+        CqlSession cql = cql(cassandra)) {
+      IsolatedBench.run(cassandra, cql, args, warmup, duration, figure);
+    }
+    System.out.println("\n==== Statehouse benchmark: isolated processes ====");
+    report.forEach(line -> System.out.println("  " + line));
+  }
+
+  private static void clusterOnly(String[] args, Duration warmup, Duration duration)
+      throws Exception {
+    CommitLogSync commitLog = CassandraSettings.fromConfig(ConfigFactory.load()).commitLog();
+    List<String> report = new ArrayList<>();
+    report.add("command: " + commandLine(args));
+    try (RunningCassandra cassandra = startCassandra("bench-cassandra", commitLog);
+        LocalHttpServer tools = echoTools()) {
+      ClusterBench.run(
+          cassandra,
+          tools,
+          ints(stringArg(args, "clusterSizes", "1,3")),
+          ints(stringArg(args, "clusterSessions", "16,64")),
+          Duration.ofSeconds(intArg(args, "clusterWarmup", 60)),
+          duration,
+          line -> report.add(withMode(commitLog, line)));
+    }
+    System.out.println("\n==== Statehouse benchmark: cluster ====");
+    report.forEach(line -> System.out.println("  " + line));
+  }
+
+  static List<Integer> ints(String csv) {
+    List<Integer> out = new ArrayList<>();
+    for (String n : csv.split(",")) {
+      out.add(Integer.parseInt(n.trim()));
+    }
+    return out;
+  }
+
   /** A section that runs on the harness's Cassandra and tool server. */
   private interface Section {
     void run(RunningCassandra cassandra, LocalHttpServer tools, Consumer<String> figure)
         throws Exception;
+  }
+
+  /**
+   * {@code name=only}: runs that section alone, after the usual JIT warm-up, and then the harness
+   * stops (true); otherwise nothing (false).
+   */
+  private static boolean only(String[] args, String name, Section section) throws Exception {
+    if (!stringArg(args, name, "off").equals("only")) {
+      return false;
+    }
+    afterJitWarmup(args, name, section);
+    System.exit(0);
+    return true;
   }
 
   /** {@code models=only}, {@code streams=only}: one section alone, after the usual JIT warm-up. */
@@ -381,8 +465,15 @@ public final class StatehouseBench {
   }
 
   static Api prepare(StatehouseNode node, LocalHttpServer tools) {
-    Api api = new Api("127.0.0.1", node.port());
-    api.putTool(ItKeys.ACME_ALICE, "echo", Defs.tool(tools.url("/echo"), true, "5s"));
+    return prepare(new Api("127.0.0.1", node.port()), tools.url("/echo"));
+  }
+
+  /**
+   * Defines the turn workload's tool ({@code echo} at {@code echoUrl}) and agent ({@link #AGENT}:
+   * one tool call, then text, in a loop) through {@code api}, and returns it.
+   */
+  static Api prepare(Api api, String echoUrl) {
+    api.putTool(ItKeys.ACME_ALICE, "echo", Defs.tool(echoUrl, true, "5s"));
     api.putAgent(
         ItKeys.ACME_ALICE,
         AGENT,

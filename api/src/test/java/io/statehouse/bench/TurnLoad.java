@@ -4,6 +4,7 @@ import io.statehouse.api.it.Api;
 import io.statehouse.api.it.ItKeys;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,7 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answers with text. Only turns that start after the warm-up are counted.
  */
 final class TurnLoad {
-  /** {@code nodeCpuMs} and {@code cassandraCpuMs}: CPU time per counted turn of each process. */
+  /**
+   * {@code nodeCpuMs} (this JVM's), {@code cassandraCpuMs} and {@code othersCpuMs} (the other
+   * processes asked for, in their order): CPU time per counted turn of each process.
+   */
   record Result(
       int sessions,
       int turns,
@@ -21,7 +25,8 @@ final class TurnLoad {
       Stats latency,
       int errors,
       double nodeCpuMs,
-      double cassandraCpuMs) {
+      double cassandraCpuMs,
+      double[] othersCpuMs) {
     double turnsPerSecond() {
       return turns / seconds;
     }
@@ -30,15 +35,46 @@ final class TurnLoad {
   static Result run(
       Api api, String agent, int sessions, Duration warmup, Duration measure, long cassandraPid)
       throws Exception {
+    return run(List.of(api), agent, sessions, warmup, measure, cassandraPid);
+  }
+
+  /** As above, client {@code i} (and its session) going through {@code apis[i % size]}. */
+  static Result run(
+      List<Api> apis,
+      String agent,
+      int sessions,
+      Duration warmup,
+      Duration measure,
+      long cassandraPid)
+      throws Exception {
+    return run(
+        apis, agent, sessions, warmup, measure, cassandraPid, new long[0], ClosedLoop.Window.NONE);
+  }
+
+  /**
+   * As above, also reporting the CPU time per turn of the processes {@code otherPids}, and reading
+   * {@code window} at the start and the end of the measured window.
+   */
+  static Result run(
+      List<Api> apis,
+      String agent,
+      int sessions,
+      Duration warmup,
+      Duration measure,
+      long cassandraPid,
+      long[] otherPids,
+      ClosedLoop.Window window)
+      throws Exception {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < sessions; i++) {
-      ids.add(api.openSession(ItKeys.ACME_ALICE, agent));
+      ids.add(apis.get(i % apis.size()).openSession(ItKeys.ACME_ALICE, agent));
     }
     ClosedLoop.Result<Boolean> r =
         ClosedLoop.run(
             sessions,
             i -> {
               String id = ids.get(i);
+              Api api = apis.get(i % apis.size());
               AtomicInteger n = new AtomicInteger();
               return () -> {
                 Api.Response reply =
@@ -54,7 +90,9 @@ final class TurnLoad {
             },
             warmup,
             measure,
-            cassandraPid);
+            cassandraPid,
+            otherPids,
+            window);
     int turns = r.latencies().size();
     return new Result(
         sessions,
@@ -63,6 +101,7 @@ final class TurnLoad {
         new Stats(r.latencies()),
         r.errors(),
         r.nodeCpuMs() / Math.max(1, turns),
-        r.cassandraCpuMs() / Math.max(1, turns));
+        r.cassandraCpuMs() / Math.max(1, turns),
+        Arrays.stream(r.othersCpuMs()).map(ms -> ms / Math.max(1, turns)).toArray());
   }
 }

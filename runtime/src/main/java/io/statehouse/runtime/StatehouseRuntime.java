@@ -35,7 +35,6 @@ import io.statehouse.runtime.tool.egress.NodePorts;
 import io.statehouse.runtime.tool.http.HttpToolExecutor;
 import io.statehouse.runtime.tool.mcp.McpClients;
 import io.statehouse.runtime.tool.mcp.McpToolExecutor;
-import io.statehouse.runtime.usage.UsageLedger;
 import io.statehouse.runtime.workspace.ShardedMembers;
 import io.statehouse.runtime.workspace.Workspace;
 import io.statehouse.runtime.workspace.WorkspaceConditions;
@@ -207,24 +206,22 @@ public final class StatehouseRuntime {
                 .withIdentity(identity),
             BuiltinToolExecutor.fromConfig(config, BuiltinTools.discover()));
     return new SessionDeps(
-        new ModelClients(
-            Map.of(
-                ScriptedModelClient.PROVIDER,
-                new ScriptedModelClient(),
-                BedrockOptions.PROVIDER,
-                BedrockModelClient.fromConfig(config),
-                OpenAiOptions.PROVIDER,
-                OpenAiModelClient.fromConfig(config, egress)),
-            Prices.fromConfig(config)),
-        tools,
-        validator,
-        directory,
-        SessionSettings.fromConfig(config),
-        Clock.systemUTC(),
-        new PolicyGate(new CelPolicyEngine(PolicySettings.fromConfig(config))),
-        ApprovalQueue.NONE,
-        new GuardrailCache(GuardrailSettings.fromConfig(config)),
-        UsageLedger.NONE);
+            new ModelClients(
+                Map.of(
+                    ScriptedModelClient.PROVIDER,
+                    new ScriptedModelClient(),
+                    BedrockOptions.PROVIDER,
+                    BedrockModelClient.fromConfig(config),
+                    OpenAiOptions.PROVIDER,
+                    OpenAiModelClient.fromConfig(config, egress)),
+                Prices.fromConfig(config)),
+            tools,
+            validator,
+            directory,
+            SessionSettings.fromConfig(config),
+            Clock.systemUTC())
+        .withGate(new PolicyGate(new CelPolicyEngine(PolicySettings.fromConfig(config))))
+        .withGuardrails(new GuardrailCache(GuardrailSettings.fromConfig(config)));
   }
 
   /**

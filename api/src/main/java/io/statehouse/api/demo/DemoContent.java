@@ -35,7 +35,8 @@ public final class DemoContent {
 
   /** The documented demo keys (plain text). Only those whose hash is configured are announced. */
   public static final List<String> DEMO_KEYS =
-      List.of("sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-globex-carol");
+      List.of(
+          "sh-demo-acme-alice", "sh-demo-acme-bob", "sh-demo-acme-olivia", "sh-demo-globex-carol");
 
   public static final List<String> AGENTS =
       List.of(
@@ -78,7 +79,12 @@ public final class DemoContent {
           model.provider(),
           model.id());
     }
-    String base = "http://127.0.0.1:" + httpPort + "/demo/tools/";
+    // the node's own /demo/tools, unless the tools run as a server of their own (a local cluster)
+    String toolsUrl = config.getString("statehouse.demo.tools-url");
+    String base =
+        toolsUrl.isEmpty()
+            ? "http://127.0.0.1:" + httpPort + "/demo/tools/"
+            : (toolsUrl.endsWith("/") ? toolsUrl : toolsUrl + "/") + "demo/tools/";
     List<ToolSpec> tools =
         List.of(
             tool(

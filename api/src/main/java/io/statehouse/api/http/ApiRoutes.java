@@ -3,6 +3,9 @@ package io.statehouse.api.http;
 import io.statehouse.api.dto.Definitions;
 import io.statehouse.api.dto.McpServerDefinitions;
 import io.statehouse.api.dto.TeamDefinitions;
+import io.statehouse.api.ops.ClusterOverview;
+import io.statehouse.api.ops.KillSwitch;
+import io.statehouse.api.ops.OpsOverview;
 import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
@@ -45,12 +48,15 @@ public final class ApiRoutes extends RouteSupport {
   private final SessionRoutes sessions;
   private final Supplier<CompletionStage<Boolean>> ready;
   private final Route extra;
+  // built once: its files are read when it is made, and the route below runs for every request
+  private final Route dashboard = new DashboardRoutes().route();
   private final JwksRoute jwks;
   private final ApprovalRoutes approvals;
   private final UsageRoutes usage;
   private final McpServerRoutes mcpServers;
   private final TeamRoutes teams;
   private final WorkspaceRoutes workspaces;
+  private final OpsRoutes ops;
   // live streams opened with a stream ticket instead of a credential header
   private final StreamRoutes ticketed;
 
@@ -103,6 +109,31 @@ public final class ApiRoutes extends RouteSupport {
             TeamDefinitions.fromConfig(system.settings().config()),
             new TeamRuns(runtime));
     this.workspaces = new WorkspaceRoutes(this, runtime, existence, ticketed);
+    com.typesafe.config.Config ops = system.settings().config().getConfig("statehouse.ops");
+    ClusterOverview cluster = new ClusterOverview(system, ops.getDuration("stats-timeout"));
+    this.ops =
+        new OpsRoutes(
+            this,
+            cluster,
+            new OpsOverview(
+                system,
+                cluster,
+                directory,
+                approvalQueue,
+                settings.askTimeout(),
+                ops.getInt("count-cap"),
+                ops.getDuration("count-ttl"),
+                Clock.systemUTC()),
+            new KillSwitch(
+                runtime,
+                directory,
+                system,
+                settings.askTimeout(),
+                ops.getInt("kill-switch.max-sessions"),
+                ops.getInt("kill-switch.parallelism")),
+            streamTickets,
+            ops.getDuration("stream-interval"),
+            streams.settings().heartbeat());
     this.ready = ready;
     this.extra = extra;
   }
@@ -117,11 +148,14 @@ public final class ApiRoutes extends RouteSupport {
                     concat(
                         pathPrefix("health", this::health),
                         jwks.route(),
+                        // the operators' page: static files, no data, no key
+                        dashboard,
                         pathPrefix(
                             "v1",
                             () ->
                                 concat(
                                     ticketed.ticketRoutes(),
+                                    ops.ticketRoutes(),
                                     authenticated(
                                         p ->
                                             concat(
@@ -131,7 +165,8 @@ public final class ApiRoutes extends RouteSupport {
                                                 usage.routes(p),
                                                 mcpServers.routes(p),
                                                 teams.routes(p),
-                                                workspaces.routes(p))))),
+                                                workspaces.routes(p),
+                                                ops.routes(p))))),
                         extra)));
   }
 

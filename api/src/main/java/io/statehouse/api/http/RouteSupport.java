@@ -7,6 +7,7 @@ import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.journal.JournalHealth;
 import io.statehouse.runtime.journal.JournalStatus;
+import io.statehouse.runtime.telemetry.TraceParent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,14 +17,21 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * What every route needs: the caller's principal, a size-limited body, asks with a configured
@@ -91,6 +99,34 @@ abstract class RouteSupport extends AllDirectives {
     }
     throw ApiError.badRequest(
         "status must be one of " + java.util.Arrays.stream(values).map(wire).toList());
+  }
+
+  /**
+   * The caller's W3C trace context ({@code traceparent}, {@code tracestate}), which the work the
+   * request starts continues; null when it sent none, or none in the W3C format.
+   */
+  protected Route traceContext(Function<TraceParent, Route> inner) {
+    return optionalHeaderValueByName(
+        TraceParent.TRACEPARENT,
+        parent ->
+            optionalHeaderValueByName(
+                TraceParent.TRACESTATE,
+                state ->
+                    inner.apply(TraceParent.fromHeaders(parent.orElse(null), state.orElse(null)))));
+  }
+
+  /**
+   * A message's text: 400 {@code missing} when it is absent or blank, 400 when it is longer than
+   * {@code statehouse.http.max-message-chars}.
+   */
+  protected void requireText(String text, String field, String missing) {
+    if (text == null || text.isBlank()) {
+      throw ApiError.badRequest(missing);
+    }
+    if (text.length() > settings.maxMessageChars()) {
+      throw ApiError.badRequest(
+          field + " is longer than " + settings.maxMessageChars() + " characters");
+    }
   }
 
   /** Reads the body, at most {@code statehouse.http.max-body-size} bytes, as {@code type}. */
@@ -259,5 +295,16 @@ abstract class RouteSupport extends AllDirectives {
     } catch (NumberFormatException e) {
       throw ApiError.badRequest("query parameter '" + name + "' must be an integer");
     }
+  }
+
+  /**
+   * {@code bytes} as a {@code text/event-stream} answer that proxies pass on as it comes: no
+   * caching and no buffering ({@code X-Accel-Buffering: no} for nginx-style proxies).
+   */
+  protected static HttpResponse eventStream(Source<ByteString, ?> bytes) {
+    return HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), bytes))
+        .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))
+        .addHeader(RawHeader.create("X-Accel-Buffering", "no"));
   }
 }

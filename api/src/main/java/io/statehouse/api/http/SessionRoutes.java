@@ -6,6 +6,7 @@ import io.statehouse.api.dto.Requests.SendMessage;
 import io.statehouse.api.dto.Views;
 import io.statehouse.runtime.Asks;
 import io.statehouse.runtime.Principal;
+import io.statehouse.runtime.Rejection;
 import io.statehouse.runtime.StatehouseRuntime;
 import io.statehouse.runtime.audit.HeadSigner;
 import io.statehouse.runtime.catalog.Catalog;
@@ -18,6 +19,7 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.session.SessionStatus;
 import io.statehouse.runtime.session.TurnStatus;
+import io.statehouse.runtime.telemetry.TraceParent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -121,10 +123,13 @@ final class SessionRoutes extends RouteSupport {
                                 parameterOptional(
                                     "wait",
                                     wait ->
-                                        body(
-                                            SendMessage.class,
-                                            false,
-                                            req -> send(p, id, req, header, wait)))))),
+                                        traceContext(
+                                            trace ->
+                                                body(
+                                                    SendMessage.class,
+                                                    false,
+                                                    req ->
+                                                        send(p, id, req, header, wait, trace))))))),
         path(
             PathMatchers.segment("approvals").slash(PathMatchers.segment()),
             approvalId ->
@@ -148,6 +153,7 @@ final class SessionRoutes extends RouteSupport {
                                 parameterOptional(
                                     "limit", limit -> eventTrail(p, id, after, limit))))),
         path("cancel", () -> post(() -> ignoredBody(() -> cancel(p, id)))),
+        path("passivate", () -> post(() -> ignoredBody(() -> passivate(p, id)))),
         streams.routes(p, id),
         audit.routes(p, id));
   }
@@ -300,6 +306,19 @@ final class SessionRoutes extends RouteSupport {
             .thenApply(o -> ApiJson.response(StatusCodes.OK, Views.turnResult(o))));
   }
 
+  /** An operator unloads an idle session from memory: 202 {"status":"passivating"}. */
+  private Route passivate(Principal p, SessionId id) {
+    Access.require(p, "passivating a session", Access.OPERATE);
+    return respond(
+        ask(
+                runtime.session(id),
+                org.apache.pekko.Done.class,
+                r -> new AgentSession.Unload(p, r),
+                settings.askTimeout())
+            .thenApply(
+                done -> ApiJson.response(StatusCodes.ACCEPTED, Map.of("status", "passivating"))));
+  }
+
   private Route close(Principal p, SessionId id) {
     return respond(
         ask(
@@ -312,21 +331,17 @@ final class SessionRoutes extends RouteSupport {
 
   /**
    * Starts a turn and waits up to {@code ?wait=} seconds for it: 200 with the result when it stops
-   * running in time, 202 with its id otherwise. The turn goes on either way.
+   * running in time, 202 with its id otherwise. The turn goes on either way. Its span continues the
+   * caller's {@code trace} context, if it sent one.
    */
   private Route send(
       Principal p,
       SessionId id,
       SendMessage req,
       Optional<String> header,
-      Optional<String> rawWait) {
-    if (req.content() == null || req.content().isBlank()) {
-      throw ApiError.badRequest("content is required and must not be blank");
-    }
-    if (req.content().length() > settings.maxMessageChars()) {
-      throw ApiError.badRequest(
-          "content is longer than " + settings.maxMessageChars() + " characters");
-    }
+      Optional<String> rawWait,
+      TraceParent trace) {
+    requireText(req.content(), "content", "content is required and must not be blank");
     String key = req.idempotencyKey() != null ? req.idempotencyKey() : header.orElse(null);
     if (key != null && (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY)) {
       throw ApiError.badRequest(
@@ -338,7 +353,7 @@ final class SessionRoutes extends RouteSupport {
         ask(
                 runtime.session(id),
                 AgentSession.TurnAccepted.class,
-                r -> new AgentSession.SendMessage(p, req.content(), key, r),
+                r -> new AgentSession.SendMessage(p, req.content(), key, trace, r),
                 settings.askTimeout())
             .thenCompose(
                 accepted ->
@@ -360,6 +375,7 @@ final class SessionRoutes extends RouteSupport {
     if (wait.isZero()) {
       return CompletableFuture.completedFuture(running);
     }
+    long deadline = System.nanoTime() + wait.toNanos();
     return journal
         .failFastOnLoss(
             Asks.askWithStatus(
@@ -371,15 +387,25 @@ final class SessionRoutes extends RouteSupport {
         .handle(
             (outcome, error) -> {
               if (error == null) {
-                return ApiJson.response(
-                    outcome.status().goingOn() ? StatusCodes.ACCEPTED : StatusCodes.OK,
-                    Views.turnResult(outcome));
+                return CompletableFuture.completedFuture(
+                    ApiJson.response(
+                        outcome.status().goingOn() ? StatusCodes.ACCEPTED : StatusCodes.OK,
+                        Views.turnResult(outcome)));
               }
               if (unwrap(error) instanceof TimeoutException) {
-                return running;
+                return CompletableFuture.completedFuture(running);
+              }
+              if (unwrap(error) instanceof Rejection r && AgentSession.MOVING.equals(r.code())) {
+                // the session's node is handing it over (a graceful leave): the turn goes on
+                // in its next incarnation, which this ask reaches once sharding has placed it
+                Duration left = Duration.ofNanos(deadline - System.nanoTime());
+                return left.isNegative()
+                    ? CompletableFuture.completedFuture(running)
+                    : awaitTurn(id, turnId, left).toCompletableFuture();
               }
               throw new CompletionException(unwrap(error));
-            });
+            })
+        .thenCompose(r -> r);
   }
 
   /** The journal itself, read through Persistence Query: the audit trail of the session. */

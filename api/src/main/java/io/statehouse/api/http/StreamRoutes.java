@@ -19,13 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.CacheControl;
-import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -115,16 +110,7 @@ final class StreamRoutes extends RouteSupport {
         SessionId.isWellFormed(rawId)
             ? tickets.redeem(ticket, rawId)
             : new StreamTickets.Refused(StreamTickets.Refusal.OTHER_SESSION);
-    if (r instanceof StreamTickets.Redeemed ok) {
-      return ok.principal();
-    }
-    throw new ApiError(
-        StatusCodes.UNAUTHORIZED,
-        "unauthorized",
-        "the stream ticket was refused ("
-            + ((StreamTickets.Refused) r).reason().wire()
-            + "): it is invalid, expired, already used, or for another session; get a new one"
-            + " with POST /v1/sessions/{id}/stream-tickets");
+    return StreamTickets.principalOrRefuse(r, "POST /v1/sessions/{id}/stream-tickets");
   }
 
   /** The event to resume after: {@code Last-Event-ID}, else {@code ?after=}, else 0. */
@@ -187,13 +173,7 @@ final class StreamRoutes extends RouteSupport {
                   feed.frames(source, after)
                       .map(Frame::sse)
                       .backpressureTimeout(feed.settings().stalledAfter());
-              return HttpResponse.create()
-                  .withEntity(
-                      HttpEntities.createChunked(
-                          MediaTypes.TEXT_EVENT_STREAM.toContentType(), bytes))
-                  .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))
-                  // tells nginx-style proxies not to hold frames back
-                  .addHeader(RawHeader.create("X-Accel-Buffering", "no"));
+              return eventStream(bytes);
             }));
   }
 

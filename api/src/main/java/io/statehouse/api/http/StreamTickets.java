@@ -45,6 +45,28 @@ public final class StreamTickets {
   /** {@code use} of every ticket; tool-call identity tokens carry no {@code use}. */
   public static final String USE = "stream-ticket";
 
+  /**
+   * The principal of a redeemed ticket; for a refused one, a 401 that names the reason (never the
+   * ticket) and {@code newTicket}, the request that gives a new one.
+   */
+  public static Principal principalOrRefuse(Redemption r, String newTicket) {
+    if (r instanceof Redeemed ok) {
+      return ok.principal();
+    }
+    throw new ApiError(
+        org.apache.pekko.http.javadsl.model.StatusCodes.UNAUTHORIZED,
+        "unauthorized",
+        "the stream ticket was refused ("
+            + ((Refused) r).reason().wire()
+            + "): it is invalid, expired, already used, or for another stream; get a new one"
+            + " with "
+            + newTicket);
+  }
+
+  /** The resource name of the operators' overview stream ({@code GET /v1/ops/stream}). */
+  // not a well-formed entity id, so never mistaken for a session's or workspace's
+  public static final String OPS = "ops:overview";
+
   // claim names, defined once
   static final String CLAIM_USE = "use";
   static final String CLAIM_TENANT = "tenant";
@@ -192,6 +214,15 @@ public final class StreamTickets {
     if (!principal.tenant().equals(session.tenant())) {
       throw new IllegalArgumentException("a stream ticket is for a session of the caller's tenant");
     }
+    return issue(principal, session.id());
+  }
+
+  /**
+   * A ticket for {@code principal} to open the stream named {@code resource} of its own tenant: a
+   * session's or workspace's id, or {@link #OPS} for the operators' overview stream. Redeemed by
+   * {@link #redeem(String, String)} with the same name.
+   */
+  public Ticket issue(Principal principal, String resource) {
     // JWT times are whole seconds; truncating keeps exp - iat exactly the configured TTL
     long now = clock.instant().getEpochSecond();
     long exp = now + ttl.toSeconds();
@@ -202,7 +233,7 @@ public final class StreamTickets {
             .subject(principal.subject())
             .claim(CLAIM_TENANT, principal.tenant())
             .claim(CLAIM_ROLES, principal.roles())
-            .claim(CLAIM_SESSION, session.id())
+            .claim(CLAIM_SESSION, resource)
             .claim(CLAIM_USE, USE)
             .jwtID(UUID.randomUUID().toString())
             .issueTime(new Date(now * 1000))

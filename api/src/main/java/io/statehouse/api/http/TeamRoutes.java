@@ -8,6 +8,7 @@ import io.statehouse.api.dto.WorkspaceViews;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.catalog.Catalog;
 import io.statehouse.runtime.catalog.TeamSpec;
+import io.statehouse.runtime.telemetry.TraceParent;
 import io.statehouse.runtime.workspace.TeamRuns;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -79,7 +80,8 @@ final class TeamRoutes extends RouteSupport {
 
   /**
    * {@code POST /v1/teams/{name}/runs {input}}: starts a run of the team at its current version:
-   * 201 with the run, its workspace, and where to read it.
+   * 201 with the run, its workspace, and where to read it. Its members' turns continue the caller's
+   * W3C trace context, if it sent one.
    */
   private Route runs(Principal p, String name) {
     if (runs == null) {
@@ -90,31 +92,23 @@ final class TeamRoutes extends RouteSupport {
         () ->
             post(
                 () ->
-                    body(
-                        Requests.StartRun.class,
-                        false,
-                        req -> {
-                          Access.require(p, "starting a team run", Access.USE_SESSIONS);
-                          if (req.input() == null || req.input().isBlank()) {
-                            throw ApiError.badRequest(
-                                "input is required: what the team's entry role gets");
-                          }
-                          if (req.input().length() > settings.maxMessageChars()) {
-                            throw ApiError.badRequest(
-                                "input is longer than "
-                                    + settings.maxMessageChars()
-                                    + " characters");
-                          }
-                          return respond(
-                              translated(runs.start(p, name, req.input(), settings.askTimeout()))
-                                  .thenApply(
-                                      s ->
-                                          ApiJson.response(
-                                                  StatusCodes.CREATED, WorkspaceViews.started(s))
-                                              .addHeader(
-                                                  Location.create(
-                                                      "/v1/workspaces/" + s.workspaceId()))));
-                        })));
+                    traceContext(
+                        trace ->
+                            body(
+                                Requests.StartRun.class,
+                                false,
+                                req -> startRun(p, name, req, trace)))));
+  }
+
+  private Route startRun(Principal p, String name, Requests.StartRun req, TraceParent trace) {
+    Access.require(p, "starting a team run", Access.USE_SESSIONS);
+    requireText(req.input(), "input", "input is required: what the team's entry role gets");
+    return respond(
+        translated(runs.start(p, name, req.input(), trace, settings.askTimeout()))
+            .thenApply(
+                s ->
+                    ApiJson.response(StatusCodes.CREATED, WorkspaceViews.started(s))
+                        .addHeader(Location.create("/v1/workspaces/" + s.workspaceId()))));
   }
 
   private Route put(Principal p, String name, TeamDefinition d) {

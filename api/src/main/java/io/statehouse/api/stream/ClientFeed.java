@@ -1,5 +1,6 @@
 package io.statehouse.api.stream;
 
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.statehouse.runtime.model.ModelDelta;
 import io.statehouse.runtime.stream.FeedItem;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ public final class ClientFeed {
   private final StreamSettings settings;
   private final ActorSystem<?> system;
   private final StreamSources sources;
+  // live-stream clients of this node, up and down as their streams start and end; null: uncounted
+  private GaugeDataPoint subscribers;
 
   public ClientFeed(
       ActorRef<StreamHub.Command> hub,
@@ -48,6 +51,12 @@ public final class ClientFeed {
     this.settings = settings;
     this.system = system;
     this.sources = sources;
+  }
+
+  /** Counts the clients of live streams on {@code gauge}. Call once, at wiring. */
+  public ClientFeed withSubscribers(GaugeDataPoint gauge) {
+    this.subscribers = gauge;
+    return this;
   }
 
   public StreamSettings settings() {
@@ -72,6 +81,9 @@ public final class ClientFeed {
         Source.<ClientItem>queue(settings.clientBuffer()).preMaterialize(system);
     BoundedSourceQueue<ClientItem> queue = live.first();
     Cursor cursor = new Cursor(source, after);
+    if (subscribers != null) {
+      subscribers.inc();
+    }
     CompletionStage<StatusReply<Long>> joined =
         AskPattern.ask(
             hub,
@@ -116,6 +128,9 @@ public final class ClientFeed {
             (mat, done) -> {
               done.whenComplete(
                   (d, e) -> {
+                    if (subscribers != null) {
+                      subscribers.dec();
+                    }
                     queue.complete();
                     hub.tell(new StreamHub.Unsubscribe(source, queue));
                   });

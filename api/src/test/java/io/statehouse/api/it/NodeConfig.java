@@ -30,6 +30,7 @@ public final class NodeConfig {
                     + httpPort
                     + "\n"
                     + "pekko.remote.artery.canonical.port = 0\n"
+                    + "pekko.management.http.port = 0\n"
                     + "statehouse.demo.enabled = off\n"
                     + "statehouse.cassandra.embedded.enabled = off\n"
                     + EGRESS
@@ -55,6 +56,7 @@ public final class NodeConfig {
                 + httpPort
                 + "\n"
                 + "pekko.remote.artery.canonical.port = 0\n"
+                + "pekko.management.http.port = 0\n"
                 + "statehouse.demo.enabled = off\n"
                 + "statehouse.http.ask-timeout = 30s\n"
                 + EGRESS

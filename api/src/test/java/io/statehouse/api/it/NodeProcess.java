@@ -39,6 +39,22 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(
       String name, Config overrides, int httpPort, Duration readyWithin, List<String> jvmArgs)
       throws IOException {
+    return start(
+        name, overrides, httpPort, readyWithin, jvmArgs, System.getProperty("java.class.path"));
+  }
+
+  /**
+   * As above, the node's code from {@code classpath}: the benchmark runs another build of
+   * Statehouse (an earlier commit's) this way.
+   */
+  public static NodeProcess start(
+      String name,
+      Config overrides,
+      int httpPort,
+      Duration readyWithin,
+      List<String> jvmArgs,
+      String classpath)
+      throws IOException {
     Path dir = Path.of("target", "it-nodes").toAbsolutePath();
     Files.createDirectories(dir);
     Path conf = dir.resolve(name + ".conf");
@@ -51,12 +67,7 @@ public final class NodeProcess implements AutoCloseable {
     Process process =
         new ProcessBuilder(
                 command(
-                    java,
-                    jvmArgs,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "-Dconfig.file=" + conf,
-                    Main.class.getName()))
+                    java, jvmArgs, "-cp", classpath, "-Dconfig.file=" + conf, Main.class.getName()))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.CborSerializable;
 import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.Rejection;
+import io.statehouse.runtime.Role;
 import io.statehouse.runtime.audit.SealedSnapshot;
 import io.statehouse.runtime.catalog.AgentSpec;
 import io.statehouse.runtime.catalog.ToolSpec;
@@ -30,6 +31,9 @@ import io.statehouse.runtime.session.SessionEvent.TurnFailed;
 import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
 import io.statehouse.runtime.stream.FeedItem;
 import io.statehouse.runtime.stream.FeedWatchers;
+import io.statehouse.runtime.telemetry.LogIds;
+import io.statehouse.runtime.telemetry.SessionTelemetry;
+import io.statehouse.runtime.telemetry.TraceParent;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolResult;
 import java.time.Duration;
@@ -38,10 +42,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -60,6 +67,7 @@ import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.MDC;
 
 /**
  * One agent session: a sharded, event-sourced actor whose journal is its whole state.
@@ -112,14 +120,26 @@ public final class AgentSession
   /**
    * Starts a turn. Replies once the message is persisted, with the turn id; a repeated idempotency
    * key replies with the turn it started. Rejected with {@code turn_in_progress} (and the running
-   * turn id) while another turn runs.
+   * turn id) while another turn runs. {@code trace}: the caller's W3C trace context, which the
+   * turn's span continues (null: none); it is never persisted.
    */
   public record SendMessage(
       Principal principal,
       String content,
       String idempotencyKey,
+      TraceParent trace,
       ActorRef<StatusReply<TurnAccepted>> replyTo)
-      implements Request<TurnAccepted> {}
+      implements Request<TurnAccepted> {
+
+    /** Without a caller's trace context. */
+    public SendMessage(
+        Principal principal,
+        String content,
+        String idempotencyKey,
+        ActorRef<StatusReply<TurnAccepted>> replyTo) {
+      this(principal, content, idempotencyKey, null, replyTo);
+    }
+  }
 
   /**
    * Cancels the running turn (whatever its phase) at once. Replies with the cancelled turn's
@@ -128,6 +148,15 @@ public final class AgentSession
    */
   public record Cancel(Principal principal, ActorRef<StatusReply<TurnOutcome>> replyTo)
       implements Request<TurnOutcome> {}
+
+  /**
+   * An operator of the session's tenant unloads it from memory now, as its idle timeout would; the
+   * next request wakes it from the journal. Replies {@code Done}; {@code turn_in_progress} while a
+   * turn runs (cancel it first: a running turn must not lose its node's attention), {@code
+   * forbidden} for anyone but an operator.
+   */
+  public record Unload(Principal principal, ActorRef<StatusReply<Done>> replyTo)
+      implements Request<Done> {}
 
   /**
    * A stream hub (one per node with live clients for this session) starts watching: from now on it
@@ -217,8 +246,17 @@ public final class AgentSession
   /** Internal: no message for {@code passivate-after}. */
   record IdleTimeout() implements Command {}
 
+  /** Internal: {@code read-side-interval} is over, the list entry and usage may be written. */
+  record WriteReadSides() implements Command {}
+
   /** Sent by sharding to stop the entity (passivation, rebalance, shutdown). */
   public record Stop() implements Command {}
+
+  /** The hand-off grace ran out, or the last running tool call's answer is recorded: stop now. */
+  record HandOffNow() implements Command {}
+
+  /** The rejection a waiting {@link AwaitTurn} gets when the session stops under it. */
+  public static final String MOVING = "session_moving";
 
   /** Internal: the node lost its journal at {@code since}; stop and recover when it is back. */
   record JournalLost(String reason, Instant since) implements Command {}
@@ -270,8 +308,16 @@ public final class AgentSession
   private final FeedWatchers feed;
   // told of every persisted batch, in this order, before its effects start
   private final List<SessionListener> listeners;
+  // this incarnation's metrics and spans (SessionTelemetry.NONE when the node keeps neither)
+  private final SessionTelemetry telemetry;
+  // what log lines written while this session works carry (SLF4J MDC), and the turn they name
+  private Map<String, String> logIds;
+  private String loggedTurn;
   // callers waiting for a turn to stop running; lives only as long as this incarnation
   private final Map<String, List<ActorRef<StatusReply<TurnOutcome>>>> waiters = new HashMap<>();
+  // sharding asked this incarnation to stop while a tool call ran: it records the call's answer,
+  // starts nothing new, then stops (onStop)
+  private boolean handingOff;
   private int modelFailuresThisStep;
   // when this incarnation finished reading its journal; a loss reported before then is stale
   private Instant recoveredAt = Instant.MAX;
@@ -299,20 +345,27 @@ public final class AgentSession
     this.deps = deps;
     this.shard = shard;
     this.feed = new FeedWatchers(id.persistenceId().id());
+    this.telemetry = deps.telemetry().forSession(id, deps.clock());
+    this.logIds = Map.of(LogIds.TENANT, id.tenant(), LogIds.SESSION, id.id());
     this.effects =
         new SessionEffects(
             context,
             id,
             deps,
             context.messageAdapter(ToolCall.Finished.class, ToolFinished::new),
-            feed);
+            feed,
+            telemetry);
     // live streams first: a streaming model call's deltas must not overtake the events they follow
-    this.listeners =
-        List.of(
-            (before, after, events, seq) -> feed.events(events, seq),
-            effects::persisted,
-            (before, after, events, seq) -> notifyWaiters(after),
-            this::tellWorkspace);
+    List<SessionListener> all = new ArrayList<>();
+    all.add((before, after, events, seq) -> feed.events(events, seq));
+    if (telemetry.active()) {
+      // before the effects' read-side writes, so that the journal's write time is not inflated
+      all.add(telemetry);
+    }
+    all.add(effects::persisted);
+    all.add((before, after, events, seq) -> notifyWaiters(after));
+    all.add(this::tellWorkspace);
+    this.listeners = List.copyOf(all);
   }
 
   /**
@@ -327,8 +380,38 @@ public final class AgentSession
                 timers -> {
                   ctx.setReceiveTimeout(deps.settings().passivateAfter(), new IdleTimeout());
                   JournalLoss.subscribe(ctx, lost -> new JournalLost(lost.reason(), lost.since()));
-                  return new AgentSession(ctx, timers, id, deps, shard);
+                  return new AgentSession(ctx, timers, id, deps, shard).withLogIds();
                 }));
+  }
+
+  /**
+   * This session with its ids (and its running turn's) in the MDC of every log line it writes:
+   * around every message it handles, the journal's replies included, since effects start there.
+   */
+  @SuppressWarnings("unchecked")
+  private Behavior<Command> withLogIds() {
+    Behavior<Object> any = (Behavior<Object>) (Behavior<?>) this;
+    return (Behavior<Command>)
+        (Behavior<?>) Behaviors.withMdc(Object.class, message -> logIds, any);
+  }
+
+  /** Log lines from now on name {@code turn} (or no turn). */
+  private void logTurn(Turn turn) {
+    String turnId = turn == null ? null : turn.turnId();
+    if (Objects.equals(turnId, loggedTurn)) {
+      return;
+    }
+    loggedTurn = turnId;
+    logIds =
+        turnId == null
+            ? Map.of(LogIds.TENANT, id.tenant(), LogIds.SESSION, id.id())
+            : Map.of(LogIds.TENANT, id.tenant(), LogIds.SESSION, id.id(), LogIds.TURN, turnId);
+    // and the rest of the message being handled
+    if (turnId == null) {
+      MDC.remove(LogIds.TURN);
+    } else {
+      MDC.put(LogIds.TURN, turnId);
+    }
   }
 
   @Override
@@ -412,6 +495,8 @@ public final class AgentSession
                 return;
               }
               recoveredAt = Instant.now();
+              logTurn(state.turn());
+              telemetry.recovered(state);
               if (state.broken()) {
                 context
                     .getLog()
@@ -437,6 +522,12 @@ public final class AgentSession
                 context.getSelf().tell(new Resume());
               }
             })
+        .onSignal(
+            PostStop.class,
+            (state, signal) -> {
+              effects.stopped();
+              telemetry.stopped();
+            })
         .build();
   }
 
@@ -457,6 +548,7 @@ public final class AgentSession
     b.forState(s -> handingOver)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(IdleTimeout.class, (s, c) -> Effect().noReply())
+        .onCommand(WriteReadSides.class, (s, c) -> Effect().noReply())
         .onCommand(JournalLost.class, (s, c) -> Effect().noReply())
         .onCommand(Command.class, this::toNextIncarnation);
 
@@ -505,6 +597,7 @@ public final class AgentSession
         .onCommand(Decide.class, this::onDecideWithoutTurn)
         .onCommand(ExpireApproval.class, (s, c) -> settled(c))
         .onCommand(Cancel.class, this::onCancelWithoutTurn)
+        .onCommand(Unload.class, this::onUnload)
         .onCommand(Watch.class, this::onWatch);
 
     b.forAnyState()
@@ -512,7 +605,14 @@ public final class AgentSession
         .onCommand(HubGone.class, (s, c) -> unwatch(c.hub()))
         .onCommand(JournalLost.class, this::onJournalLost)
         .onCommand(IdleTimeout.class, this::onIdle)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .onCommand(
+            WriteReadSides.class,
+            (s, c) -> {
+              effects.readSidesDue();
+              return Effect().noReply();
+            })
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(HandOffNow.class, (s, c) -> stopNow())
         .onCommand(Command.class, this::onNotApplicable);
     return b.build();
   }
@@ -547,6 +647,7 @@ public final class AgentSession
       SessionState s, EventBatch b, SendMessage c) {
     StoredMessage message = storedMessage(b.state(), c.content());
     String turnId = newTurnId();
+    telemetry.expectTurn(turnId, c.trace());
     b.add(
         new UserMessageAdded(
             b.meta(c.principal().actor()),
@@ -680,6 +781,7 @@ public final class AgentSession
     }
     StoredMessage message = storedMessage(s, c.content());
     String turnId = newTurnId();
+    telemetry.expectTurn(turnId, c.trace());
     EventBatch b = batch(s);
     b.add(
         new SessionEvent.MessageQueued(
@@ -762,6 +864,25 @@ public final class AgentSession
     return reject(
         c,
         new Rejection("no_running_turn", "session " + id.id() + " has no running turn to cancel"));
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> onUnload(SessionState s, Unload c) {
+    if (!c.principal().tenant().equals(id.tenant()) || !c.principal().has(Role.OPERATOR)) {
+      return reject(
+          c,
+          new Rejection(
+              "forbidden", "only an operator of its tenant may unload session " + id.id()));
+    }
+    if (s.turn() != null) {
+      return reject(
+          c,
+          new Rejection(
+              "turn_in_progress",
+              "session " + id.id() + " has a turn in progress; cancel it first",
+              s.turn().turnId()));
+    }
+    passivate();
+    return Effect().reply(c.replyTo(), StatusReply.success(Done.getInstance()));
   }
 
   private ReplyEffect<SessionEvent, SessionState> onWatch(SessionState s, Watch c) {
@@ -1101,6 +1222,7 @@ public final class AgentSession
    */
   private void drive(SessionState before, SessionState state, EventBatch b) {
     long seq = lastSequenceNumber(context);
+    logTurn(state.turn());
     Turn ended = before.turn();
     if (ended != null && (state.turn() == null || !state.turn().turnId().equals(ended.turnId()))) {
       // the turn ended (completed, failed, cancelled): nothing of it may go on
@@ -1108,6 +1230,14 @@ public final class AgentSession
     }
     for (SessionListener l : listeners) {
       l.persisted(before, state, b.events(), seq);
+    }
+    if (handingOff) {
+      // what this batch announced starts in the next incarnation, which re-drives it from the
+      // journal; this one stops once no tool call of it is running
+      if (state.turn() == null || !state.turn().anyCallRunning()) {
+        context.getSelf().tell(new HandOffNow());
+      }
+      return;
     }
     if (b.callsModel()) {
       effects.callModel(state, seq, 1);
@@ -1196,6 +1326,36 @@ public final class AgentSession
     return Effect().stop().thenNoReply();
   }
 
+  /**
+   * Sharding stops the session (its node leaves the cluster, or it passivates). A tool call that is
+   * running is let finish, for up to the hand-off grace: its answer is recorded and nothing new
+   * starts, so a graceful leave never turns a non-idempotent call into an unknown outcome. Then a
+   * caller waiting for a turn hears {@value #MOVING} and asks again: its next ask reaches the
+   * session's next incarnation, on this node or another, which goes on from the journal.
+   */
+  private ReplyEffect<SessionEvent, SessionState> onStop(SessionState s, Stop c) {
+    if (handingOff) {
+      return Effect().noReply();
+    }
+    if (s.turn() != null && s.turn().anyCallRunning()) {
+      handingOff = true;
+      timers.startSingleTimer(new HandOffNow(), deps.settings().handOffGrace());
+      return Effect().noReply();
+    }
+    return stopNow();
+  }
+
+  private ReplyEffect<SessionEvent, SessionState> stopNow() {
+    if (!waiters.isEmpty()) {
+      StatusReply<TurnOutcome> moving =
+          StatusReply.error(
+              new Rejection(MOVING, "session " + id.id() + " is moving; ask for the turn again"));
+      waiters.values().forEach(list -> list.forEach(w -> w.tell(moving)));
+      waiters.clear();
+    }
+    return Effect().stop().thenNoReply();
+  }
+
   /** A request for a session that does not exist (or a stale internal message). */
   private ReplyEffect<SessionEvent, SessionState> onNotApplicable(SessionState s, Command c) {
     if (c instanceof Request<?> request) {
@@ -1267,6 +1427,7 @@ public final class AgentSession
   }
 
   private void passivate() {
+    telemetry.passivating();
     if (shard != null) {
       shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
     }

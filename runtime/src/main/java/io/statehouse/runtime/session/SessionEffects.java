@@ -20,11 +20,13 @@ import io.statehouse.runtime.session.AgentSession.Command;
 import io.statehouse.runtime.session.AgentSession.ModelFailed;
 import io.statehouse.runtime.session.AgentSession.ModelResponded;
 import io.statehouse.runtime.stream.FeedWatchers;
+import io.statehouse.runtime.telemetry.SessionTelemetry;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.usage.UsageLedger;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -51,8 +54,19 @@ final class SessionEffects {
   private final SessionDeps deps;
   private final ActorRef<ToolCall.Finished> toolReplies;
   private final FeedWatchers feed;
+  private final SessionTelemetry telemetry;
   // the model call in flight, abandoned if its turn ends before it answers
   private InFlight inFlight;
+
+  // the tool-call children this incarnation started: part of each child's name
+  private long toolsStarted;
+  // the list entry and usage not written yet (null when written), as of event readSidesSeq; when
+  // they were last written (System.nanoTime) and the timer that writes them at the interval's end
+  private SessionState readSidesState;
+  private long readSidesSeq;
+  private long readSidesWrittenAt = System.nanoTime() - Duration.ofDays(1).toNanos();
+  private Cancellable readSidesTimer;
+
   // the daily usage this incarnation reported last, so unchanged days are not written again
   private final Map<LocalDate, DailyUsage> usageReported = new HashMap<>();
 
@@ -61,12 +75,14 @@ final class SessionEffects {
       SessionId id,
       SessionDeps deps,
       ActorRef<ToolCall.Finished> toolReplies,
-      FeedWatchers feed) {
+      FeedWatchers feed,
+      SessionTelemetry telemetry) {
     this.context = context;
     this.id = id;
     this.deps = deps;
     this.toolReplies = toolReplies;
     this.feed = feed;
+    this.telemetry = telemetry;
   }
 
   /**
@@ -184,9 +200,19 @@ final class SessionEffects {
             turn.turnId(),
             call.callId(),
             s.agent().version());
-    ToolInvocation first = new ToolInvocation(spec, call.input(), call.idempotencyKey(), 1, ctx);
+    // the call's span started when its ToolCallStarted was told to the listeners
+    ToolInvocation first =
+        new ToolInvocation(
+            spec, call.input(), call.idempotencyKey(), 1, ctx, telemetry.toolTrace(call.callId()));
+    // a model may reuse a tool-use id at its next step or turn, and a finished call's child keeps
+    // its name until its stop is processed: a count of this incarnation's calls keeps names unique
     String name =
-        "tool-" + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8) + "-r" + call.round();
+        "tool-"
+            + ++toolsStarted
+            + "-"
+            + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8)
+            + "-r"
+            + call.round();
     context.spawn(ToolCall.create(first, deps.tools(), toolReplies), name);
   }
 
@@ -196,10 +222,66 @@ final class SessionEffects {
    */
   void persisted(SessionState before, SessionState after, List<SessionEvent> events, long seq) {
     if (events.stream().anyMatch(AgentSession::changesListing)) {
-      recordListing(after, seq);
-      recordUsage(after, seq);
+      readSidesChanged(after, seq);
     }
     recordApprovals(before, after, events, seq);
+  }
+
+  /**
+   * The list entry and usage figures changed: they are written now, or, within {@code
+   * read-side-interval} of the last write (and for a turn that has just started), once the interval
+   * is over, as they are then. A session running turns back to back so writes them about once per
+   * interval instead of three times a turn. The approval queue is always written at once: approvers
+   * act on it.
+   */
+  private void readSidesChanged(SessionState s, long seq) {
+    readSidesState = s;
+    readSidesSeq = seq;
+    Duration interval = deps.settings().readSideInterval();
+    if (interval.isZero()) {
+      writeReadSides();
+      return;
+    }
+    long now = System.nanoTime();
+    boolean quiet = now - readSidesWrittenAt >= interval.toNanos();
+    if (s.status() != SessionStatus.RUNNING && quiet) {
+      writeReadSides();
+    } else if (readSidesTimer == null) {
+      long wait =
+          s.status() == SessionStatus.RUNNING
+              ? interval.toNanos()
+              : readSidesWrittenAt + interval.toNanos() - now;
+      readSidesTimer =
+          context.scheduleOnce(
+              Duration.ofNanos(Math.max(0, wait)),
+              context.getSelf(),
+              new AgentSession.WriteReadSides());
+    }
+  }
+
+  /** The interval is over: the latest list entry and usage figures, if they are not written. */
+  void readSidesDue() {
+    readSidesTimer = null;
+    writeReadSides();
+  }
+
+  /** The session stops: what it has not written of its read sides is written now. */
+  void stopped() {
+    writeReadSides();
+  }
+
+  private void writeReadSides() {
+    if (readSidesTimer != null) {
+      readSidesTimer.cancel();
+      readSidesTimer = null;
+    }
+    if (readSidesState == null) {
+      return;
+    }
+    recordListing(readSidesState, readSidesSeq);
+    recordUsage(readSidesState, readSidesSeq);
+    readSidesState = null;
+    readSidesWrittenAt = System.nanoTime();
   }
 
   /**

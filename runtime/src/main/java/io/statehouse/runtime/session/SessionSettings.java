@@ -17,6 +17,9 @@ import java.time.Duration;
  *     answer, in the session's memory and snapshots
  * @param maxQueuedMessages how many messages a session of an agent that queues them ({@code
  *     multitask: enqueue}) holds while a turn runs; one more is refused with {@code queue_full}
+ * @param readSideInterval a session writes its list entry and usage figures at most once per this
+ *     long, the latest ones (a turn's "running" entry only once it has run this long); zero writes
+ *     each change at once
  */
 public record SessionSettings(
     int snapshotEvery,
@@ -29,7 +32,12 @@ public record SessionSettings(
     Duration journalRetryMax,
     Duration idempotencyKeyWindow,
     int idempotencyKeyTurns,
-    int maxQueuedMessages) {
+    int maxQueuedMessages,
+    Duration handOffGrace,
+    Duration readSideInterval) {
+
+  /** The default grace: {@code statehouse.session.hand-off-grace} in session.conf. */
+  public static final Duration DEFAULT_HAND_OFF_GRACE = Duration.ofSeconds(20);
 
   /** The default bound: {@code statehouse.session.max-queued-messages} in session.conf. */
   public static final int DEFAULT_MAX_QUEUED_MESSAGES = 100;
@@ -38,6 +46,11 @@ public record SessionSettings(
   public static final Duration DEFAULT_IDEMPOTENCY_KEY_WINDOW = Duration.ofHours(24);
 
   public SessionSettings {
+    if (readSideInterval.isNegative() || readSideInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException(
+          "statehouse.session.read-side-interval must be between 0 and 1 minute, not "
+              + readSideInterval);
+    }
     if (idempotencyKeyWindow.isNegative() || idempotencyKeyWindow.isZero()) {
       throw new IllegalArgumentException(
           "statehouse.session.idempotency-key-window must be positive, not "
@@ -58,33 +71,10 @@ public record SessionSettings(
     }
   }
 
-  /** The same settings with the default bound on queued messages. */
-  public SessionSettings(
-      int snapshotEvery,
-      int keepSnapshots,
-      Duration passivateAfter,
-      Duration modelCallTimeout,
-      int modelMaxAttempts,
-      Duration modelRetryBackoff,
-      Duration journalRetryMin,
-      Duration journalRetryMax,
-      Duration idempotencyKeyWindow,
-      int idempotencyKeyTurns) {
-    this(
-        snapshotEvery,
-        keepSnapshots,
-        passivateAfter,
-        modelCallTimeout,
-        modelMaxAttempts,
-        modelRetryBackoff,
-        journalRetryMin,
-        journalRetryMax,
-        idempotencyKeyWindow,
-        idempotencyKeyTurns,
-        DEFAULT_MAX_QUEUED_MESSAGES);
-  }
-
-  /** The same settings with the default idempotency-key window and turn count. */
+  /**
+   * The same settings with the defaults of the idempotency-key window and turn count, the bound on
+   * queued messages and the hand-off grace; read sides written at every change.
+   */
   public SessionSettings(
       int snapshotEvery,
       int keepSnapshots,
@@ -104,7 +94,10 @@ public record SessionSettings(
         journalRetryMin,
         journalRetryMax,
         DEFAULT_IDEMPOTENCY_KEY_WINDOW,
-        SessionState.RECENT_TURNS_KEPT);
+        SessionState.RECENT_TURNS_KEPT,
+        DEFAULT_MAX_QUEUED_MESSAGES,
+        DEFAULT_HAND_OFF_GRACE,
+        Duration.ZERO);
   }
 
   /** These settings with another idempotency-key window and number of finished turns kept. */
@@ -120,7 +113,27 @@ public record SessionSettings(
         journalRetryMax,
         window,
         turns,
-        maxQueuedMessages);
+        maxQueuedMessages,
+        handOffGrace,
+        readSideInterval);
+  }
+
+  /** These settings with another interval between a session's read-side writes. */
+  public SessionSettings withReadSideInterval(Duration interval) {
+    return new SessionSettings(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        idempotencyKeyWindow,
+        idempotencyKeyTurns,
+        maxQueuedMessages,
+        handOffGrace,
+        interval);
   }
 
   public static SessionSettings fromConfig(Config root) {
@@ -136,6 +149,8 @@ public record SessionSettings(
         c.getDuration("journal-retry.max-backoff"),
         c.getDuration("idempotency-key-window"),
         c.getInt("idempotency-key-turns"),
-        c.getInt("max-queued-messages"));
+        c.getInt("max-queued-messages"),
+        c.getDuration("hand-off-grace"),
+        c.getDuration("read-side-interval"));
   }
 }

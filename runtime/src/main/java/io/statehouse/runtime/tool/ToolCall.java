@@ -1,7 +1,10 @@
 package io.statehouse.runtime.tool;
 
 import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.telemetry.LogIds;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -54,10 +57,30 @@ public final class ToolCall {
 
   public static Behavior<Command> create(
       ToolInvocation firstAttempt, ToolExecutor executor, ActorRef<Finished> replyTo) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> new ToolCall(ctx, timers, executor, replyTo).attempting(firstAttempt)));
+    // its log lines name the session, turn and call it works for
+    return Behaviors.withMdc(
+        Command.class,
+        logIds(firstAttempt.context()),
+        Behaviors.setup(
+            ctx ->
+                Behaviors.withTimers(
+                    timers ->
+                        new ToolCall(ctx, timers, executor, replyTo).attempting(firstAttempt))));
+  }
+
+  private static Map<String, String> logIds(ToolInvocation.CallContext c) {
+    Map<String, String> ids = new HashMap<>();
+    putIfPresent(ids, LogIds.TENANT, c.tenant());
+    putIfPresent(ids, LogIds.SESSION, c.sessionId());
+    putIfPresent(ids, LogIds.TURN, c.turnId());
+    putIfPresent(ids, LogIds.TOOL_CALL, c.callId());
+    return ids;
+  }
+
+  private static void putIfPresent(Map<String, String> ids, String key, String value) {
+    if (value != null) {
+      ids.put(key, value);
+    }
   }
 
   private Behavior<Command> attempting(ToolInvocation invocation) {

@@ -4,6 +4,7 @@ import io.statehouse.runtime.Principal;
 import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionId;
+import io.statehouse.runtime.telemetry.TraceParent;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
@@ -18,6 +19,21 @@ public interface MemberSessions {
    */
   CompletionStage<TurnAccepted> deliver(
       SessionId member, Principal owner, String text, String key, Duration timeout);
+
+  /**
+   * As {@link #deliver(SessionId, Principal, String, String, Duration)}, the member's turn
+   * continuing the run's {@code trace} context (null: none); ways of reaching members that carry no
+   * trace context ignore it.
+   */
+  default CompletionStage<TurnAccepted> deliver(
+      SessionId member,
+      Principal owner,
+      String text,
+      String key,
+      TraceParent trace,
+      Duration timeout) {
+    return deliver(member, owner, text, key, timeout);
+  }
 
   /** The turn's outcome once it stops running (or now, when it waits for a human). */
   CompletionStage<TurnOutcome> awaitTurn(SessionId member, String turnId, Duration timeout);

@@ -7,6 +7,7 @@ import io.statehouse.runtime.session.AgentSession.TurnAccepted;
 import io.statehouse.runtime.session.AgentSession.TurnOutcome;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionState;
+import io.statehouse.runtime.telemetry.TraceParent;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -27,10 +28,21 @@ public final class ShardedMembers implements MemberSessions {
   @Override
   public CompletionStage<TurnAccepted> deliver(
       SessionId member, Principal owner, String text, String key, Duration timeout) {
+    return deliver(member, owner, text, key, null, timeout);
+  }
+
+  @Override
+  public CompletionStage<TurnAccepted> deliver(
+      SessionId member,
+      Principal owner,
+      String text,
+      String key,
+      TraceParent trace,
+      Duration timeout) {
     return Asks.askWithStatus(
         session(member),
         TurnAccepted.class,
-        r -> new AgentSession.SendMessage(owner, text, key, r),
+        r -> new AgentSession.SendMessage(owner, text, key, trace, r),
         timeout);
   }
 

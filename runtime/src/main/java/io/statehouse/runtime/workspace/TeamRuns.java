@@ -9,6 +9,7 @@ import io.statehouse.runtime.catalog.TeamSpec;
 import io.statehouse.runtime.session.AgentSession;
 import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionState;
+import io.statehouse.runtime.telemetry.TraceParent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,16 +37,28 @@ public final class TeamRuns {
    */
   public CompletionStage<WorkspaceState> start(
       Principal owner, String team, String input, Duration timeout) {
+    return start(owner, team, input, null, timeout);
+  }
+
+  /**
+   * As {@link #start(Principal, String, String, Duration)}, continuing the caller's {@code trace}.
+   */
+  public CompletionStage<WorkspaceState> start(
+      Principal owner, String team, String input, TraceParent trace, Duration timeout) {
     return Asks.askWithStatus(
             runtime.catalog(owner.tenant()),
             Catalog.ResolvedTeam.class,
             r -> new Catalog.ResolveTeam(team, r),
             timeout)
-        .thenCompose(resolved -> open(owner, resolved, input, timeout));
+        .thenCompose(resolved -> open(owner, resolved, input, trace, timeout));
   }
 
   private CompletionStage<WorkspaceState> open(
-      Principal owner, Catalog.ResolvedTeam resolved, String input, Duration timeout) {
+      Principal owner,
+      Catalog.ResolvedTeam resolved,
+      String input,
+      TraceParent trace,
+      Duration timeout) {
     TeamSpec team = resolved.team();
     WorkspaceId workspace = WorkspaceId.random(owner.tenant());
     String runId = EntityIds.random("run_");
@@ -80,7 +93,7 @@ public final class TeamRuns {
                 Asks.askWithStatus(
                     runtime.workspace(workspace),
                     WorkspaceState.class,
-                    r -> new Workspace.StartRun(owner, runId, team, seats, input, r),
+                    r -> new Workspace.StartRun(owner, runId, team, seats, input, trace, r),
                     timeout));
   }
 }

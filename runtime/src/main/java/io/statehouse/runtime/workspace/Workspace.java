@@ -13,6 +13,7 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.TurnStatus;
 import io.statehouse.runtime.stream.FeedItem;
 import io.statehouse.runtime.stream.FeedWatchers;
+import io.statehouse.runtime.telemetry.TraceParent;
 import io.statehouse.runtime.workspace.WorkspaceEvent.Delivered;
 import io.statehouse.runtime.workspace.WorkspaceEvent.MemberTurnEnded;
 import io.statehouse.runtime.workspace.WorkspaceEvent.MembersClosed;
@@ -84,8 +85,21 @@ public final class Workspace
       TeamSpec team,
       List<Seat> seats,
       String input,
+      TraceParent trace,
       ActorRef<StatusReply<WorkspaceState>> replyTo)
-      implements Command {}
+      implements Command {
+
+    /** Without a caller's trace context. */
+    public StartRun(
+        Principal owner,
+        String runId,
+        TeamSpec team,
+        List<Seat> seats,
+        String input,
+        ActorRef<StatusReply<WorkspaceState>> replyTo) {
+      this(owner, runId, team, seats, input, null, replyTo);
+    }
+  }
 
   /**
    * A member's workspace tool call. Replies with the JSON answer the model sees, or a {@link
@@ -180,6 +194,9 @@ public final class Workspace
   private final Map<String, Integer> deliveryAttempts = new HashMap<>();
   private boolean closing;
   private int closeAttempts;
+  // the W3C context of the caller who started the run, which this incarnation's deliveries pass on
+  // to the members' turns; never persisted (after a restart the members' turns start traces anew)
+  private TraceParent runTrace;
   private final FeedWatchers watchers;
 
   private Workspace(
@@ -294,6 +311,7 @@ public final class Workspace
             c.input(),
             deadline));
     Coordinator.start(b);
+    runTrace = c.trace();
     return persisted(b).thenReply(c.replyTo(), StatusReply::success);
   }
 
@@ -338,7 +356,8 @@ public final class Workspace
         safely(
             () ->
                 deps.members()
-                    .deliver(member, s.owner(), d.text(), key, deps.settings().askTimeout()));
+                    .deliver(
+                        member, s.owner(), d.text(), key, runTrace, deps.settings().askTimeout()));
     context.pipeToSelf(
         sent,
         (accepted, error) -> {

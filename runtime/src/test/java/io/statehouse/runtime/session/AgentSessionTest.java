@@ -716,18 +716,29 @@ class AgentSessionTest {
     assertEquals(before, session.getState());
   }
 
+  /** A session actor (not the test kit's) with a turn of {@code agent} started: the turn's id. */
+  private record LiveTurn(org.apache.pekko.actor.typed.ActorRef<Command> session, String turnId) {}
+
+  private LiveTurn liveTurn(
+      SessionId sessionId, SessionDeps deps, AgentSpec agent, List<ToolSpec> toolSpecs) {
+    var live = testKit.spawn(AgentSession.create(sessionId, deps, null));
+    TestProbe<StatusReply<SessionState>> created = testKit.createTestProbe();
+    live.tell(new Create(ALICE, agent, toolSpecs, Map.of(), created.ref()));
+    assertTrue(created.receiveMessage().isSuccess());
+    TestProbe<StatusReply<TurnAccepted>> accepted = testKit.createTestProbe();
+    live.tell(new SendMessage(ALICE, "hi", null, accepted.ref()));
+    return new LiveTurn(live, accepted.receiveMessage().getValue().turnId());
+  }
+
   @Test
   void stopsWhenTheNodeLosesItsJournalAndTellsCallersWaitingForTheTurnWhy() {
     CompletableFuture<ModelReply> never = new CompletableFuture<>();
     SessionDeps deps = deps(new ModelClients(Map.of("scripted", (request, sink) -> never)));
-    var live = testKit.spawn(AgentSession.create(new SessionId("acme", "ses_lost"), deps, null));
-    TestProbe<StatusReply<SessionState>> created = testKit.createTestProbe();
-    live.tell(
-        new Create(ALICE, Specs.agent(List.of(), 5, false), List.of(), Map.of(), created.ref()));
-    assertTrue(created.receiveMessage().isSuccess());
-    TestProbe<StatusReply<TurnAccepted>> accepted = testKit.createTestProbe();
-    live.tell(new SendMessage(ALICE, "hi", null, accepted.ref()));
-    String turn = accepted.receiveMessage().getValue().turnId();
+    LiveTurn started =
+        liveTurn(
+            new SessionId("acme", "ses_lost"), deps, Specs.agent(List.of(), 5, false), List.of());
+    var live = started.session();
+    String turn = started.turnId();
     TestProbe<StatusReply<TurnOutcome>> waiter = testKit.createTestProbe();
     live.tell(new AwaitTurn(turn, waiter.ref()));
     TestProbe<Object> watcher = testKit.createTestProbe();
@@ -747,6 +758,69 @@ class AgentSessionTest {
     StatusReply<TurnOutcome> heard = waiter.receiveMessage();
     assertEquals("journal_unavailable", ((Rejection) heard.getError()).code());
     watcher.expectTerminated(live);
+  }
+
+  @Test
+  void aCallerWaitingForATurnHearsTheSessionIsMovingWhenShardingStopsIt() {
+    CompletableFuture<ModelReply> never = new CompletableFuture<>();
+    SessionDeps deps = deps(new ModelClients(Map.of("scripted", (request, sink) -> never)));
+    LiveTurn started =
+        liveTurn(
+            new SessionId("acme", "ses_moving"), deps, Specs.agent(List.of(), 5, false), List.of());
+    var live = started.session();
+    String turn = started.turnId();
+    TestProbe<StatusReply<TurnOutcome>> waiter = testKit.createTestProbe();
+    live.tell(new AwaitTurn(turn, waiter.ref()));
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    // the stop message sharding sends on a hand-off (a node leaving) or passivation
+    live.tell(new AgentSession.Stop());
+
+    StatusReply<TurnOutcome> heard = waiter.receiveMessage();
+    assertEquals(AgentSession.MOVING, ((Rejection) heard.getError()).code());
+    watcher.expectTerminated(live);
+  }
+
+  @Test
+  void asToldToMoveWhileANonIdempotentToolRunsItRecordsTheAnswerFirstAndStartsNothingNew() {
+    CompletableFuture<ToolResult> answer = new CompletableFuture<>();
+    AtomicInteger toolRuns = new AtomicInteger();
+    executor =
+        invocation -> {
+          toolRuns.incrementAndGet();
+          return answer;
+        };
+    SessionDeps deps = deps(new ModelClients(Map.of("scripted", countingModel())));
+    SessionId moving = new SessionId("acme", "ses_hand_off");
+    LiveTurn started =
+        liveTurn(
+            moving,
+            deps,
+            Specs.agent(
+                List.of("charge"), 5, false, calls(call("charge", "{\"q\":\"x\"}")), text("ok")),
+            List.of(Specs.tool("charge", false)));
+    var live = started.session();
+    String turn = started.turnId();
+    waitUntil(() -> toolRuns.get() == 1);
+    TestProbe<StatusReply<TurnOutcome>> waiter = testKit.createTestProbe();
+    live.tell(new AwaitTurn(turn, waiter.ref()));
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    // sharding hands the session off (its node leaves) while the charge is running
+    live.tell(new AgentSession.Stop());
+    waiter.expectNoMessage(Duration.ofMillis(300));
+    answer.complete(new ToolResult.Success("{\"charged\":true}"));
+
+    assertEquals(AgentSession.MOVING, ((Rejection) waiter.receiveMessage().getError()).code());
+    watcher.expectTerminated(live);
+    List<String> types =
+        persistence.persistedInStorage(moving.persistenceId().id()).stream()
+            .map(e -> e.getClass().getSimpleName())
+            .toList();
+    assertTrue(types.contains("ToolCallSucceeded"), "the charge's answer is recorded: " + types);
+    assertEquals(1, toolRuns.get());
+    assertEquals(
+        1, modelCalls.get(), "the next model call is the next incarnation's, not this one's");
   }
 
   @Test

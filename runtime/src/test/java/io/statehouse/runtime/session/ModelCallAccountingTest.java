@@ -400,6 +400,30 @@ class ModelCallAccountingTest {
   }
 
   @Test
+  void aModelThatReusesOneToolUseIdAtEveryStepHasEveryStepsCallRun() {
+    // each step's call is "t1" again, and each tool call's actor stops the moment it answers: the
+    // next step's actor must not be refused the name of the one still stopping
+    int steps = 300;
+    open(
+        new Limits(steps + 1, 0, null),
+        null,
+        r ->
+            r.messages().stream().filter(m -> m.role() == ChatMessage.Role.TOOL).count() < steps
+                ? toolUse("tool_use", 1, 1)
+                : reply("searched enough", "end_turn", 1, 1));
+
+    TurnOutcome outcome = turn("search, again and again");
+
+    assertEquals(TurnStatus.COMPLETED, outcome.status(), String.valueOf(outcome.errorMessage()));
+    assertEquals("searched enough", outcome.output());
+    assertEquals(steps, tools.invocationsOf("search").size());
+    assertEquals(
+        steps,
+        tools.invocationsOf("search").stream().map(i -> i.idempotencyKey()).distinct().count(),
+        "each step's call has a key of its own");
+  }
+
+  @Test
   void aCostLimitOnAModelWithoutAPriceMakesNoCall() {
     open(new Limits(5, 0, new BigDecimal("1")), null, r -> reply("never", "end_turn", 1, 1));
     // the same agent on a model the table has no price for

@@ -25,6 +25,11 @@ public final class LocalHttpServer implements AutoCloseable {
     void handle(HttpExchange exchange, String body) throws IOException;
   }
 
+  /** Answers one exchange whose body is binary (protobuf, say). */
+  public interface BytesHandler {
+    void handle(HttpExchange exchange, byte[] body) throws IOException;
+  }
+
   static {
     // the JDK server leaves Nagle on by default, which adds ~40 ms delayed-ACK stalls to small
     // answers
@@ -52,6 +57,24 @@ public final class LocalHttpServer implements AutoCloseable {
                   exchange.getRequestURI().getPath(),
                   exchange.getRequestURI().getRawQuery(),
                   body,
+                  exchange.getRequestHeaders()));
+          handler.handle(exchange, body);
+        });
+    return this;
+  }
+
+  /** Like {@link #on}, the body as the bytes that came (recorded as seen with an empty body). */
+  public LocalHttpServer onBytes(String path, BytesHandler handler) {
+    server.createContext(
+        path,
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          seen.add(
+              new Seen(
+                  exchange.getRequestMethod(),
+                  exchange.getRequestURI().getPath(),
+                  exchange.getRequestURI().getRawQuery(),
+                  "",
                   exchange.getRequestHeaders()));
           handler.handle(exchange, body);
         });

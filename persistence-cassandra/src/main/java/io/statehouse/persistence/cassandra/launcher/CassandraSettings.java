@@ -75,9 +75,25 @@ public record CassandraSettings(
         CommitLogSync.of(c.getString("commitlog-sync"), c.getDuration("commitlog-sync-window")));
   }
 
-  /** Whether the node should start its own Cassandra at boot (dev mode). */
+  /**
+   * Whether the node should start its own Cassandra at boot (dev mode).
+   *
+   * @throws CassandraLaunchException if it should but this installation has no Cassandra server to
+   *     start ({@code available = off}: the container image)
+   */
   public static boolean enabledIn(Config config) {
-    return config.getBoolean(CONFIG_PATH + ".enabled");
+    boolean enabled = config.getBoolean(CONFIG_PATH + ".enabled");
+    if (enabled && !config.getBoolean(CONFIG_PATH + ".available")) {
+      throw new CassandraLaunchException(
+          CONFIG_PATH
+              + ".enabled is on, but this installation carries no Cassandra server to start ("
+              + CONFIG_PATH
+              + ".available is off, as in the container image, which runs against an external"
+              + " Cassandra only). Turn it off and point statehouse.cassandra.contact-points at"
+              + " your Cassandra (production.conf: STATEHOUSE_CASSANDRA_CONTACT_POINT); see"
+              + " docs/operations.md, \"Deploying\"");
+    }
+    return enabled;
   }
 
   public CassandraSettings withBaseDir(Path dir) {

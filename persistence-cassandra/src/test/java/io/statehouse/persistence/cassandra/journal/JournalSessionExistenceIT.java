@@ -79,8 +79,18 @@ class JournalSessionExistenceIT {
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
+  /**
+   * The driver tells the tracker of a request just after the caller's future completed: the last
+   * request of the previous test (one that asserted nothing on requests) may still be on its way.
+   * Requests are forgotten once none has come for a while.
+   */
   @BeforeEach
-  void forgetRequests() {
+  void forgetRequests() throws InterruptedException {
+    int seen;
+    do {
+      seen = requests.size();
+      Thread.sleep(SETTLE.toMillis());
+    } while (requests.size() != seen);
     requests.clear();
   }
 

@@ -34,6 +34,32 @@ class CassandraSettingsTest {
   }
 
   @Test
+  void refusesToStartAnEmbeddedServerWhereNoneIsInstalled() {
+    // the container image sets available = off: its recorded server classpath points into the
+    // build machine's ~/.m2, so the launcher would fail later with a misleading "rebuild" hint
+    Config config =
+        ConfigFactory.parseMap(
+                Map.of(
+                    "statehouse.cassandra.embedded.enabled", true,
+                    "statehouse.cassandra.embedded.available", false))
+            .withFallback(ConfigFactory.defaultReference());
+
+    CassandraLaunchException e =
+        assertThrows(CassandraLaunchException.class, () -> CassandraSettings.enabledIn(config));
+    assertTrue(e.getMessage().contains("carries no Cassandra server"), e.getMessage());
+    assertTrue(e.getMessage().contains("statehouse.cassandra.contact-points"), e.getMessage());
+  }
+
+  @Test
+  void anInstallationWithoutAServerStillRunsAgainstAnExternalCassandra() {
+    Config config =
+        ConfigFactory.parseMap(Map.of("statehouse.cassandra.embedded.available", false))
+            .withFallback(ConfigFactory.defaultReference());
+
+    assertFalse(CassandraSettings.enabledIn(config));
+  }
+
+  @Test
   void takesOverridesFromTheApplication() {
     Config config =
         ConfigFactory.parseMap(

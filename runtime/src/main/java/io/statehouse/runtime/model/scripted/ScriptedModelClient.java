@@ -1,5 +1,6 @@
 package io.statehouse.runtime.model.scripted;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.statehouse.runtime.catalog.ModelSpec;
 import io.statehouse.runtime.catalog.ScriptStep;
 import io.statehouse.runtime.model.ChatMessage;
@@ -12,6 +13,7 @@ import io.statehouse.runtime.model.Usage;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -116,12 +118,15 @@ public final class ScriptedModelClient implements ModelClient {
   public static ModelReply replyFor(ModelRequest request) {
     ModelSpec model = request.model();
     List<ScriptStep> script = model.script();
-    int step =
-        (int)
-            request.messages().stream().filter(m -> m.role() == ChatMessage.Role.ASSISTANT).count();
-    long inputTokens =
-        words(request.instructions())
-            + request.messages().stream().mapToLong(ScriptedModelClient::words).sum();
+    // one pass over the conversation, which grows with every turn
+    int step = 0;
+    long inputTokens = words(request.instructions());
+    for (ChatMessage m : request.messages()) {
+      if (m.role() == ChatMessage.Role.ASSISTANT) {
+        step++;
+      }
+      inputTokens += words(m);
+    }
 
     ScriptStep chosen = null;
     if (step < script.size()) {
@@ -163,9 +168,50 @@ public final class ScriptedModelClient implements ModelClient {
       n += words(r.content());
     }
     for (var u : m.toolUses()) {
-      n += 1 + words(u.input() == null ? null : u.input().toString());
+      n += 1 + (u.input() == null ? 0 : jsonWords(u.input()));
     }
     return n;
+  }
+
+  /**
+   * {@code words(node.toString())} without rendering the JSON. Compact JSON has whitespace only
+   * inside its strings (Jackson escapes the control characters, so those render as non-space), and
+   * begins and ends with a non-space character: it has one word more than runs of whitespace.
+   */
+  static long jsonWords(JsonNode node) {
+    return node.isMissingNode() ? 0 : 1 + spaceRuns(node);
+  }
+
+  private static long spaceRuns(JsonNode node) {
+    if (node.isTextual()) {
+      return spaceRuns(node.textValue());
+    }
+    long n = 0;
+    if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        n += spaceRuns(e.getKey()) + spaceRuns(e.getValue());
+      }
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        n += spaceRuns(item);
+      }
+    }
+    return n;
+  }
+
+  /** Runs of whitespace that JSON renders as is (a control character is escaped, so not space). */
+  private static long spaceRuns(String text) {
+    long runs = 0;
+    boolean inRun = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean space = c >= 0x20 && Character.isWhitespace(c);
+      if (space && !inRun) {
+        runs++;
+      }
+      inRun = space;
+    }
+    return runs;
   }
 
   /** Whitespace-separated words; called for the whole conversation on every call, so no regex. */

@@ -6,6 +6,7 @@ import io.statehouse.runtime.catalog.HeaderValue;
 import io.statehouse.runtime.catalog.HttpTarget;
 import io.statehouse.runtime.json.Json;
 import io.statehouse.runtime.secret.SecretResolver;
+import io.statehouse.runtime.telemetry.TraceParent;
 import io.statehouse.runtime.tool.ToolExecutor;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.tool.ToolResult;
@@ -33,7 +34,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs HTTP tools with the JDK's asynchronous client. The tool's input is the JSON body (query
  * parameters for GET and DELETE). Every call carries {@code Idempotency-Key} and the identity it
- * runs under as {@code X-Statehouse-*} headers, so a tool can de-duplicate and authorize.
+ * runs under as {@code X-Statehouse-*} headers, so a tool can de-duplicate and authorize, and the
+ * W3C trace context of the call's span ({@code traceparent}, {@code tracestate}) when the node
+ * traces.
  *
  * <p>Before connecting, the call's tenant must be allowed to reach the host by the egress policy
  * (checked on every address the host resolves to, see {@link EgressGuard}), and the tool's secret
@@ -213,6 +216,15 @@ public final class HttpToolExecutor implements ToolExecutor {
       b.header("X-Statehouse-Attempt", Integer.toString(invocation.attempt()));
       if (identity != null) {
         b.header("X-Statehouse-Identity", identity.apply(invocation));
+      }
+      TraceParent trace = invocation.trace();
+      if (trace != null) {
+        // the call's span is the tool's parent; set, not added: a tool's own header of the same
+        // name would otherwise make a second, conflicting one
+        b.setHeader(TraceParent.TRACEPARENT, trace.traceParent());
+        if (trace.traceState() != null) {
+          b.setHeader(TraceParent.TRACESTATE, trace.traceState());
+        }
       }
       b.header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
       if (http.sendsBody()) {

@@ -1,0 +1,136 @@
+package io.statehouse.api.ops;
+
+import io.statehouse.runtime.CborSerializable;
+import io.statehouse.runtime.EntityIds;
+import io.statehouse.runtime.session.AgentSession;
+import io.statehouse.runtime.telemetry.ActivityLog;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * One per node, registered with the receptionist: answers what only this node knows about a tenant,
+ * so that an operator's overview can ask every node of the cluster: how many of the tenant's
+ * sessions are live in this node's memory (the rest of its sessions are passivated), and the
+ * tenant's last hour here ({@link ActivityLog}). Replies carry counts and latencies only.
+ */
+public final class NodeOps {
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "statehouse-ops");
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Replies with {@link NodeReport}: the tenant's sessions live on this node, its last hour. */
+  public record Report(String tenant, ActorRef<NodeReport> replyTo) implements Command {}
+
+  /** {@code liveSessions} is -1 when the node's shard region did not answer. */
+  public record NodeReport(int liveSessions, ActivityLog.Snapshot activity)
+      implements CborSerializable {}
+
+  private record Counted(int sessions, String tenant, ActorRef<NodeReport> replyTo)
+      implements Command {}
+
+  private NodeOps() {}
+
+  public static Behavior<Command> create(ActivityLog activity, Duration localTimeout) {
+    return Behaviors.setup(
+        ctx -> {
+          ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+          ActorRef<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery> shardState =
+              ClusterSharding.get(ctx.getSystem()).shardState();
+          return Behaviors.receive(Command.class)
+              .onMessage(
+                  Report.class,
+                  m -> {
+                    String prefix = EntityIds.entityId(m.tenant(), "");
+                    ctx.pipeToSelf(
+                        AskPattern
+                            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                                ShardRegion.CurrentShardRegionState>
+                                ask(
+                                    shardState,
+                                    r -> new GetShardRegionState(AgentSession.ENTITY_TYPE, r),
+                                    localTimeout,
+                                    ctx.getSystem().scheduler()),
+                        (state, error) ->
+                            new Counted(
+                                error == null ? live(state, prefix) : -1, m.tenant(), m.replyTo()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Counted.class,
+                  m -> {
+                    m.replyTo().tell(new NodeReport(m.sessions(), activity.snapshot(m.tenant())));
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  private static int live(ShardRegion.CurrentShardRegionState state, String prefix) {
+    int n = 0;
+    for (ShardRegion.ShardState shard : state.getShards()) {
+      for (String entity : shard.getEntityIds()) {
+        if (entity.startsWith(prefix)) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * What every node of the cluster that answers within {@code timeout} reports of {@code tenant}:
+   * its live sessions summed, its activity merged; {@code complete} is false when a node did not
+   * answer (or could not count).
+   */
+  public record ClusterReport(
+      int liveSessions, ActivityLog.Snapshot activity, int nodes, boolean complete) {}
+
+  public static CompletionStage<ClusterReport> ask(
+      ActorSystem<?> system, String tenant, Duration timeout, long nowMinute) {
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
+        .thenCompose(
+            listing -> {
+              Set<ActorRef<Command>> nodes = listing.getServiceInstances(KEY);
+              List<CompletableFuture<NodeReport>> answers = new ArrayList<>();
+              for (ActorRef<Command> node : nodes) {
+                answers.add(
+                    AskPattern.<Command, NodeReport>ask(
+                            node, r -> new Report(tenant, r), timeout, system.scheduler())
+                        .exceptionally(e -> null)
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      done -> {
+                        int live = 0;
+                        boolean complete = true;
+                        List<ActivityLog.Snapshot> activity = new ArrayList<>();
+                        for (CompletableFuture<NodeReport> a : answers) {
+                          NodeReport r = a.join();
+                          complete &= r != null && r.liveSessions() >= 0;
+                          if (r != null) {
+                            live += Math.max(0, r.liveSessions());
+                            activity.add(r.activity());
+                          }
+                        }
+                        return new ClusterReport(
+                            live, ActivityLog.merge(activity, nowMinute), nodes.size(), complete);
+                      });
+            });
+  }
+}

@@ -1,0 +1,320 @@
+package io.statehouse.bench;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.statehouse.api.it.Api;
+import io.statehouse.api.it.ItKeys;
+import io.statehouse.api.it.NodeConfig;
+import io.statehouse.api.it.NodeProcess;
+import io.statehouse.persistence.cassandra.launcher.FreePorts;
+import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
+import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
+import io.statehouse.runtime.session.SessionId;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * {@code isolated=only}: the turn benchmark with every party in a process of its own, so that each
+ * figure belongs to one of them. The node runs as {@code Main} in its own JVM (as in production),
+ * the HTTP tool in another ({@link BenchToolServer}), Cassandra in a third; this JVM is only the
+ * load generator. For each run it prints turns/s, latency, the CPU time per turn of each process,
+ * and the writes per turn Cassandra itself counted, per table (its {@code
+ * system_views.local_write_latency}), so journal writes are counted rather than assumed.
+ *
+ * <p>{@code baseline=<file>} names a file holding the classpath of another build of Statehouse (the
+ * commit before a change; see docs/benchmarks.md for the script that makes one). Its node then runs
+ * the same workload in the same run, alternating with this build's, {@code rounds=2} times each, on
+ * fresh keyspaces every time. {@code jfr=<dir>} records each node with JFR from the end of its JIT
+ * warm-up and prints where its CPU went ({@link JfrProfile}). A plain driver write of a journal
+ * write's size is timed before and after the runs: the yardstick for the latency at one session.
+ */
+final class IsolatedBench {
+  private static final String CURRENT = "this build";
+
+  private IsolatedBench() {}
+
+  record Variant(String label, String classpath) {}
+
+  static void run(
+      RunningCassandra cassandra,
+      CqlSession cql,
+      String[] args,
+      Duration warmup,
+      Duration measure,
+      Consumer<String> figure)
+      throws Exception {
+    List<Integer> sessions =
+        StatehouseBench.ints(StatehouseBench.stringArg(args, "sessions", "1,64"));
+    int rounds = StatehouseBench.intArg(args, "rounds", 1);
+    Duration jitWarmup = Duration.ofSeconds(StatehouseBench.intArg(args, "jitWarmup", 90));
+    String jfr = StatehouseBench.stringArg(args, "jfr", "");
+    String heap = StatehouseBench.stringArg(args, "nodeHeap", "1g");
+    List<Variant> variants = new ArrayList<>();
+    String baseline = StatehouseBench.stringArg(args, "baseline", "");
+    if (!baseline.isEmpty()) {
+      variants.add(
+          new Variant("baseline", withoutTestClasses(Files.readString(Path.of(baseline)).trim())));
+    }
+    variants.add(new Variant(CURRENT, withoutTestClasses(System.getProperty("java.class.path"))));
+    List<Integer> writers =
+        StatehouseBench.ints(StatehouseBench.stringArg(args, "concurrentWrites", ""));
+    if (!writers.isEmpty()) {
+      // Cassandra's own cost per write with many in flight: warmed up by a minute of them first
+      ConcurrentWrites.run(cql, 800, 64, jitWarmup, cassandra.pid());
+      for (int c : writers) {
+        ConcurrentWrites.Result w = ConcurrentWrites.run(cql, 800, c, measure, cassandra.pid());
+        figure.accept(
+            String.format(
+                "plain writes of 800 B, %3d in flight: %8.0f writes/s, Cassandra CPU %.3f ms per"
+                    + " write (%d writes)",
+                c, w.writesPerSecond(), w.cassandraCpuMsPerWrite(), w.writes()));
+      }
+    }
+    if (StatehouseBench.stringArg(args, "turns", "on").equals("off")) {
+      return;
+    }
+    try (ToolProcess tools = ToolProcess.start()) {
+      Stats plain = null;
+      int writeBytes = 0;
+      for (int round = 1; round <= rounds; round++) {
+        for (Variant v : variants) {
+          String name = "iso-" + (v.label().equals(CURRENT) ? "head" : "base") + round;
+          CassandraTestKeyspaces ks =
+              StatehouseBench.keyspaces(cassandra, "bench_" + name.replace('-', '_'));
+          int port = FreePorts.pick(1)[0];
+          List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
+          Path recording = null;
+          if (!jfr.isEmpty()) {
+            Files.createDirectories(Path.of(jfr));
+            recording = Path.of(jfr).toAbsolutePath().resolve(name + ".jfr");
+            jvm.add(
+                "-XX:StartFlightRecording=delay="
+                    + jitWarmup.toSeconds()
+                    + "s,settings=profile,dumponexit=true,filename="
+                    + recording);
+          }
+          try (NodeProcess node =
+              NodeProcess.start(
+                  "bench-" + name,
+                  NodeConfig.overrides(ks, port, ""),
+                  port,
+                  Duration.ofMinutes(3),
+                  jvm,
+                  v.classpath())) {
+            Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
+            TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
+            if (plain == null) {
+              writeBytes = journalWriteBytes(api, cql, ks);
+              plain = PlainWrites.run(cql, writeBytes, 1000, 5000, false);
+              figure.accept(plainLine("before the runs", writeBytes, plain));
+            }
+            for (int n : sessions) {
+              WriteCounts counts = new WriteCounts(cql, ks);
+              TurnLoad.Result r =
+                  TurnLoad.run(
+                      List.of(api),
+                      StatehouseBench.AGENT,
+                      n,
+                      warmup,
+                      measure,
+                      cassandra.pid(),
+                      new long[] {node.pid(), tools.pid()},
+                      counts);
+              figure.accept(line(v, round, r, counts.delta(), ks));
+            }
+          }
+          if (recording != null && Files.exists(recording)) {
+            figure.accept("-- where the node's CPU went (" + v.label() + ", round " + round + "):");
+            JfrProfile.report(recording, 15).forEach(l -> figure.accept("   " + l));
+          }
+        }
+      }
+      Stats last = PlainWrites.run(cql, writeBytes, 1000, 5000, false);
+      figure.accept(plainLine("after the runs", writeBytes, last));
+    }
+  }
+
+  /** The bytes of one journal write of a turn: two events of a session's average size. */
+  private static int journalWriteBytes(Api api, CqlSession cql, CassandraTestKeyspaces ks) {
+    String id = api.openSession(ItKeys.ACME_ALICE, StatehouseBench.AGENT);
+    api.post(
+        "/v1/sessions/" + id + "/messages?wait=60", ItKeys.ACME_ALICE, "{\"content\":\"size\"}");
+    String pid = new SessionId("acme", id).persistenceId().id();
+    return (int) Math.round(2 * PlainWrites.averageEventBytes(cql, ks.journalKeyspace(), pid));
+  }
+
+  /** Cassandra's own count of local writes, per table of this run's keyspaces. */
+  private static Map<String, Long> writes(CqlSession cql, CassandraTestKeyspaces ks) {
+    List<String> mine = List.of(ks.journalKeyspace(), ks.snapshotKeyspace(), ks.readSideKeyspace());
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row row :
+        cql.execute(
+            "SELECT keyspace_name, table_name, count FROM system_views.local_write_latency")) {
+      if (mine.contains(row.getString("keyspace_name"))) {
+        counts.put(
+            row.getString("keyspace_name") + "." + row.getString("table_name"),
+            row.getLong("count"));
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Cassandra's write counts over the measured window. Turns that cross either edge of the window
+   * are not counted while part of their writes are: at N sessions the figure per turn is off by at
+   * most about N turns' writes over the window's turns.
+   */
+  private static final class WriteCounts implements ClosedLoop.Window {
+    private final CqlSession cql;
+    private final CassandraTestKeyspaces ks;
+    private volatile Map<String, Long> before = Map.of();
+    private volatile Map<String, Long> after = Map.of();
+
+    WriteCounts(CqlSession cql, CassandraTestKeyspaces ks) {
+      this.cql = cql;
+      this.ks = ks;
+    }
+
+    @Override
+    public void start() {
+      before = writes(cql, ks);
+    }
+
+    @Override
+    public void stop() {
+      after = writes(cql, ks);
+    }
+
+    Map<String, Long> delta() {
+      Map<String, Long> d = new HashMap<>();
+      after.forEach(
+          (table, n) -> {
+            long diff = n - before.getOrDefault(table, 0L);
+            if (diff > 0) {
+              d.put(table, diff);
+            }
+          });
+      return d;
+    }
+  }
+
+  private static String line(
+      Variant v,
+      int round,
+      TurnLoad.Result r,
+      Map<String, Long> writes,
+      CassandraTestKeyspaces ks) {
+    int turns = Math.max(1, r.turns());
+    long journal = writes.getOrDefault(ks.journalKeyspace() + ".messages", 0L);
+    String others =
+        writes.entrySet().stream()
+            .filter(e -> !e.getKey().equals(ks.journalKeyspace() + ".messages"))
+            .sorted(Map.Entry.comparingByKey())
+            .map(
+                e ->
+                    String.format(
+                        "%s %.2f",
+                        e.getKey().substring(e.getKey().indexOf('.') + 1),
+                        e.getValue() / (double) turns))
+            .collect(Collectors.joining(", "));
+    return String.format(
+        "%-10s r%d N=%-3d %7.1f turns/s  p50 %6.2f ms  p99 %7.2f ms  CPU/turn: node %5.2f ms,"
+            + " Cassandra %5.2f ms, tool server %4.2f ms, load generator %4.2f ms  writes/turn:"
+            + " journal %.2f%s  (%d turns%s)",
+        v.label(),
+        round,
+        r.sessions(),
+        r.turnsPerSecond(),
+        r.latency().percentileMs(50),
+        r.latency().percentileMs(99),
+        r.othersCpuMs()[0],
+        r.cassandraCpuMs(),
+        r.othersCpuMs()[1],
+        r.nodeCpuMs(),
+        journal / (double) turns,
+        others.isEmpty() ? "" : ", other " + others,
+        r.turns(),
+        r.errors() == 0 ? "" : ", " + r.errors() + " errors");
+  }
+
+  private static String plainLine(String when, int bytes, Stats s) {
+    return String.format(
+        "plain driver write of %d B (a journal write's size), %s: p50 %.3f ms, p99 %.3f ms (%d"
+            + " sequential writes)",
+        bytes, when, s.percentileMs(50), s.percentileMs(99), s.count());
+  }
+
+  /** The classpath without test classes: the node runs on what a build ships. */
+  private static String withoutTestClasses(String classpath) {
+    return Arrays.stream(classpath.split(File.pathSeparator))
+        .filter(e -> !e.endsWith("test-classes") && !e.endsWith("-tests.jar"))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** {@link BenchToolServer} in its own JVM. */
+  static final class ToolProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private ToolProcess(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    static ToolProcess start() throws IOException {
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process p =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  BenchToolServer.class.getName())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String first = out.readLine();
+      if (first == null) {
+        p.destroyForcibly();
+        throw new IOException("the tool server exited before it said its port");
+      }
+      return new ToolProcess(p, Integer.parseInt(first.trim()));
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + port + path;
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public void close() throws IOException {
+      process.getOutputStream().close();
+      try {
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+  }
+}
