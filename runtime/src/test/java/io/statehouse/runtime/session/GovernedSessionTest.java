@@ -309,6 +309,9 @@ class GovernedSessionTest {
     List<String> approvals = await(turn).decisions().stream().map(d -> d.id()).toList();
     assertEquals(2, approvals.size());
     assertTrue(decide(BOB, approvals.get(0), "approve").isSuccess());
+    // the approved refund runs; the turn then waits again, for the second approval
+    assertEquals(TurnStatus.AWAITING_APPROVAL, await(turn).status());
+    assertEquals(1, tools.invocationsOf("refund").size());
     assertEquals(SessionStatus.AWAITING_APPROVAL, session.getState().status());
     // the decision's queue write may be lost to a crash right after its event: recovery repairs it
     queue.writes.clear();
