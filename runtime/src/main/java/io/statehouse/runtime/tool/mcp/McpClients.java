@@ -333,7 +333,7 @@ public final class McpClients implements AutoCloseable {
     }
     Optional<Client> idle =
         clients.values().stream()
-            .filter(c -> c.inFlight.get() == 0)
+            .filter(c -> c.ready.isDone() && c.inFlight.get() == 0)
             .min(Comparator.comparingLong(c -> c.lastUsedNanos));
     if (idle.isEmpty()) {
       throw new Unavailable(
@@ -350,7 +350,8 @@ public final class McpClients implements AutoCloseable {
     long idleNanos = settings.idleTimeout().toNanos();
     long now = System.nanoTime();
     for (Client c : clients.values()) {
-      if (c.inFlight.get() == 0 && now - c.lastUsedNanos > idleNanos) {
+      // a client still initializing has callers waiting on it: it is not idle
+      if (c.ready.isDone() && c.inFlight.get() == 0 && now - c.lastUsedNanos > idleNanos) {
         discard(c, "idle");
       }
     }

@@ -9,6 +9,7 @@ import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTrans
 import io.statehouse.runtime.tool.mcp.McpSchemaValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,6 +26,7 @@ public final class TestMcpHttpServer implements AutoCloseable {
   private final Tomcat tomcat;
   private final McpSyncServer server;
   private final List<String> apiKeys = new CopyOnWriteArrayList<>();
+  private volatile Duration requestDelay = Duration.ZERO;
 
   public TestMcpHttpServer(Path callLog) throws Exception {
     var mapper = new JacksonMcpJsonMapper(new ObjectMapper());
@@ -36,6 +38,7 @@ public final class TestMcpHttpServer implements AutoCloseable {
                 request -> {
                   String key = request.getHeader("X-Api-Key");
                   apiKeys.add(key == null ? "" : key);
+                  pause(requestDelay);
                   return McpTransportContext.create(Map.of());
                 })
             .build();
@@ -69,6 +72,22 @@ public final class TestMcpHttpServer implements AutoCloseable {
 
   public String url() {
     return "http://127.0.0.1:" + port() + "/mcp";
+  }
+
+  /** Every request from now on waits {@code delay} before it is handled (a slow server). */
+  public void delayRequests(Duration delay) {
+    requestDelay = delay;
+  }
+
+  private static void pause(Duration d) {
+    if (d.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The {@code X-Api-Key} values requests carried ("" when absent), in order. */

@@ -365,33 +365,60 @@ class McpToolExecutorTest {
     }
   }
 
+  private static Config idleAfter(String timeout) {
+    return ConfigFactory.parseString(
+            "statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\"]\n"
+                + "statehouse.mcp.idle-timeout = "
+                + timeout
+                + "\n")
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  private static ToolInvocation echoAt(String url) {
+    return new ToolInvocation(
+        spec(McpConnection.http(url, Map.of()), "echo", true, Duration.ofSeconds(10)),
+        json("{\"text\":\"a\"}"),
+        "i1",
+        1,
+        new ToolInvocation.CallContext("acme", "alice", "s1", "agent", "t1", "c1"));
+  }
+
   @Test
   void anIdleClientIsClosedAndTheNextCallStartsAnother() throws Exception {
-    Config idle =
-        ConfigFactory.parseString(
-                "statehouse.egress.default.allow-cidrs = [\"127.0.0.0/8\"]\n"
-                    + "statehouse.mcp.idle-timeout = 200ms\n")
-            .withFallback(ConfigFactory.defaultReference())
-            .resolve();
+    Config idle = idleAfter("1s");
     try (McpClients short_ =
         McpClients.fromConfig(
             idle, EgressGuard.fromConfig(idle, NodePorts.none()), new ArgumentValidator())) {
       McpToolExecutor ex = new McpToolExecutor(short_);
-      ToolInvocation inv =
-          new ToolInvocation(
-              spec(McpConnection.http(http.url(), Map.of()), "echo", true, Duration.ofSeconds(10)),
-              json("{\"text\":\"a\"}"),
-              "i1",
-              1,
-              new ToolInvocation.CallContext("acme", "alice", "s1", "agent", "t1", "c1"));
-      ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ToolInvocation inv = echoAt(http.url());
+      ToolResult echo = new ToolResult.Success("echo: a");
+      assertEquals(echo, ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS));
+      assertEquals(echo, ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS));
       assertEquals(1, short_.startedClients(), "reused while in use");
-      Thread.sleep(600);
+      Thread.sleep(3_000);
+      assertEquals(echo, ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS));
+      assertEquals(2, short_.startedClients(), "closed when idle, started again");
+    }
+  }
+
+  @Test
+  void aClientStillInitializingIsNotClosedAsIdle() throws Exception {
+    Config idle = idleAfter("200ms");
+    http.delayRequests(Duration.ofMillis(600));
+    try (McpClients short_ =
+        McpClients.fromConfig(
+            idle, EgressGuard.fromConfig(idle, NodePorts.none()), new ArgumentValidator())) {
+      // the handshake outlasts the idle timeout: the reaper must not close the client under it
       assertEquals(
           new ToolResult.Success("echo: a"),
-          ex.execute(inv).toCompletableFuture().get(30, TimeUnit.SECONDS));
-      assertEquals(2, short_.startedClients(), "closed when idle, started again");
+          new McpToolExecutor(short_)
+              .execute(echoAt(http.url()))
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS));
+      assertEquals(1, short_.startedClients());
+    } finally {
+      http.delayRequests(Duration.ZERO);
     }
   }
 
