@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +48,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ClusterFailoverIT {
   private static final Duration NODE_START = Duration.ofSeconds(180);
   private static final int SESSIONS = 12;
-  private static final long REPORT_MS = 8_000;
+  // the report call is held until the victim is dead (at most this long, under the tool's timeout),
+  // so no report can finish between choosing the moved sessions and the kill
+  private static final long REPORT_HOLD_S = 45;
+  private static final CountDownLatch reportGate = new CountDownLatch(1);
   private static final int NUMBER_OF_SHARDS = 128;
   private static final long PAY_MS = 1_500;
   private static final int CLIENTS = 6;
@@ -85,7 +90,7 @@ class ClusterFailoverIT {
                           k -> new CopyOnWriteArrayList<>())
                       .add(System.nanoTime());
                   try {
-                    Thread.sleep(REPORT_MS);
+                    reportGate.await(REPORT_HOLD_S, TimeUnit.SECONDS);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
@@ -97,6 +102,7 @@ class ClusterFailoverIT {
 
   @AfterAll
   static void stopCluster() {
+    reportGate.countDown();
     if (cluster != null) {
       cluster.close();
     }
@@ -114,7 +120,7 @@ class ClusterFailoverIT {
       throws Exception {
     Api first = cluster.api(0);
     first.putTool(ACME_ALICE, "charge", Defs.tool(tools.url("/charge"), false, "10s"));
-    first.putTool(ACME_ALICE, "build_report", Defs.tool(tools.url("/report"), true, "20s"));
+    first.putTool(ACME_ALICE, "build_report", Defs.tool(tools.url("/report"), true, "60s"));
     first.putAgent(
         ACME_ALICE,
         "biller",
@@ -239,6 +245,7 @@ class ClusterFailoverIT {
       long killedAt = System.nanoTime();
       cluster.kill(victim);
       killed = victim;
+      reportGate.countDown();
 
       Eventually.await(
           Duration.ofSeconds(120),

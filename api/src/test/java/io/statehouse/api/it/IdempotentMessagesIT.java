@@ -29,7 +29,7 @@ class IdempotentMessagesIT {
     journal = new JournalProbe(keyspaces);
     api.putAgent(ACME_ALICE, "echo", Defs.agent("[]", "[" + Defs.text("once") + "]", true, null));
     api.putAgent(
-        ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("finally") + "]", true, 2_000L));
+        ACME_ALICE, "slow", Defs.agent("[]", "[" + Defs.text("finally") + "]", true, 5_000L));
   }
 
   @AfterAll

@@ -45,7 +45,7 @@ class LiveStreamAcrossNodesIT {
                 "/report",
                 (ex, body) -> {
                   try {
-                    Thread.sleep(3_000);
+                    Thread.sleep(8_000); // long enough to be cut off by the hand-off below
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }

@@ -559,12 +559,13 @@ class LiveStreamIT {
     Api.Response trail = api.get("/v1/sessions/" + interrupting + "/events?limit=100", ACME_ALICE);
     assertEquals(2, count(trail, "TurnCancelled"), trail.raw());
 
-    // the queued message runs once the slow tool lets the first turn end
-    slowTool.countDown();
+    // a third message is queued while the slow tool still holds the first turn
     Api.Response done =
         api.post(
             "/v1/sessions/" + queueing + "/messages?wait=20", ACME_ALICE, "{\"content\":\"3\"}");
     assertEquals(202, done.status(), "a third message is queued behind the second: " + done.raw());
+    // the queued messages run once the slow tool lets the first turn end
+    slowTool.countDown();
     Eventually.await(
         WAIT,
         "the queued turns completed",

@@ -439,7 +439,7 @@ class AgentSessionTest {
 
   @Test
   void reIssuesAnInFlightModelCallAfterARestartAndCompletesTheTurnOnce() {
-    open(Specs.agent(List.of(), 5, false, 1_000L, text("late answer")));
+    open(Specs.agent(List.of(), 5, false, 2_500L, text("late answer"))); // outlasts the restart
     String turn = send("slow", null);
     assertTrue(session.getState().turn().modelCallInFlight());
 

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * unwritten is left behind when the session stops.
  */
 class ReadSideWritesTest {
-  private static final Duration INTERVAL = Duration.ofMillis(400);
+  private static final Duration INTERVAL =
+      Duration.ofSeconds(2); // longer than any turn here, even on a busy machine
   private static ActorTestKit testKit;
 
   private final ScriptedTools tools = new ScriptedTools();

@@ -119,7 +119,8 @@ class CassandraApprovalQueueIT {
                 settings.replication(),
                 settings.recordAttempts(),
                 settings.recordBackoff(),
-                Duration.ofSeconds(2)));
+                // long enough that the decided row is still listed when read back below
+                Duration.ofSeconds(6)));
     await(brief.recorded("brief-co", pending("apr_kept", null), 3));
     await(brief.recorded("brief-co", pending("apr_done", null), 3));
     await(brief.recorded("brief-co", decided(pending("apr_done", null), Status.APPROVED), 5));
@@ -127,7 +128,7 @@ class CassandraApprovalQueueIT {
         List.of("apr_done", "apr_kept"),
         ids(await(brief.list("brief-co", Optional.empty(), 10, Optional.empty()))));
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (ids(await(brief.list("brief-co", Optional.empty(), 10, Optional.empty())))
             .contains("apr_done")
         && System.nanoTime() < deadline) {
