@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.statehouse.api.demo.DemoContent;
 import io.statehouse.persistence.cassandra.launcher.RunningCassandra;
+import io.statehouse.runtime.concurrent.AsyncDefaults;
 
 /**
  * Starts one node from {@code application.conf} (or the file named by {@code -Dconfig.resource}),
@@ -13,6 +14,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // first, before anything starts a CompletableFuture: no thread per async step on two cores
+    AsyncDefaults.useCommonPool();
     // a node that is downed or loses its cluster exits, so its supervisor can restart it
     Config config =
         ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")

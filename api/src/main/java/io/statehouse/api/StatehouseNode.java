@@ -34,6 +34,7 @@ import io.statehouse.persistence.cassandra.readside.CassandraUsageLedger;
 import io.statehouse.persistence.cassandra.readside.ReadSideSchema;
 import io.statehouse.persistence.cassandra.readside.ReadSideSettings;
 import io.statehouse.runtime.StatehouseRuntime;
+import io.statehouse.runtime.concurrent.AsyncDefaults;
 import io.statehouse.runtime.identity.IdentitySettings;
 import io.statehouse.runtime.identity.NodeKeys;
 import io.statehouse.runtime.journal.JournalHealth;
@@ -113,6 +114,12 @@ public final class StatehouseNode implements AutoCloseable {
   }
 
   public static StatehouseNode start(Config config) throws Exception {
+    if (!AsyncDefaults.pooled()) {
+      log.warn(
+          "CompletableFuture starts a thread for every async step in this JVM (the common pool's"
+              + " parallelism is 1): start the node with"
+              + " -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 or through its Main");
+    }
     EmbeddedCassandra cassandra = null;
     Config cfg = config;
     if (CassandraSettings.enabledIn(cfg)) {

@@ -122,6 +122,12 @@ final class IsolatedBench {
               plain = PlainWrites.run(cql, writeBytes, 1000, 5000, false);
               figure.accept(plainLine("before the runs", writeBytes, plain));
             }
+            int stepTurns = StatehouseBench.intArg(args, "steps", 0);
+            if (stepTurns > 0) {
+              figure.accept("-- one session's turn, step by step (" + v.label() + "):");
+              TurnSteps.run(api, StatehouseBench.AGENT, stepTurns)
+                  .forEach(l -> figure.accept("   " + l));
+            }
             for (int n : sessions) {
               WriteCounts counts = new WriteCounts(cql, ks);
               TurnLoad.Result r =
@@ -168,6 +174,21 @@ final class IsolatedBench {
         counts.put(
             row.getString("keyspace_name") + "." + row.getString("table_name"),
             row.getLong("count"));
+      }
+    }
+    // reads and range scans too, of any keyspace (system ones included: the bench's own reads of
+    // these views are a handful per window)
+    for (String kind : List.of("read", "scan")) {
+      for (Row row :
+          cql.execute(
+              "SELECT keyspace_name, table_name, count FROM system_views.local_"
+                  + kind
+                  + "_latency")) {
+        if (row.getLong("count") > 0) {
+          counts.put(
+              kind + " " + row.getString("keyspace_name") + "." + row.getString("table_name"),
+              row.getLong("count"));
+        }
       }
     }
     return counts;
@@ -228,7 +249,9 @@ final class IsolatedBench {
                 e ->
                     String.format(
                         "%s %.2f",
-                        e.getKey().substring(e.getKey().indexOf('.') + 1),
+                        e.getKey().contains(" ")
+                            ? e.getKey()
+                            : e.getKey().substring(e.getKey().indexOf('.') + 1),
                         e.getValue() / (double) turns))
             .collect(Collectors.joining(", "));
     return String.format(

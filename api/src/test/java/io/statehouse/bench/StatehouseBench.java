@@ -368,7 +368,9 @@ public final class StatehouseBench {
   static List<Integer> ints(String csv) {
     List<Integer> out = new ArrayList<>();
     for (String n : csv.split(",")) {
-      out.add(Integer.parseInt(n.trim()));
+      if (!n.isBlank()) {
+        out.add(Integer.parseInt(n.trim()));
+      }
     }
     return out;
   }

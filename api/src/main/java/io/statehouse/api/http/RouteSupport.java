@@ -188,7 +188,7 @@ abstract class RouteSupport extends AllDirectives {
       EntityRef<M> entity, Function<ActorRef<L>, M> message, Function<L, List<?>> items) {
     CompletableFuture<L> answer =
         journal.available()
-            ? entity.<L>ask(message::apply, settings.askTimeout()).toCompletableFuture()
+            ? Asks.inline(entity.<L>ask(message::apply, settings.askTimeout()))
             : new CompletableFuture<>();
     return respond(
         journal
