@@ -63,6 +63,8 @@ final class IsolatedBench {
     Duration jitWarmup = Duration.ofSeconds(StatehouseBench.intArg(args, "jitWarmup", 90));
     String jfr = StatehouseBench.stringArg(args, "jfr", "");
     String heap = StatehouseBench.stringArg(args, "nodeHeap", "1g");
+    // HOCON for the nodes, e.g. nodeConfig=statehouse.session.read-side-interval=1s
+    String nodeConfig = StatehouseBench.stringArg(args, "nodeConfig", "");
     List<Variant> variants = new ArrayList<>();
     String baseline = StatehouseBench.stringArg(args, "baseline", "");
     if (!baseline.isEmpty()) {
@@ -110,7 +112,7 @@ final class IsolatedBench {
           try (NodeProcess node =
               NodeProcess.start(
                   "bench-" + name,
-                  NodeConfig.overrides(ks, port, ""),
+                  NodeConfig.overrides(ks, port, nodeConfig),
                   port,
                   Duration.ofMinutes(3),
                   jvm,

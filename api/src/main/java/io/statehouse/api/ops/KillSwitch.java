@@ -9,8 +9,10 @@ import io.statehouse.runtime.session.SessionId;
 import io.statehouse.runtime.session.SessionStatus;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -18,11 +20,14 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Stops every running turn of a tenant, or of one of its agents: the sessions the session list
- * shows with a turn in progress (running, awaiting approval, needing a decision) are each told to
- * cancel it, as its owner could, in the operator's name. A turn that ends or starts while the
- * switch runs may be missed or already gone: the answer lists the sessions whose turn it cancelled.
- * At most {@code maxSessions} sessions per call, {@code parallelism} at a time.
+ * Stops every running turn of a tenant, or of one of its agents. Two sources name the sessions to
+ * tell: the session list (turns in progress: running, awaiting approval, needing a decision, also
+ * of sessions passivated while they wait for a human), and every node's memory (a session with a
+ * running turn is never passivated; the list may not show a turn younger than {@code
+ * statehouse.session.read-side-interval}). Each is told to cancel its turn, as its owner could, in
+ * the operator's name; with an agent, a session of another agent refuses. A turn that ends or
+ * starts while the switch runs may be missed or already gone: the answer lists the sessions whose
+ * turn it cancelled. At most {@code maxSessions} sessions per call, {@code parallelism} at a time.
  */
 public final class KillSwitch {
   /**
@@ -57,13 +62,22 @@ public final class KillSwitch {
 
   /** Cancels the running turns of {@code operator}'s tenant; of {@code agent} only when present. */
   public CompletionStage<Result> pull(Principal operator, Optional<String> agent) {
+    CompletionStage<NodeOps.LiveSessions> live =
+        NodeOps.liveSessions(system, operator.tenant(), maxSessions + 1, askTimeout);
     return candidates(operator.tenant(), agent, 0, new ArrayList<>())
+        .thenCombine(
+            live,
+            (listed, inMemory) -> {
+              Set<String> all = new LinkedHashSet<>(listed);
+              all.addAll(inMemory.sessionIds());
+              return new ArrayList<>(all);
+            })
         .thenCompose(
             ids -> {
               boolean truncated = ids.size() > maxSessions;
               List<String> take = truncated ? ids.subList(0, maxSessions) : ids;
               return Source.from(take)
-                  .mapAsyncUnordered(parallelism, id -> cancel(operator, id))
+                  .mapAsyncUnordered(parallelism, id -> cancel(operator, agent, id))
                   .filter(Optional::isPresent)
                   .map(Optional::get)
                   .runWith(Sink.seq(), system)
@@ -75,11 +89,12 @@ public final class KillSwitch {
   }
 
   /** The session id, when its turn was cancelled; empty when it had none (any more). */
-  private CompletionStage<Optional<String>> cancel(Principal operator, String id) {
+  private CompletionStage<Optional<String>> cancel(
+      Principal operator, Optional<String> agent, String id) {
     return Asks.askWithStatus(
             runtime.session(new SessionId(operator.tenant(), id)),
             AgentSession.TurnOutcome.class,
-            r -> new AgentSession.Cancel(operator, r),
+            r -> new AgentSession.Cancel(operator, agent.orElse(null), r),
             askTimeout)
         .handle((outcome, error) -> error == null ? Optional.of(id) : Optional.<String>empty());
   }

@@ -42,6 +42,18 @@ public final class NodeOps {
   private record Counted(int sessions, String tenant, ActorRef<NodeReport> replyTo)
       implements Command {}
 
+  /**
+   * Replies with {@link LiveSessions}: the ids of the tenant's sessions in this node's memory, at
+   * most {@code limit}. A session with a turn in progress is never passivated, so the kill switch
+   * finds every running turn among these, whether or not the session list shows it yet.
+   */
+  public record ListLive(String tenant, int limit, ActorRef<LiveSessions> replyTo)
+      implements Command {}
+
+  /** {@code complete} is false when the node's shard region did not answer. */
+  public record LiveSessions(List<String> sessionIds, boolean complete)
+      implements CborSerializable {}
+
   private NodeOps() {}
 
   public static Behavior<Command> create(ActivityLog activity, Duration localTimeout) {
@@ -70,6 +82,33 @@ public final class NodeOps {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ListLive.class,
+                  m -> {
+                    String prefix = EntityIds.entityId(m.tenant(), "");
+                    ctx.pipeToSelf(
+                        AskPattern
+                            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                                ShardRegion.CurrentShardRegionState>
+                                ask(
+                                    shardState,
+                                    r -> new GetShardRegionState(AgentSession.ENTITY_TYPE, r),
+                                    localTimeout,
+                                    ctx.getSystem().scheduler()),
+                        (state, error) ->
+                            new Listed(
+                                error == null
+                                    ? new LiveSessions(ids(state, prefix, m.limit()), true)
+                                    : new LiveSessions(List.of(), false),
+                                m.replyTo()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Listed.class,
+                  m -> {
+                    m.replyTo().tell(m.sessions());
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   Counted.class,
                   m -> {
                     m.replyTo().tell(new NodeReport(m.sessions(), activity.snapshot(m.tenant())));
@@ -77,6 +116,53 @@ public final class NodeOps {
                   })
               .build();
         });
+  }
+
+  private record Listed(LiveSessions sessions, ActorRef<LiveSessions> replyTo) implements Command {}
+
+  private static List<String> ids(
+      ShardRegion.CurrentShardRegionState state, String prefix, int limit) {
+    List<String> ids = new ArrayList<>();
+    for (ShardRegion.ShardState shard : state.getShards()) {
+      for (String entity : shard.getEntityIds()) {
+        if (entity.startsWith(prefix) && ids.size() < limit) {
+          ids.add(entity.substring(prefix.length()));
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The ids of {@code tenant}'s sessions in the memory of every node that answers within {@code
+   * timeout}, at most {@code limit} per node; {@code complete} is false when a node did not answer.
+   */
+  public static CompletionStage<LiveSessions> liveSessions(
+      ActorSystem<?> system, String tenant, int limit, Duration timeout) {
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
+        .thenCompose(
+            listing -> {
+              List<CompletableFuture<LiveSessions>> answers = new ArrayList<>();
+              for (ActorRef<Command> node : listing.getServiceInstances(KEY)) {
+                answers.add(
+                    AskPattern.<Command, LiveSessions>ask(
+                            node, r -> new ListLive(tenant, limit, r), timeout, system.scheduler())
+                        .exceptionally(e -> new LiveSessions(List.of(), false))
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      done -> {
+                        List<String> ids = new ArrayList<>();
+                        boolean complete = true;
+                        for (CompletableFuture<LiveSessions> a : answers) {
+                          ids.addAll(a.join().sessionIds());
+                          complete &= a.join().complete();
+                        }
+                        return new LiveSessions(ids, complete);
+                      });
+            });
   }
 
   private static int live(ShardRegion.CurrentShardRegionState state, String prefix) {

@@ -47,7 +47,10 @@ class OperatorActionsIT {
                   }
                   LocalHttpServer.respond(ex, 200, "{\"ok\":true}");
                 });
-    node = StatehouseNode.start(NodeConfig.full(keyspaces, 0, ""));
+    // the list shows a turn as running only once it has run 5 s: the kill switch must not need it
+    node =
+        StatehouseNode.start(
+            NodeConfig.full(keyspaces, 0, "statehouse.session.read-side-interval = 5s"));
     api = new Api("127.0.0.1", node.port());
     api.putTool(ACME_ALICE, "slow", Defs.tool(tools.url("/slow"), true, "30s"));
     for (String agent : List.of("sloth-a", "sloth-b")) {
@@ -128,6 +131,26 @@ class OperatorActionsIT {
     JsonNode all = api.post("/v1/ops/kill-switch", ACME_OLGA, "{}").body();
     assertEquals(1, all.path("cancelled").asInt(), all.toString());
     assertEquals("idle", status(b));
+  }
+
+  @Test
+  void theKillSwitchStopsATurnTheSessionListDoesNotShowYet() {
+    String young = running("sloth-a");
+    // the list has the session (written when it was opened) but not its turn, younger than 5 s
+    String listedStatus = null;
+    for (JsonNode e : api.get("/v1/sessions?limit=1000", ACME_OLGA).body().path("sessions")) {
+      if (e.path("id").asText().equals(young)) {
+        listedStatus = e.path("status").asText();
+      }
+    }
+    assertEquals("idle", listedStatus, "the list does not show the turn yet");
+
+    Api.Response pulled = api.post("/v1/ops/kill-switch", ACME_OLGA, "{\"agent\":\"sloth-a\"}");
+    assertEquals(200, pulled.status(), pulled.raw());
+    List<String> named = new ArrayList<>();
+    pulled.body().path("sessions").forEach(n -> named.add(n.asText()));
+    assertTrue(named.contains(young), "found in the node's memory: " + pulled.raw());
+    assertEquals("idle", status(young), "its turn was cancelled");
   }
 
   @Test

@@ -144,10 +144,16 @@ public final class AgentSession
   /**
    * Cancels the running turn (whatever its phase) at once. Replies with the cancelled turn's
    * outcome once {@code TurnCancelled} is persisted; {@code no_running_turn} when idle, {@code
-   * forbidden} for anyone but the owner or an operator.
+   * forbidden} for anyone but the owner or an operator. With {@code agent}, only a session of that
+   * agent cancels: any other answers {@code other_agent} (the kill switch of one agent).
    */
-  public record Cancel(Principal principal, ActorRef<StatusReply<TurnOutcome>> replyTo)
-      implements Request<TurnOutcome> {}
+  public record Cancel(
+      Principal principal, String agent, ActorRef<StatusReply<TurnOutcome>> replyTo)
+      implements Request<TurnOutcome> {
+    public Cancel(Principal principal, ActorRef<StatusReply<TurnOutcome>> replyTo) {
+      this(principal, null, replyTo);
+    }
+  }
 
   /**
    * An operator of the session's tenant unloads it from memory now, as its idle timeout would; the
@@ -848,6 +854,9 @@ public final class AgentSession
     if (!c.principal().mayUseSessionOf(s.owner())) {
       return reject(c, forbidden(s, "cancel turns of"));
     }
+    if (c.agent() != null && !c.agent().equals(s.agent().name())) {
+      return reject(c, otherAgent(s, c.agent()));
+    }
     String turnId = s.turn().turnId();
     EventBatch b = batch(s);
     Turns.cancel(b, s, c.principal().actor(), "cancelled by " + c.principal().actor());
@@ -861,9 +870,17 @@ public final class AgentSession
     if (!c.principal().mayUseSessionOf(s.owner())) {
       return reject(c, forbidden(s, "cancel turns of"));
     }
+    if (c.agent() != null && s.agent() != null && !c.agent().equals(s.agent().name())) {
+      return reject(c, otherAgent(s, c.agent()));
+    }
     return reject(
         c,
         new Rejection("no_running_turn", "session " + id.id() + " has no running turn to cancel"));
+  }
+
+  private Rejection otherAgent(SessionState s, String agent) {
+    return new Rejection(
+        "other_agent", "session " + id.id() + " runs " + s.agent().name() + ", not " + agent);
   }
 
   private ReplyEffect<SessionEvent, SessionState> onUnload(SessionState s, Unload c) {

@@ -270,6 +270,40 @@ class LiveSessionTest {
     assertEquals(SessionStatus.RUNNING, state().status());
   }
 
+  @Test
+  void aCancelForAnotherAgentIsRefusedAndOneForThisAgentCancels() {
+    holdModel = true;
+    AgentSpec agent = agent(Multitask.REJECT, List.of(), "unused");
+    open(agent);
+    Principal operator = new Principal("acme", "olivia", List.of("operator"));
+    assertEquals(
+        "other_agent",
+        ((Rejection)
+                session
+                    .<StatusReply<TurnOutcome>>runCommand(
+                        r -> new Cancel(operator, "another-agent", r))
+                    .reply()
+                    .getError())
+            .code(),
+        "refused when idle too");
+
+    send("go");
+    awaitHeld(1);
+    StatusReply<TurnOutcome> other =
+        session
+            .<StatusReply<TurnOutcome>>runCommand(r -> new Cancel(operator, "another-agent", r))
+            .reply();
+    assertEquals("other_agent", ((Rejection) other.getError()).code());
+    assertEquals(SessionStatus.RUNNING, state().status(), "the turn goes on");
+
+    StatusReply<TurnOutcome> mine =
+        session
+            .<StatusReply<TurnOutcome>>runCommand(r -> new Cancel(operator, agent.name(), r))
+            .reply();
+    assertTrue(mine.isSuccess(), () -> String.valueOf(mine.getError()));
+    assertEquals(TurnStatus.CANCELLED, mine.getValue().status());
+  }
+
   // ---- busy sessions ----------------------------------------------------------------------------
 
   @Test
