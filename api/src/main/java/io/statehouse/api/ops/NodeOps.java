@@ -7,9 +7,10 @@ import io.statehouse.runtime.telemetry.ActivityLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -62,20 +63,21 @@ public final class NodeOps {
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
           ActorRef<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery> shardState =
               ClusterSharding.get(ctx.getSystem()).shardState();
+          // the sessions' shard region on this node: its shards and their live entities
+          Supplier<CompletionStage<ShardRegion.CurrentShardRegionState>> regionState =
+              () ->
+                  AskPattern.ask(
+                      shardState,
+                      r -> new GetShardRegionState(AgentSession.ENTITY_TYPE, r),
+                      localTimeout,
+                      ctx.getSystem().scheduler());
           return Behaviors.receive(Command.class)
               .onMessage(
                   Report.class,
                   m -> {
                     String prefix = EntityIds.entityId(m.tenant(), "");
                     ctx.pipeToSelf(
-                        AskPattern
-                            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                                ShardRegion.CurrentShardRegionState>
-                                ask(
-                                    shardState,
-                                    r -> new GetShardRegionState(AgentSession.ENTITY_TYPE, r),
-                                    localTimeout,
-                                    ctx.getSystem().scheduler()),
+                        regionState.get(),
                         (state, error) ->
                             new Counted(
                                 error == null ? live(state, prefix) : -1, m.tenant(), m.replyTo()));
@@ -86,14 +88,7 @@ public final class NodeOps {
                   m -> {
                     String prefix = EntityIds.entityId(m.tenant(), "");
                     ctx.pipeToSelf(
-                        AskPattern
-                            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                                ShardRegion.CurrentShardRegionState>
-                                ask(
-                                    shardState,
-                                    r -> new GetShardRegionState(AgentSession.ENTITY_TYPE, r),
-                                    localTimeout,
-                                    ctx.getSystem().scheduler()),
+                        regionState.get(),
                         (state, error) ->
                             new Listed(
                                 error == null
@@ -139,29 +134,39 @@ public final class NodeOps {
    */
   public static CompletionStage<LiveSessions> liveSessions(
       ActorSystem<?> system, String tenant, int limit, Duration timeout) {
+    return NodeOps.<LiveSessions>askEveryNode(system, r -> new ListLive(tenant, limit, r), timeout)
+        .thenApply(
+            answers -> {
+              List<String> ids = new ArrayList<>();
+              boolean complete = true;
+              for (LiveSessions a : answers) {
+                complete &= a != null && a.complete();
+                if (a != null) {
+                  ids.addAll(a.sessionIds());
+                }
+              }
+              return new LiveSessions(ids, complete);
+            });
+  }
+
+  /**
+   * Every node's answer to {@code message}, {@code null} for a node that did not answer in time.
+   */
+  private static <R> CompletionStage<List<R>> askEveryNode(
+      ActorSystem<?> system, Function<ActorRef<R>, Command> message, Duration timeout) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
         .thenCompose(
             listing -> {
-              List<CompletableFuture<LiveSessions>> answers = new ArrayList<>();
+              List<CompletableFuture<R>> answers = new ArrayList<>();
               for (ActorRef<Command> node : listing.getServiceInstances(KEY)) {
                 answers.add(
-                    AskPattern.<Command, LiveSessions>ask(
-                            node, r -> new ListLive(tenant, limit, r), timeout, system.scheduler())
-                        .exceptionally(e -> new LiveSessions(List.of(), false))
+                    AskPattern.<Command, R>ask(node, message::apply, timeout, system.scheduler())
+                        .exceptionally(e -> null)
                         .toCompletableFuture());
               }
               return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                  .thenApply(
-                      done -> {
-                        List<String> ids = new ArrayList<>();
-                        boolean complete = true;
-                        for (CompletableFuture<LiveSessions> a : answers) {
-                          ids.addAll(a.join().sessionIds());
-                          complete &= a.join().complete();
-                        }
-                        return new LiveSessions(ids, complete);
-                      });
+                  .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
             });
   }
 
@@ -187,36 +192,21 @@ public final class NodeOps {
 
   public static CompletionStage<ClusterReport> ask(
       ActorSystem<?> system, String tenant, Duration timeout, long nowMinute) {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
-        .thenCompose(
-            listing -> {
-              Set<ActorRef<Command>> nodes = listing.getServiceInstances(KEY);
-              List<CompletableFuture<NodeReport>> answers = new ArrayList<>();
-              for (ActorRef<Command> node : nodes) {
-                answers.add(
-                    AskPattern.<Command, NodeReport>ask(
-                            node, r -> new Report(tenant, r), timeout, system.scheduler())
-                        .exceptionally(e -> null)
-                        .toCompletableFuture());
+    return NodeOps.<NodeReport>askEveryNode(system, r -> new Report(tenant, r), timeout)
+        .thenApply(
+            answers -> {
+              int live = 0;
+              boolean complete = true;
+              List<ActivityLog.Snapshot> activity = new ArrayList<>();
+              for (NodeReport r : answers) {
+                complete &= r != null && r.liveSessions() >= 0;
+                if (r != null) {
+                  live += Math.max(0, r.liveSessions());
+                  activity.add(r.activity());
+                }
               }
-              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                  .thenApply(
-                      done -> {
-                        int live = 0;
-                        boolean complete = true;
-                        List<ActivityLog.Snapshot> activity = new ArrayList<>();
-                        for (CompletableFuture<NodeReport> a : answers) {
-                          NodeReport r = a.join();
-                          complete &= r != null && r.liveSessions() >= 0;
-                          if (r != null) {
-                            live += Math.max(0, r.liveSessions());
-                            activity.add(r.activity());
-                          }
-                        }
-                        return new ClusterReport(
-                            live, ActivityLog.merge(activity, nowMinute), nodes.size(), complete);
-                      });
+              return new ClusterReport(
+                  live, ActivityLog.merge(activity, nowMinute), answers.size(), complete);
             });
   }
 }
