@@ -5,6 +5,18 @@ public final class Defs {
   private Defs() {}
 
   /** A tool taking {@code {"q": string}} at {@code url}. */
+  /**
+   * An idempotent HTTP tool whose {@code X-Api-Key} header is the secret {@code IT_API_KEY}: the
+   * tool of the tests that look for a secret's value in what the API answers.
+   */
+  public static String toolWithSecretHeader(String url) {
+    return "{\"description\":\"test tool\",\"idempotent\":true,\"timeout\":\"5s\","
+        + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
+        + "\"http\":{\"method\":\"POST\",\"url\":\""
+        + url
+        + "\",\"headers\":{\"X-Api-Key\":{\"secret\":\"IT_API_KEY\"}}}}";
+  }
+
   public static String tool(String url, boolean idempotent, String timeout) {
     return "{\"description\":\"test tool\",\"idempotent\":"
         + idempotent

@@ -377,14 +377,7 @@ class TeamRunsIT {
    */
   @Test
   void noAnswerAboutARunCarriesASecretAndOnlyThoseWhoMayReadItDo() throws Exception {
-    api.putTool(
-        ACME_ALICE,
-        "crm",
-        "{\"description\":\"test tool\",\"idempotent\":true,\"timeout\":\"5s\","
-            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
-            + "\"http\":{\"method\":\"POST\",\"url\":\""
-            + tools.url("/crm")
-            + "\",\"headers\":{\"X-Api-Key\":{\"secret\":\"IT_API_KEY\"}}}}");
+    api.putTool(ACME_ALICE, "crm", Defs.toolWithSecretHeader(tools.url("/crm")));
     api.putAgent(
         ACME_ALICE,
         "crm-writer",

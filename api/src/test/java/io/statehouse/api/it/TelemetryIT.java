@@ -79,14 +79,7 @@ class TelemetryIT {
                     // a stream learns its client left when a write fails: heartbeats write often
                     + "statehouse.api.streams.heartbeat = 1s\n"));
     api = new Api("127.0.0.1", node.port());
-    api.putTool(
-        ACME_ALICE,
-        "lookup",
-        "{\"description\":\"test tool\",\"idempotent\":true,\"timeout\":\"5s\","
-            + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}},"
-            + "\"http\":{\"method\":\"POST\",\"url\":\""
-            + tools.url("/lookup")
-            + "\",\"headers\":{\"X-Api-Key\":{\"secret\":\"IT_API_KEY\"}}}}");
+    api.putTool(ACME_ALICE, "lookup", Defs.toolWithSecretHeader(tools.url("/lookup")));
     api.putAgent(
         ACME_ALICE,
         "observed",
