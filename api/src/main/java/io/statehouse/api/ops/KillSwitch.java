@@ -68,15 +68,18 @@ public final class KillSwitch {
         .thenCombine(
             live,
             (listed, inMemory) -> {
-              Set<String> all = new LinkedHashSet<>(listed);
-              all.addAll(inMemory.sessionIds());
-              return new ArrayList<>(all);
+              // the listed turns first; the sessions in memory (most of them idle) fill the room
+              // left, so that many idle sessions neither crowd out a listed turn nor make every
+              // call "truncated"
+              Set<String> take = new LinkedHashSet<>(listed);
+              take.addAll(inMemory.sessionIds());
+              return new Candidates(
+                  take.stream().limit(maxSessions).toList(), listed.size() > maxSessions);
             })
         .thenCompose(
-            ids -> {
-              boolean truncated = ids.size() > maxSessions;
-              List<String> take = truncated ? ids.subList(0, maxSessions) : ids;
-              return Source.from(take)
+            candidates -> {
+              boolean truncated = candidates.truncated();
+              return Source.from(candidates.ids())
                   .mapAsyncUnordered(parallelism, id -> cancel(operator, agent, id))
                   .filter(Optional::isPresent)
                   .map(Optional::get)
@@ -87,6 +90,9 @@ public final class KillSwitch {
                               cancelled.size(), cancelled.stream().sorted().toList(), truncated));
             });
   }
+
+  /** Whom to tell; {@code truncated}: more listed turns in progress than one call stops. */
+  private record Candidates(List<String> ids, boolean truncated) {}
 
   /** The session id, when its turn was cancelled; empty when it had none (any more). */
   private CompletionStage<Optional<String>> cancel(
