@@ -5,9 +5,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.dispatch.ExecutionContexts;
 import org.apache.pekko.pattern.StatusReply;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * Asking an entity for a {@link StatusReply} from Java. (Pekko's Java {@code
@@ -22,6 +26,9 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Asks {
   private static final Executor INLINE = Runnable::run;
+  // a resend only tells the entity's ref: it runs in the scheduler's thread
+  private static final ExecutionContextExecutor ON_SCHEDULER =
+      ExecutionContexts.fromExecutor(INLINE);
 
   private Asks() {}
 
@@ -39,6 +46,62 @@ public final class Asks {
                     ? CompletableFuture.completedFuture(reply.getValue())
                     : CompletableFuture.failedFuture(reply.getError()),
             INLINE);
+  }
+
+  /**
+   * {@link #askWithStatus} for a message the entity may safely get more than once (it carries an
+   * idempotency key the entity remembers): sent again every {@code resendAfter} while no answer has
+   * come, until {@code timeout}. Sharding delivers at most once: a message on its way to a shard
+   * that is being handed over (a node leaving, a rolling restart) can be lost, and without a resend
+   * its caller would wait the whole timeout for nothing. Every attempt's answer counts (each waits
+   * until the same deadline) and the first one wins; once one has come nothing more is sent.
+   */
+  public static <M, R> CompletionStage<R> askWithStatusResending(
+      EntityRef<M> entity,
+      Class<R> replyType,
+      Function<ActorRef<StatusReply<R>>, M> message,
+      Duration timeout,
+      Duration resendAfter,
+      Scheduler scheduler) {
+    if (resendAfter.isZero() || resendAfter.isNegative()) {
+      throw new IllegalArgumentException("resendAfter must be positive: " + resendAfter);
+    }
+    CompletableFuture<R> out = new CompletableFuture<>();
+    attempt(entity, message, System.nanoTime() + timeout.toNanos(), resendAfter, scheduler, out);
+    return out;
+  }
+
+  private static <M, R> void attempt(
+      EntityRef<M> entity,
+      Function<ActorRef<StatusReply<R>>, M> message,
+      long deadline,
+      Duration resendAfter,
+      Scheduler scheduler,
+      CompletableFuture<R> out) {
+    long left = deadline - System.nanoTime();
+    if (out.isDone() || left <= 0) {
+      return;
+    }
+    Cancellable next =
+        left > resendAfter.toNanos()
+            ? scheduler.scheduleOnce(
+                resendAfter,
+                () -> attempt(entity, message, deadline, resendAfter, scheduler, out),
+                ON_SCHEDULER)
+            : null;
+    askWithStatus(entity, null, message, Duration.ofNanos(left))
+        .whenComplete(
+            (value, error) -> {
+              if (error == null) {
+                out.complete(value);
+              } else {
+                // an answer that is an error, or the timeout at the deadline every attempt shares
+                out.completeExceptionally(error);
+              }
+              if (out.isDone() && next != null) {
+                next.cancel();
+              }
+            });
   }
 
   /**

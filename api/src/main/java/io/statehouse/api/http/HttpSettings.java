@@ -7,6 +7,8 @@ import java.time.Duration;
  * HTTP settings from {@code statehouse.http}.
  *
  * @param askTimeout how long a route waits for an entity's answer
+ * @param resendAfter how long a route waits for a session's answer to a message with an idempotency
+ *     key before it sends the message again (within {@code askTimeout})
  * @param defaultWait how long {@code POST …/messages} waits for the turn when {@code ?wait=} is
  *     absent
  */
@@ -14,11 +16,19 @@ public record HttpSettings(
     String host,
     int port,
     Duration askTimeout,
+    Duration resendAfter,
     long maxBodyBytes,
     Duration bodyReadTimeout,
     Duration defaultWait,
     Duration maxWait,
     int maxMessageChars) {
+
+  public HttpSettings {
+    if (resendAfter.isZero() || resendAfter.isNegative()) {
+      throw new IllegalArgumentException(
+          "statehouse.http.resend-after must be positive, not " + resendAfter);
+    }
+  }
 
   public static HttpSettings fromConfig(Config root) {
     Config c = root.getConfig("statehouse.http");
@@ -26,6 +36,7 @@ public record HttpSettings(
         c.getString("interface"),
         c.getInt("port"),
         c.getDuration("ask-timeout"),
+        c.getDuration("resend-after"),
         c.getMemorySize("max-body-size").toBytes(),
         c.getDuration("body-read-timeout"),
         c.getDuration("default-wait"),
@@ -38,6 +49,7 @@ public record HttpSettings(
         host,
         newPort,
         askTimeout,
+        resendAfter,
         maxBodyBytes,
         bodyReadTimeout,
         defaultWait,

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -176,6 +177,34 @@ abstract class RouteSupport extends AllDirectives {
     CompletableFuture<R> answer =
         journal.available()
             ? Asks.askWithStatus(entity, replyType, message, timeout).toCompletableFuture()
+            : new CompletableFuture<>();
+    return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
+  }
+
+  /**
+   * {@link #ask} for a message the session may get more than once: one with an idempotency key. It
+   * is sent again every {@code resend-after} while no answer has come, within the ask timeout; see
+   * {@link Asks#askWithStatusResending}. A message without a key is asked once.
+   */
+  protected <M, R> CompletionStage<R> askKeyed(
+      EntityRef<M> entity,
+      Class<R> replyType,
+      Function<ActorRef<StatusReply<R>>, M> message,
+      String key,
+      Scheduler scheduler) {
+    if (key == null) {
+      return ask(entity, replyType, message, settings.askTimeout());
+    }
+    CompletableFuture<R> answer =
+        journal.available()
+            ? Asks.askWithStatusResending(
+                    entity,
+                    replyType,
+                    message,
+                    settings.askTimeout(),
+                    settings.resendAfter(),
+                    scheduler)
+                .toCompletableFuture()
             : new CompletableFuture<>();
     return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
   }

@@ -350,11 +350,12 @@ final class SessionRoutes extends RouteSupport {
     Access.require(p, "sending messages", Access.USE_SESSIONS);
     Duration wait = waitParam(rawWait);
     CompletionStage<HttpResponse> result =
-        ask(
+        askKeyed(
                 runtime.session(id),
                 AgentSession.TurnAccepted.class,
                 r -> new AgentSession.SendMessage(p, req.content(), key, trace, r),
-                settings.askTimeout())
+                key,
+                system.scheduler())
             .thenCompose(
                 accepted ->
                     accepted.queued()

@@ -305,11 +305,12 @@ final class StreamRoutes extends RouteSupport {
           "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
     }
     Access.require(p, "sending messages", Access.USE_SESSIONS);
-    return ask(
+    return askKeyed(
             runtime.session(id),
             AgentSession.TurnAccepted.class,
             r -> new AgentSession.SendMessage(p, content, key, r),
-            settings.askTimeout())
+            key,
+            system.scheduler())
         .thenApply(
             a -> {
               ObjectNode data =
