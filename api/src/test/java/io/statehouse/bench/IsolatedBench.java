@@ -38,9 +38,11 @@ import java.util.stream.Collectors;
  * <p>{@code baseline=<file>} names a file holding the classpath of another build of Statehouse (the
  * commit before a change; see docs/benchmarks.md for the script that makes one). Its node then runs
  * the same workload in the same run, alternating with this build's, {@code rounds=2} times each, on
- * fresh keyspaces every time. {@code jfr=<dir>} records each node with JFR from the end of its JIT
- * warm-up and prints where its CPU went ({@link JfrProfile}). A plain driver write of a journal
- * write's size is timed before and after the runs: the yardstick for the latency at one session.
+ * fresh keyspaces every time. {@code history=N} runs one session's {@code N} turns and sets the
+ * first against the last ({@link HistoryCost}). {@code jfr=<dir>} records each node with JFR from
+ * the end of its JIT warm-up and prints where its CPU went ({@link JfrProfile}). A plain driver
+ * write of a journal write's size is timed before and after the runs: the yardstick for the latency
+ * at one session.
  */
 final class IsolatedBench {
   private static final String CURRENT = "this build";
@@ -128,6 +130,24 @@ final class IsolatedBench {
             if (stepTurns > 0) {
               figure.accept("-- one session's turn, step by step (" + v.label() + "):");
               TurnSteps.run(api, StatehouseBench.AGENT, stepTurns)
+                  .forEach(l -> figure.accept("   " + l));
+            }
+            int historyTurns = StatehouseBench.intArg(args, "history", 0);
+            if (historyTurns > 0) {
+              figure.accept(
+                  "-- one session's turns as its history grows ("
+                      + v.label()
+                      + ", "
+                      + historyTurns
+                      + " turns):");
+              HistoryCost.run(
+                      api,
+                      StatehouseBench.AGENT,
+                      historyTurns,
+                      cql,
+                      ks.snapshotKeyspace(),
+                      node.pid(),
+                      cassandra.pid())
                   .forEach(l -> figure.accept("   " + l));
             }
             for (int n : sessions) {

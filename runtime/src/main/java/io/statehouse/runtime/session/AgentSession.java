@@ -541,7 +541,7 @@ public final class AgentSession
   public EventHandler<SessionState, SessionEvent> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onAnyEvent((s, e) -> s.apply(e, deps.settings().idempotencyKeyTurns()));
+        .onAnyEvent((s, e) -> s.apply(e, deps.settings().retention()));
   }
 
   @Override
@@ -1455,7 +1455,7 @@ public final class AgentSession
 
   private EventBatch batch(SessionState s) {
     return new EventBatch(
-        s, deps.clock().instant(), deps.settings().idempotencyKeyTurns(), deps.models().prices());
+        s, deps.clock().instant(), deps.settings().retention(), deps.models().prices());
   }
 
   private <R> ReplyEffect<SessionEvent, SessionState> reject(Request<R> request, Rejection why) {

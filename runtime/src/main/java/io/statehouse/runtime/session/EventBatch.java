@@ -17,7 +17,7 @@ import java.util.Optional;
  */
 final class EventBatch {
   private final Instant at;
-  private final int turnsKept;
+  private final SessionState.Retention retention;
   private final Prices prices;
   private final List<SessionEvent> events = new ArrayList<>();
   private final List<String> toolsToStart = new ArrayList<>();
@@ -26,13 +26,13 @@ final class EventBatch {
   private boolean closing;
 
   /**
-   * {@code turnsKept}: how many finished turns the state remembers, as in the event handler; {@code
-   * prices}: what the limits on spend price the next model call at.
+   * {@code retention}: what the state keeps, as in the event handler; {@code prices}: what the
+   * limits on spend price the next model call at.
    */
-  EventBatch(SessionState state, Instant at, int turnsKept, Prices prices) {
+  EventBatch(SessionState state, Instant at, SessionState.Retention retention, Prices prices) {
     this.state = state;
     this.at = at;
-    this.turnsKept = turnsKept;
+    this.retention = retention;
     this.prices = prices;
   }
 
@@ -48,7 +48,7 @@ final class EventBatch {
   void add(SessionEvent event) {
     AuditChain.seal(event);
     events.add(event);
-    state = state.apply(event, turnsKept);
+    state = state.apply(event, retention);
     if (endsTurn(event) && !closing) {
       startNextQueued();
     }

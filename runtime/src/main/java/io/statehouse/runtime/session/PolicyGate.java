@@ -44,10 +44,6 @@ public final class PolicyGate implements ToolGate {
     String actor = turn.startedBy();
     String subject =
         actor != null && actor.startsWith("user:") ? actor.substring("user:".length()) : actor;
-    long toolCalls = 0;
-    for (var m : s.messages()) {
-      toolCalls += m.toolUses() == null ? 0 : m.toolUses().size();
-    }
     return new PolicyFacts(
         new Principal(s.owner().tenant(), subject == null ? "" : subject, turn.startedByRoles()),
         new PolicyFacts.Agent(s.agent().name(), s.agent().version()),
@@ -59,6 +55,6 @@ public final class PolicyGate implements ToolGate {
             s.usage().totalTokens(),
             s.usage().costUsd().doubleValue(),
             turn.modelCalls(),
-            (int) toolCalls));
+            (int) Math.min(Integer.MAX_VALUE, s.toolUses())));
   }
 }

@@ -17,6 +17,9 @@ import java.time.Duration;
  *     answer, in the session's memory and snapshots
  * @param maxQueuedMessages how many messages a session of an agent that queues them ({@code
  *     multitask: enqueue}) holds while a turn runs; one more is refused with {@code queue_full}
+ * @param contextMessages the bound of a session's working context, in messages: when a turn starts,
+ *     the oldest whole turns beyond it leave the context the model sees and the session's memory
+ *     and snapshots hold (the journal keeps them); 2 to {@value #MAX_CONTEXT_MESSAGES}
  * @param readSideInterval a session writes its list entry and usage figures at most once per this
  *     long, the latest ones (a turn's "running" entry only once it has run this long); zero writes
  *     each change at once
@@ -34,7 +37,8 @@ public record SessionSettings(
     int idempotencyKeyTurns,
     int maxQueuedMessages,
     Duration handOffGrace,
-    Duration readSideInterval) {
+    Duration readSideInterval,
+    int contextMessages) {
 
   /** The default grace: {@code statehouse.session.hand-off-grace} in session.conf. */
   public static final Duration DEFAULT_HAND_OFF_GRACE = Duration.ofSeconds(20);
@@ -45,7 +49,17 @@ public record SessionSettings(
   /** The default window: {@code statehouse.session.idempotency-key-window} in session.conf. */
   public static final Duration DEFAULT_IDEMPOTENCY_KEY_WINDOW = Duration.ofHours(24);
 
+  /** The largest working context a session may be configured to keep, in messages. */
+  public static final int MAX_CONTEXT_MESSAGES = 100_000;
+
   public SessionSettings {
+    if (contextMessages < 2 || contextMessages > MAX_CONTEXT_MESSAGES) {
+      throw new IllegalArgumentException(
+          "statehouse.session.context-messages must be between 2 and "
+              + MAX_CONTEXT_MESSAGES
+              + ", not "
+              + contextMessages);
+    }
     if (readSideInterval.isNegative() || readSideInterval.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException(
           "statehouse.session.read-side-interval must be between 0 and 1 minute, not "
@@ -97,7 +111,8 @@ public record SessionSettings(
         SessionState.RECENT_TURNS_KEPT,
         DEFAULT_MAX_QUEUED_MESSAGES,
         DEFAULT_HAND_OFF_GRACE,
-        Duration.ZERO);
+        Duration.ZERO,
+        SessionState.DEFAULT_CONTEXT_MESSAGES);
   }
 
   /** These settings with another idempotency-key window and number of finished turns kept. */
@@ -115,7 +130,8 @@ public record SessionSettings(
         turns,
         maxQueuedMessages,
         handOffGrace,
-        readSideInterval);
+        readSideInterval,
+        contextMessages);
   }
 
   /** These settings with another interval between a session's read-side writes. */
@@ -133,7 +149,32 @@ public record SessionSettings(
         idempotencyKeyTurns,
         maxQueuedMessages,
         handOffGrace,
-        interval);
+        interval,
+        contextMessages);
+  }
+
+  /** These settings with another bound on the working context. */
+  public SessionSettings withContextMessages(int messages) {
+    return new SessionSettings(
+        snapshotEvery,
+        keepSnapshots,
+        passivateAfter,
+        modelCallTimeout,
+        modelMaxAttempts,
+        modelRetryBackoff,
+        journalRetryMin,
+        journalRetryMax,
+        idempotencyKeyWindow,
+        idempotencyKeyTurns,
+        maxQueuedMessages,
+        handOffGrace,
+        readSideInterval,
+        messages);
+  }
+
+  /** What a session's fold keeps: finished turns and the working context. */
+  public SessionState.Retention retention() {
+    return new SessionState.Retention(idempotencyKeyTurns, contextMessages);
   }
 
   public static SessionSettings fromConfig(Config root) {
@@ -151,6 +192,7 @@ public record SessionSettings(
         c.getInt("idempotency-key-turns"),
         c.getInt("max-queued-messages"),
         c.getDuration("hand-off-grace"),
-        c.getDuration("read-side-interval"));
+        c.getDuration("read-side-interval"),
+        c.getInt("context-messages"));
   }
 }

@@ -66,6 +66,12 @@ import org.pcollections.TreePVector;
  *     kept)
  * @param queued messages sent during a running turn to an agent that queues them, oldest first:
  *     each starts its turn when the one before ends
+ * @param messages the working context: the conversation the next model call sends, at most the
+ *     fold's {@link Retention#contextMessages} messages when a turn starts (whole turns are dropped
+ *     from the front; the turn that starts is never cut). The whole conversation is the journal.
+ * @param contextDropped how many messages of the conversation came before {@code messages}
+ * @param toolUses how many tool uses the model asked for in the whole session (in snapshots taken
+ *     before it was kept: counted from their messages, which then held the whole conversation)
  */
 public record SessionState(
     String sessionId,
@@ -87,7 +93,9 @@ public record SessionState(
     boolean keyed,
     long events,
     List<DailyUsage> usageByDay,
-    List<QueuedMessage> queued)
+    List<QueuedMessage> queued,
+    long contextDropped,
+    Long toolUses)
     implements CborSerializable {
 
   /**
@@ -108,6 +116,12 @@ public record SessionState(
    */
   public static final int MAX_RECENT_TURNS_KEPT = 10_000;
 
+  /**
+   * The working context's default bound in messages ({@code statehouse.session.context-messages}):
+   * about 100 turns of one tool call each.
+   */
+  public static final int DEFAULT_CONTEXT_MESSAGES = 400;
+
   /** How many decided approval and outcome ids are remembered. */
   public static final int DECIDED_KEPT = 100;
 
@@ -127,6 +141,37 @@ public record SessionState(
     decided = decided == null ? List.of() : List.copyOf(decided);
     usageByDay = usageByDay == null ? List.of() : List.copyOf(usageByDay);
     queued = queued == null ? List.of() : List.copyOf(queued);
+    if (toolUses == null) {
+      long n = 0;
+      for (ChatMessage m : messages) {
+        n += m.toolUses().size();
+      }
+      toolUses = n;
+    }
+  }
+
+  /**
+   * What the fold keeps, the same for every event of a session (the node's settings), so that it
+   * stays a function of the journal.
+   *
+   * @param turnsKept how many finished turns are remembered ({@code
+   *     statehouse.session.idempotency-key-turns})
+   * @param contextMessages the working context's bound in messages ({@code
+   *     statehouse.session.context-messages})
+   */
+  public record Retention(int turnsKept, int contextMessages) {
+    public static final Retention DEFAULT =
+        new Retention(RECENT_TURNS_KEPT, DEFAULT_CONTEXT_MESSAGES);
+
+    public Retention {
+      if (turnsKept < 1 || contextMessages < 1) {
+        throw new IllegalArgumentException(
+            "turnsKept and contextMessages must be positive: "
+                + turnsKept
+                + ", "
+                + contextMessages);
+      }
+    }
   }
 
   public static SessionState empty() {
@@ -150,7 +195,9 @@ public record SessionState(
         false,
         0,
         List.of(),
-        List.of());
+        List.of(),
+        0,
+        0L);
   }
 
   public boolean exists() {
@@ -285,25 +332,25 @@ public record SessionState(
     return journalBreak != null;
   }
 
-  /** The next state after {@code event}, remembering the default number of finished turns. */
+  /** The next state after {@code event}, with the default {@link Retention}. */
   public SessionState apply(SessionEvent event) {
-    return apply(event, RECENT_TURNS_KEPT);
+    return apply(event, Retention.DEFAULT);
   }
 
   /**
-   * The next state after {@code event}, remembering the last {@code turnsKept} finished turns (the
-   * node's setting, the same for every event: the fold stays a function of the journal). An event
-   * that does not link to the last applied one (its {@code prevHash} differs) breaks the session
-   * instead: the state stays as it was before it.
+   * The next state after {@code event}, keeping what {@code retention} says (the node's settings,
+   * the same for every event: the fold stays a function of the journal). An event that does not
+   * link to the last applied one (its {@code prevHash} differs) breaks the session instead: the
+   * state stays as it was before it.
    */
-  public SessionState apply(SessionEvent event, int turnsKept) {
+  public SessionState apply(SessionEvent event, Retention retention) {
     if (journalBreak != null) {
       return this;
     }
     Integrity integrity = AuditChain.integrity(event);
     String why = unfit(event, integrity);
     if (why != null) {
-      return new Next(this, turnsKept)
+      return new Next(this, retention)
           .journalBreak(
               new JournalBreak(
                   auditHead,
@@ -313,7 +360,7 @@ public record SessionState(
                   why))
           .build();
     }
-    return change(event, turnsKept)
+    return change(event, retention)
         .updatedAt(event.meta().at())
         .auditHead(AuditChain.hash(event))
         .keyed(integrity.keyed())
@@ -344,13 +391,14 @@ public record SessionState(
         : turn.withDecided(ApprovalEntries.entry(this, turn, call, status, by, at));
   }
 
-  private Next change(SessionEvent event, int turnsKept) {
-    Next next = new Next(this, turnsKept);
+  private Next change(SessionEvent event, Retention retention) {
+    Next next = new Next(this, retention);
     if (event instanceof SessionCreated e) {
       return next.created(e);
     }
     if (event instanceof UserMessageAdded e) {
       return next.message(ChatMessage.user(e.content()))
+          .boundContext()
           .turn(
               Turn.start(
                   e.turnId(), e.idempotencyKey(), e.meta().actor(), e.roles(), e.meta().at()))
@@ -375,6 +423,7 @@ public record SessionState(
       }
       return next.dequeue()
           .message(ChatMessage.user(q.content()))
+          .boundContext()
           .turn(Turn.start(q.turnId(), q.idempotencyKey(), q.sentBy(), q.roles(), e.meta().at()))
           .turnsStarted(turnsStarted + 1);
     }
@@ -387,6 +436,7 @@ public record SessionState(
               .map(u -> ToolCallState.requested(u.id(), u.name(), u.input()))
               .toList();
       return next.message(ChatMessage.assistant(e.text(), e.toolUses()))
+          .toolUses(toolUses + e.toolUses().size())
           .turn(turn.withModelReplied(calls, e.usage(), e.stopReason()))
           .usage(usage.plus(e.usage()))
           .spent(DailyUsage.dayOf(e.meta().at()), e.usage());
@@ -551,10 +601,14 @@ public record SessionState(
     private long events;
     private List<DailyUsage> usageByDay;
     private List<QueuedMessage> queued;
+    private long contextDropped;
+    private long toolUses;
     private final int turnsKept;
+    private final int contextMessages;
 
-    Next(SessionState s, int turnsKept) {
-      this.turnsKept = turnsKept;
+    Next(SessionState s, Retention retention) {
+      this.turnsKept = retention.turnsKept();
+      this.contextMessages = retention.contextMessages();
       sessionId = s.sessionId;
       owner = s.owner;
       agent = s.agent;
@@ -575,6 +629,8 @@ public record SessionState(
       events = s.events;
       usageByDay = s.usageByDay;
       queued = s.queued;
+      contextDropped = s.contextDropped;
+      toolUses = s.toolUses;
     }
 
     Next enqueue(QueuedMessage q) {
@@ -602,6 +658,46 @@ public record SessionState(
     /** Appends to the conversation; a persistent vector shares the rest instead of copying it. */
     Next message(ChatMessage message) {
       messages = ((PVector<ChatMessage>) messages).plus(message);
+      return this;
+    }
+
+    /**
+     * Once a turn's first message is in: while the working context is over its bound, drops its
+     * oldest whole turn (a user message and what followed it, up to the next user message), never
+     * the turn that starts. So a tool use is never parted from its result, and the cost of a model
+     * call, a snapshot and the session's memory stop growing with the conversation.
+     */
+    Next boundContext() {
+      int drop = 0;
+      while (messages.size() - drop > contextMessages) {
+        int next = nextTurnStart(messages, drop + 1);
+        if (next < 0) {
+          break;
+        }
+        drop = next;
+      }
+      if (drop > 0) {
+        PVector<ChatMessage> kept = (PVector<ChatMessage>) messages;
+        for (int i = 0; i < drop; i++) {
+          kept = kept.minus(0);
+        }
+        messages = kept;
+        contextDropped += drop;
+      }
+      return this;
+    }
+
+    private static int nextTurnStart(List<ChatMessage> messages, int from) {
+      for (int i = from; i < messages.size(); i++) {
+        if (messages.get(i).role() == ChatMessage.Role.USER) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    Next toolUses(long n) {
+      toolUses = n;
       return this;
     }
 
@@ -736,7 +832,9 @@ public record SessionState(
           keyed,
           events,
           usageByDay,
-          queued);
+          queued,
+          contextDropped,
+          toolUses);
     }
   }
 }

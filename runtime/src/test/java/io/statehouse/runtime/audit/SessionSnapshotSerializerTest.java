@@ -6,9 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.typesafe.config.ConfigFactory;
+import io.statehouse.runtime.model.ToolUse;
+import io.statehouse.runtime.model.Usage;
 import io.statehouse.runtime.session.EventMeta;
+import io.statehouse.runtime.session.SessionEvent.ModelReplied;
 import io.statehouse.runtime.session.SessionEvent.SessionCreated;
+import io.statehouse.runtime.session.SessionEvent.UserMessageAdded;
 import io.statehouse.runtime.session.SessionState;
 import io.statehouse.runtime.testing.Specs;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +25,7 @@ import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +82,47 @@ class SessionSnapshotSerializerTest {
     assertTrue(back.trusted());
     assertEquals(Integrity.VALID, back.integrity());
     assertEquals(state(), back.state());
+  }
+
+  @Test
+  void aStateStoredBeforeTheContextBoundIsReadWithItsToolUsesCounted() throws Exception {
+    // a tool-using turn, then the state as a node before the working context's bound stored it:
+    // without contextDropped and toolUses
+    SessionState s = state();
+    s =
+        s.apply(
+            new UserMessageAdded(
+                new EventMeta(Instant.parse("2026-11-23T10:00:01Z"), "user:alice", s.auditHead()),
+                "t1",
+                "find it",
+                null,
+                null));
+    s =
+        s.apply(
+            new ModelReplied(
+                new EventMeta(Instant.parse("2026-11-23T10:00:02Z"), "runtime", s.auditHead()),
+                "t1",
+                1,
+                null,
+                List.of(new ToolUse("c1", "search", new ObjectMapper().createObjectNode())),
+                "tool_use",
+                Usage.ZERO));
+    assertEquals(1, s.toolUses());
+    SerializerWithStringManifest states =
+        (SerializerWithStringManifest)
+            SerializationExtension.get(KIT.system()).serializerFor(SessionState.class);
+    ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+    ObjectNode tree = (ObjectNode) cbor.readTree(states.toBinary(s));
+    assertTrue(tree.has("toolUses"), "the stored form names the field");
+    tree.remove("toolUses");
+    tree.remove("contextDropped");
+
+    SessionState old =
+        (SessionState) states.fromBinary(cbor.writeValueAsBytes(tree), states.manifest(s));
+
+    assertEquals(1, old.toolUses(), "counted from the messages, which were the whole conversation");
+    assertEquals(0, old.contextDropped());
+    assertEquals(s.messages(), old.messages());
   }
 
   @Test

@@ -74,6 +74,7 @@ class ModelCallAccountingTest {
   private final AtomicInteger modelCalls = new AtomicInteger();
   private final List<UsageLedger.Entry> ledger = new CopyOnWriteArrayList<>();
   private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private SessionSettings settings = Specs.sessionSettings();
   private EventSourcedBehaviorTestKit<Command, SessionEvent, SessionState> session;
   private final SessionId id = new SessionId("acme", "ses_ledger");
 
@@ -134,7 +135,7 @@ class ModelCallAccountingTest {
                 tools,
                 new ArgumentValidator(),
                 new RecordingDirectory(),
-                Specs.sessionSettings(),
+                settings,
                 clock)
             .withUsage(recording);
     session =
@@ -190,6 +191,33 @@ class ModelCallAccountingTest {
 
   private static boolean afterToolResult(ModelRequest r) {
     return r.messages().get(r.messages().size() - 1).role() == ChatMessage.Role.TOOL;
+  }
+
+  @Test
+  void aModelCallSendsTheWorkingContextNotTheWholeConversation() {
+    settings = Specs.sessionSettings().withContextMessages(3);
+    List<ModelRequest> requests = new CopyOnWriteArrayList<>();
+    open(
+        r -> {
+          requests.add(r);
+          return reply("answer " + r.messages().size(), "end_turn", 1, 1);
+        });
+    turn("one");
+    turn("two");
+    turn("three");
+
+    // at the third turn's start, 5 messages are over the bound of 3: the first turn leaves
+    assertEquals(
+        List.of("two", "answer 3", "three"),
+        requests.get(2).messages().stream().map(ChatMessage::text).toList());
+    SessionState state = session.getState();
+    assertEquals(2, state.contextDropped());
+    assertEquals(
+        3,
+        session.persistenceTestKit().persistedInStorage(id.persistenceId().id()).stream()
+            .filter(SessionEvent.UserMessageAdded.class::isInstance)
+            .count(),
+        "the journal keeps the whole conversation");
   }
 
   private List<ModelReplied> replies() {

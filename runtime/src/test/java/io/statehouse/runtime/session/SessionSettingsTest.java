@@ -54,4 +54,25 @@ class SessionSettingsTest {
             () -> load("statehouse.session.idempotency-key-window = 0s"));
     assertTrue(e.getMessage().contains("idempotency-key-window"), e.getMessage());
   }
+
+  @Test
+  void theWorkingContextKeeps400MessagesByDefaultAndTheFoldIsGivenTheBound() {
+    assertEquals(400, load("").contextMessages());
+    assertEquals(
+        new SessionState.Retention(100, 40),
+        load("statehouse.session.context-messages = 40").retention());
+  }
+
+  @Test
+  void aContextBoundOutsideItsRangeStopsTheNodeWithAMessageNamingTheKey() {
+    for (String wrong : new String[] {"1", "0", "100001"}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> load("statehouse.session.context-messages = " + wrong),
+              wrong);
+      assertTrue(e.getMessage().contains("statehouse.session.context-messages"), e.getMessage());
+      assertTrue(e.getMessage().endsWith("not " + wrong), e.getMessage());
+    }
+  }
 }

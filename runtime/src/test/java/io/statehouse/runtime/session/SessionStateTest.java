@@ -40,12 +40,14 @@ class SessionStateTest {
     int n;
     // statehouse.session.idempotency-key-turns, as the session passes it to the fold
     int turnsKept = SessionState.RECENT_TURNS_KEPT;
+    // statehouse.session.context-messages
+    int contextMessages = SessionState.DEFAULT_CONTEXT_MESSAGES;
 
     Journal add(Function<EventMeta, SessionEvent> event) {
       state =
           state.apply(
               event.apply(new EventMeta(T0.plusSeconds(n++), "runtime", state.auditHead())),
-              turnsKept);
+              new SessionState.Retention(turnsKept, contextMessages));
       return this;
     }
 
@@ -87,6 +89,119 @@ class SessionStateTest {
         .add(
             m -> new ToolCallStarted(m, "t1", "c1", "search", json("{\"q\":\"a\"}"), "ses_1/c1", 1))
         .add(m -> new ToolCallStarted(m, "t1", "c2", "pay", json("{\"q\":\"b\"}"), "ses_1/c2", 1));
+  }
+
+  /** A turn of one tool call: 4 messages (user, tool use, tool result, answer). */
+  private static Journal toolTurn(Journal j, String turnId) {
+    String call = turnId + "-c";
+    return j.add(m -> new UserMessageAdded(m, turnId, "question " + turnId, null, null))
+        .add(m -> new ModelCallStarted(m, turnId, 1))
+        .add(
+            m ->
+                new ModelReplied(
+                    m,
+                    turnId,
+                    1,
+                    null,
+                    List.of(new ToolUse(call, "search", json("{\"q\":\"a\"}"))),
+                    "tool_use",
+                    Usage.ZERO))
+        .add(
+            m ->
+                new ToolCallStarted(
+                    m, turnId, call, "search", json("{\"q\":\"a\"}"), "ses_1/" + call, 1))
+        .add(m -> new ToolCallSucceeded(m, turnId, call, "found", 1, 5))
+        .add(m -> new ModelCallStarted(m, turnId, 2))
+        .add(
+            m ->
+                new ModelReplied(
+                    m, turnId, 2, "answer " + turnId, List.of(), "end_turn", Usage.ZERO))
+        .add(m -> new TurnCompleted(m, turnId, "answer " + turnId, Usage.ZERO));
+  }
+
+  @Test
+  void whenATurnStartsTheOldestWholeTurnsLeaveAWorkingContextOverItsBound() {
+    Journal j = opened();
+    j.contextMessages = 5;
+    toolTurn(toolTurn(j, "t1"), "t2");
+    assertEquals(8, j.state.messages().size(), "within a turn nothing is dropped");
+    assertEquals(0, j.state.contextDropped());
+
+    j.add(m -> new UserMessageAdded(m, "t3", "question t3", null, null));
+
+    // 9 messages with t3's: t1's 4 leave, t2's and t3's stay (5, the bound)
+    List<ChatMessage> context = j.state.messages();
+    assertEquals(5, context.size());
+    assertEquals("question t2", context.get(0).text(), "the context starts with a whole turn");
+    assertEquals("question t3", context.get(4).text());
+    assertEquals(4, j.state.contextDropped(), "the dropped messages are counted");
+    assertEquals(2, j.state.toolUses(), "tool uses are counted for the whole session");
+  }
+
+  @Test
+  void theTurnThatStartsIsNeverCutEvenWhenItAloneIsOverTheBound() {
+    Journal j = opened();
+    j.contextMessages = 2;
+    toolTurn(j, "t1");
+    assertEquals(4, j.state.messages().size(), "a running or ended turn is not cut");
+
+    j.add(m -> new UserMessageAdded(m, "t2", "question t2", null, null));
+
+    assertEquals(
+        List.of("question t2"), j.state.messages().stream().map(ChatMessage::text).toList());
+    assertEquals(4, j.state.contextDropped());
+  }
+
+  @Test
+  void aToolUseIsNeverPartedFromItsResultInTheContext() {
+    Journal j = opened();
+    j.contextMessages = 7;
+    for (int i = 1; i <= 12; i++) {
+      toolTurn(j, "t" + i);
+      List<ChatMessage> context = j.state.messages();
+      assertEquals(ChatMessage.Role.USER, context.get(0).role(), "starts with a turn: " + i);
+      for (int k = 0; k < context.size(); k++) {
+        if (context.get(k).role() == ChatMessage.Role.TOOL) {
+          assertEquals(
+              context.get(k - 1).toolUses().get(0).id(),
+              context.get(k).toolResults().get(0).toolUseId(),
+              "a result follows its use");
+        }
+      }
+      assertEquals(4L * i, j.state.contextDropped() + context.size(), "nothing lost unaccounted");
+    }
+    assertEquals(12, j.state.toolUses());
+  }
+
+  @Test
+  void aStateWithoutAToolUseCountCountsTheToolUsesOfItsMessages() {
+    // a snapshot taken before the count was kept held the whole conversation
+    SessionState old = toolTurn(toolTurn(opened(), "t1"), "t2").state;
+    SessionState fromOldSnapshot =
+        new SessionState(
+            old.sessionId(),
+            old.owner(),
+            old.agent(),
+            old.tools(),
+            old.metadata(),
+            old.createdAt(),
+            old.updatedAt(),
+            old.closed(),
+            old.messages(),
+            old.turn(),
+            old.recentTurns(),
+            old.usage(),
+            old.turnsStarted(),
+            old.auditHead(),
+            old.journalBreak(),
+            old.decided(),
+            old.keyed(),
+            old.events(),
+            old.usageByDay(),
+            old.queued(),
+            0,
+            null);
+    assertEquals(2, fromOldSnapshot.toolUses());
   }
 
   @Test
