@@ -36,8 +36,6 @@ final class HistoryCost {
     long[] latency = new long[turns];
     long earlyNode = 0;
     long earlyCassandra = 0;
-    long lateNode = 0;
-    long lateCassandra = 0;
     long nodeTicks = CpuTimes.ticks(nodePid);
     long cassandraTicks = CpuTimes.ticks(cassandraPid);
     List<String> out = new ArrayList<>();
@@ -47,27 +45,19 @@ final class HistoryCost {
         nodeTicks = CpuTimes.ticks(nodePid);
         cassandraTicks = CpuTimes.ticks(cassandraPid);
       }
-      long t0 = System.nanoTime();
-      Api.Response r =
-          api.post(
-              "/v1/sessions/" + id + "/messages?wait=60",
-              ItKeys.ACME_ALICE,
-              "{\"content\":\"turn " + i + "\"}");
-      latency[i] = System.nanoTime() - t0;
-      if (!"completed".equals(r.text("status"))) {
-        throw new IllegalStateException("turn " + i + ": " + r.raw());
-      }
+      latency[i] = TurnSteps.completedTurn(api, id, "turn " + i);
       if (i == WINDOW - 1) {
         earlyNode = CpuTimes.ticks(nodePid) - nodeTicks;
         earlyCassandra = CpuTimes.ticks(cassandraPid) - cassandraTicks;
       }
       int done = i + 1;
-      if (done == 25 || done == 100 || done == 250 || done % 500 == 0 || done == turns) {
+      if ((done == 25 || done == 100 || done == 250) && done <= turns - WINDOW) {
         snapshots.add(done + " turns: " + latestSnapshot(cql, snapshotKeyspace, pid));
       }
     }
-    lateNode = CpuTimes.ticks(nodePid) - nodeTicks;
-    lateCassandra = CpuTimes.ticks(cassandraPid) - cassandraTicks;
+    long lateNode = CpuTimes.ticks(nodePid) - nodeTicks;
+    long lateCassandra = CpuTimes.ticks(cassandraPid) - cassandraTicks;
+    snapshots.add(turns + " turns: " + latestSnapshot(cql, snapshotKeyspace, pid));
     double early = medianMs(latency, 0, 10);
     double late = medianMs(latency, turns - 10, turns);
     JsonContext context = JsonContext.of(api, id);

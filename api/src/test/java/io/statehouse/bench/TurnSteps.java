@@ -21,16 +21,7 @@ final class TurnSteps {
     String id = api.openSession(ItKeys.ACME_ALICE, agent);
     List<Long> client = new ArrayList<>();
     for (int i = 0; i < turns; i++) {
-      long t0 = System.nanoTime();
-      Api.Response r =
-          api.post(
-              "/v1/sessions/" + id + "/messages?wait=60",
-              ItKeys.ACME_ALICE,
-              "{\"content\":\"step " + i + "\"}");
-      client.add(System.nanoTime() - t0);
-      if (!"completed".equals(r.text("status"))) {
-        throw new IllegalStateException("turn: " + r.raw());
-      }
+      client.add(completedTurn(api, id, "step " + i));
     }
     List<JsonNode> events = new ArrayList<>();
     long after = 0;
@@ -90,6 +81,21 @@ final class TurnSteps {
         median("tool result → model's answer (write 3 + model call)", answer),
         median("inside the session: message → turn completed", inside),
         median("outside: HTTP in, routing, sharding, write 4, the reply", outside));
+  }
+
+  /** Sends {@code content} to session {@code id}, waits for its turn: the client's time in ns. */
+  static long completedTurn(Api api, String id, String content) {
+    long t0 = System.nanoTime();
+    Api.Response r =
+        api.post(
+            "/v1/sessions/" + id + "/messages?wait=60",
+            ItKeys.ACME_ALICE,
+            "{\"content\":\"" + content + "\"}");
+    long took = System.nanoTime() - t0;
+    if (!"completed".equals(r.text("status"))) {
+      throw new IllegalStateException("turn " + content + ": " + r.raw());
+    }
+    return took;
   }
 
   private static long nanos(Instant from, Instant to) {

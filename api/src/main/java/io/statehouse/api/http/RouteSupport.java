@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -145,7 +146,7 @@ abstract class RouteSupport extends AllDirectives {
    * For a POST whose body means nothing ({@code cancel}, {@code stream-tickets}): the body, if any,
    * is read (within the size limit) before answering, so the connection stays usable.
    */
-  protected Route ignoredBody(java.util.function.Supplier<Route> inner) {
+  protected Route ignoredBody(Supplier<Route> inner) {
     return extractStrictEntity(
         settings.bodyReadTimeout(), settings.maxBodyBytes(), (HttpEntity.Strict e) -> inner.get());
   }
@@ -174,10 +175,16 @@ abstract class RouteSupport extends AllDirectives {
       Class<R> replyType,
       Function<ActorRef<StatusReply<R>>, M> message,
       Duration timeout) {
+    return guarded(() -> Asks.askWithStatus(entity, replyType, message, timeout));
+  }
+
+  /**
+   * {@code asking}'s answer, asked only while the journal is available and failing at once when it
+   * is lost, with failures translated as {@link #ask} says.
+   */
+  private <R> CompletionStage<R> guarded(Supplier<CompletionStage<R>> asking) {
     CompletableFuture<R> answer =
-        journal.available()
-            ? Asks.askWithStatus(entity, replyType, message, timeout).toCompletableFuture()
-            : new CompletableFuture<>();
+        journal.available() ? asking.get().toCompletableFuture() : new CompletableFuture<>();
     return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
   }
 
@@ -195,18 +202,15 @@ abstract class RouteSupport extends AllDirectives {
     if (key == null) {
       return ask(entity, replyType, message, settings.askTimeout());
     }
-    CompletableFuture<R> answer =
-        journal.available()
-            ? Asks.askWithStatusResending(
-                    entity,
-                    replyType,
-                    message,
-                    settings.askTimeout(),
-                    settings.resendAfter(),
-                    scheduler)
-                .toCompletableFuture()
-            : new CompletableFuture<>();
-    return journal.failFastOnLoss(answer).exceptionallyCompose(RouteSupport::translate);
+    return guarded(
+        () ->
+            Asks.askWithStatusResending(
+                entity,
+                replyType,
+                message,
+                settings.askTimeout(),
+                settings.resendAfter(),
+                scheduler));
   }
 
   /**
@@ -237,7 +241,7 @@ abstract class RouteSupport extends AllDirectives {
       String what,
       String notFoundCode,
       String rawId,
-      java.util.function.Supplier<Route> inner) {
+      Supplier<Route> inner) {
     return onSuccess(
         exists.exceptionallyCompose(
             e ->
