@@ -17,6 +17,8 @@ import java.util.List;
  */
 final class HistoryCost {
   private static final int WINDOW = 50;
+  private static final int EARLY_TURNS = 10;
+  private static final int ROUNDS = 4;
 
   private HistoryCost() {}
 
@@ -28,57 +30,74 @@ final class HistoryCost {
       String snapshotKeyspace,
       long nodePid,
       long cassandraPid) {
-    if (turns < 2 * WINDOW) {
-      throw new IllegalArgumentException("history= needs at least " + 2 * WINDOW + " turns");
+    if (turns < 1) {
+      throw new IllegalArgumentException("history= needs a number of turns");
     }
     String id = api.openSession(ItKeys.ACME_ALICE, agent);
     String pid = new SessionId("acme", id).persistenceId().id();
-    long[] latency = new long[turns];
-    long earlyNode = 0;
-    long earlyCassandra = 0;
-    long nodeTicks = CpuTimes.ticks(nodePid);
-    long cassandraTicks = CpuTimes.ticks(cassandraPid);
     List<String> out = new ArrayList<>();
     List<String> snapshots = new ArrayList<>();
     for (int i = 0; i < turns; i++) {
-      if (i == turns - WINDOW) {
-        nodeTicks = CpuTimes.ticks(nodePid);
-        cassandraTicks = CpuTimes.ticks(cassandraPid);
-      }
-      latency[i] = TurnSteps.completedTurn(api, id, "turn " + i);
-      if (i == WINDOW - 1) {
-        earlyNode = CpuTimes.ticks(nodePid) - nodeTicks;
-        earlyCassandra = CpuTimes.ticks(cassandraPid) - cassandraTicks;
-      }
+      TurnSteps.completedTurn(api, id, "turn " + i);
       int done = i + 1;
-      if ((done == 25 || done == 100 || done == 250) && done <= turns - WINDOW) {
+      if (done == 25 || done == 100 || done == 250 || done == turns) {
         snapshots.add(done + " turns: " + latestSnapshot(cql, snapshotKeyspace, pid));
       }
     }
-    long lateNode = CpuTimes.ticks(nodePid) - nodeTicks;
-    long lateCassandra = CpuTimes.ticks(cassandraPid) - cassandraTicks;
-    snapshots.add(turns + " turns: " + latestSnapshot(cql, snapshotKeyspace, pid));
-    double early = medianMs(latency, 0, 10);
-    double late = medianMs(latency, turns - 10, turns);
-    JsonContext context = JsonContext.of(api, id);
+    // Early turns (fresh sessions' 1st to 10th) and late ones (the long session's next), in
+    // alternating rounds: a window of half a second on this machine is at the mercy of a flush or
+    // a collection, and alternating spreads those over both samples.
+    List<Long> early = new ArrayList<>();
+    List<Long> late = new ArrayList<>();
+    long[] earlyCpu = new long[2];
+    long[] lateCpu = new long[2];
+    int longTurns = turns;
+    for (int round = 0; round < ROUNDS; round++) {
+      // opened before the window: creating a session is not a turn
+      List<String> fresh = new ArrayList<>();
+      for (int s = 0; s < WINDOW / EARLY_TURNS; s++) {
+        fresh.add(api.openSession(ItKeys.ACME_ALICE, agent));
+      }
+      long node = CpuTimes.ticks(nodePid);
+      long cassandra = CpuTimes.ticks(cassandraPid);
+      for (String f : fresh) {
+        for (int i = 0; i < EARLY_TURNS; i++) {
+          early.add(TurnSteps.completedTurn(api, f, "turn " + i));
+        }
+      }
+      earlyCpu[0] += CpuTimes.ticks(nodePid) - node;
+      earlyCpu[1] += CpuTimes.ticks(cassandraPid) - cassandra;
+      node = CpuTimes.ticks(nodePid);
+      cassandra = CpuTimes.ticks(cassandraPid);
+      for (int i = 0; i < WINDOW; i++) {
+        late.add(TurnSteps.completedTurn(api, id, "turn " + longTurns++));
+      }
+      lateCpu[0] += CpuTimes.ticks(nodePid) - node;
+      lateCpu[1] += CpuTimes.ticks(cassandraPid) - cassandra;
+    }
+    double earlyMs = new Stats(early).percentileMs(50);
+    double lateMs = new Stats(late).percentileMs(50);
+    double samples = (double) ROUNDS * WINDOW;
     out.add(
         String.format(
-            "latency, median of turns 1-10: %.2f ms; of turns %d-%d: %.2f ms (%.2fx)",
-            early, turns - 9, turns, late, late / early));
+            "latency p50: turns 1-%d of fresh sessions %.2f ms; turns %d-%d of the long session"
+                + " %.2f ms (%.2fx)",
+            EARLY_TURNS, earlyMs, turns + 1, longTurns, lateMs, lateMs / earlyMs));
     out.add(
         String.format(
-            "CPU per turn over turns 1-%d: node %.2f ms, Cassandra %.2f ms; over turns %d-%d: node"
-                + " %.2f ms (%.2fx), Cassandra %.2f ms (%.2fx)",
+            "CPU per turn, early / late: node %.2f / %.2f ms (%.2fx), Cassandra %.2f / %.2f ms"
+                + " (%.2fx); %d rounds of %d early and %d late turns, alternating",
+            cpuMs(earlyCpu[0], samples),
+            cpuMs(lateCpu[0], samples),
+            (double) lateCpu[0] / earlyCpu[0],
+            cpuMs(earlyCpu[1], samples),
+            cpuMs(lateCpu[1], samples),
+            (double) lateCpu[1] / earlyCpu[1],
+            ROUNDS,
             WINDOW,
-            ms(earlyNode),
-            ms(earlyCassandra),
-            turns - WINDOW + 1,
-            turns,
-            ms(lateNode),
-            ms(lateNode) / ms(earlyNode),
-            ms(lateCassandra),
-            ms(lateCassandra) / ms(earlyCassandra)));
+            WINDOW));
     out.add("latest snapshot after " + String.join("; ", snapshots));
+    JsonContext context = JsonContext.of(api, id);
     out.add(
         "working context at the end: "
             + context.messages()
@@ -99,7 +118,7 @@ final class HistoryCost {
   private static String latestSnapshot(CqlSession cql, String keyspace, String pid) {
     Row row =
         cql.execute(
-                "SELECT sequence_nr, snapshot FROM "
+                "SELECT sequence_nr, snapshot, snapshot_data FROM "
                     + keyspace
                     + ".snapshots WHERE persistence_id = ? ORDER BY sequence_nr DESC LIMIT 1",
                 pid)
@@ -107,20 +126,16 @@ final class HistoryCost {
     if (row == null) {
       return "none";
     }
-    var blob = row.getByteBuffer("snapshot");
-    return String.format(
-        "%.1f KiB at event %d", (blob == null ? 0 : blob.remaining()) / 1024.0, row.getLong(0));
-  }
-
-  private static double ms(long ticks) {
-    return ticks * CpuTimes.CLOCK_TICK_MS / WINDOW;
-  }
-
-  private static double medianMs(long[] latency, int from, int to) {
-    List<Long> window = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      window.add(latency[i]);
+    // the plugin stores a snapshot in snapshot_data (snapshot is its older column)
+    int bytes = 0;
+    for (String column : new String[] {"snapshot", "snapshot_data"}) {
+      var blob = row.getByteBuffer(column);
+      bytes += blob == null ? 0 : blob.remaining();
     }
-    return new Stats(window).percentileMs(50);
+    return String.format("%.1f KiB at event %d", bytes / 1024.0, row.getLong(0));
+  }
+
+  private static double cpuMs(long ticks, double turns) {
+    return ticks * CpuTimes.CLOCK_TICK_MS / turns;
   }
 }
