@@ -97,7 +97,7 @@ final class HistoryCost {
             WINDOW,
             WINDOW));
     out.add("latest snapshot after " + String.join("; ", snapshots));
-    JsonContext context = JsonContext.of(api, id);
+    WorkingContext context = WorkingContext.of(api, id);
     out.add(
         "working context at the end: "
             + context.messages()
@@ -108,10 +108,11 @@ final class HistoryCost {
   }
 
   /** The session's view: how many messages its working context holds, how many came before. */
-  private record JsonContext(int messages, long earlier) {
-    static JsonContext of(Api api, String id) {
+  private record WorkingContext(int messages, long earlier) {
+    static WorkingContext of(Api api, String id) {
       var body = api.get("/v1/sessions/" + id, ItKeys.ACME_ALICE).body();
-      return new JsonContext(body.path("messages").size(), body.path("earlierMessages").asLong());
+      return new WorkingContext(
+          body.path("messages").size(), body.path("earlierMessages").asLong());
     }
   }
 
