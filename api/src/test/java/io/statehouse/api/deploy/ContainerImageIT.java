@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import io.statehouse.persistence.cassandra.launcher.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -228,9 +229,10 @@ class ContainerImageIT {
     env.put("STATEHOUSE_AUDIT_KEY", Base64.getEncoder().encodeToString(auditKey));
     env.put("STATEHOUSE_CLUSTER_HOST", "127.0.0.1");
     env.put("STATEHOUSE_HTTP_INTERFACE", "127.0.0.1");
-    env.put("STATEHOUSE_CLUSTER_PORT", String.valueOf(freePort()));
-    env.put("STATEHOUSE_HTTP_PORT", String.valueOf(freePort()));
-    env.put("STATEHOUSE_MANAGEMENT_PORT", String.valueOf(freePort()));
+    int[] ports = FreePorts.pick(3);
+    env.put("STATEHOUSE_CLUSTER_PORT", String.valueOf(ports[0]));
+    env.put("STATEHOUSE_HTTP_PORT", String.valueOf(ports[1]));
+    env.put("STATEHOUSE_MANAGEMENT_PORT", String.valueOf(ports[2]));
     env.put("STATEHOUSE_CLUSTER_BOOTSTRAP", "off");
     return env;
   }
@@ -391,12 +393,6 @@ class ContainerImageIT {
       }
     }
     throw new AssertionError("no Uid in /proc/" + pid + "/status");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private static String tail(Path log) throws IOException {
