@@ -60,6 +60,23 @@ final class ClosedLoop {
     void start();
 
     void stop();
+
+    /** {@code first} and {@code second}, started in that order and stopped in the reverse. */
+    static Window both(Window first, Window second) {
+      return new Window() {
+        @Override
+        public void start() {
+          first.start();
+          second.start();
+        }
+
+        @Override
+        public void stop() {
+          second.stop();
+          first.stop();
+        }
+      };
+    }
   }
 
   /**

@@ -39,10 +39,11 @@ import java.util.stream.Collectors;
  * commit before a change; see docs/benchmarks.md for the script that makes one). Its node then runs
  * the same workload in the same run, alternating with this build's, {@code rounds=2} times each, on
  * fresh keyspaces every time. {@code history=N} runs one session's {@code N} turns and sets the
- * first against the last ({@link HistoryCost}). {@code jfr=<dir>} records each node with JFR from
- * the end of its JIT warm-up and prints where its CPU went ({@link JfrProfile}). A plain driver
- * write of a journal write's size is timed before and after the runs: the yardstick for the latency
- * at one session.
+ * first against the last ({@link HistoryCost}). {@code sessionHeap=N} and {@code passivated=N} read
+ * what N sessions held in memory, and N passivated ones, cost the node's heap ({@link
+ * SessionHeap}). {@code jfr=<dir>} records each node with JFR from the end of its JIT warm-up and
+ * prints where its CPU went ({@link JfrProfile}). A plain driver write of a journal write's size is
+ * timed before and after the runs: the yardstick for the latency at one session.
  */
 final class IsolatedBench {
   private static final String CURRENT = "this build";
@@ -87,6 +88,11 @@ final class IsolatedBench {
                     + " write (%d writes)",
                 c, w.writesPerSecond(), w.cassandraCpuMsPerWrite(), w.writes()));
       }
+    }
+    int heapSessions = StatehouseBench.intArg(args, "sessionHeap", 0);
+    int passivated = StatehouseBench.intArg(args, "passivated", 0);
+    if (heapSessions > 0 || passivated > 0) {
+      sessionHeap(cassandra, heapSessions, passivated, heap, nodeConfig, figure);
     }
     if (StatehouseBench.stringArg(args, "turns", "on").equals("off")) {
       return;
@@ -152,6 +158,11 @@ final class IsolatedBench {
             }
             for (int n : sessions) {
               WriteCounts counts = new WriteCounts(cql, ks);
+              CassandraRecording cassandraJfr =
+                  new CassandraRecording(
+                      cassandra.pid(),
+                      StatehouseBench.stringArg(args, "cassandraJfr", ""),
+                      name + "-n" + n);
               TurnLoad.Result r =
                   TurnLoad.run(
                       List.of(api),
@@ -161,8 +172,12 @@ final class IsolatedBench {
                       measure,
                       cassandra.pid(),
                       new long[] {node.pid(), tools.pid()},
-                      counts);
+                      ClosedLoop.Window.both(counts, cassandraJfr));
               figure.accept(line(v, round, r, counts.delta(), ks));
+              if (cassandraJfr.file() != null) {
+                figure.accept("-- where Cassandra's CPU went (" + v.label() + ", N=" + n + "):");
+                JfrProfile.report(cassandraJfr.file(), 25).forEach(l -> figure.accept("   " + l));
+              }
             }
           }
           if (recording != null && Files.exists(recording)) {
@@ -173,6 +188,56 @@ final class IsolatedBench {
       }
       Stats last = PlainWrites.run(cql, writeBytes, 1000, 5000, false);
       figure.accept(plainLine("after the runs", writeBytes, last));
+    }
+  }
+
+  /**
+   * {@link SessionHeap}'s measures, this build only, each on a node of its own: {@code sessionHeap}
+   * sessions held in memory, {@code passivated} sessions passivated.
+   */
+  private static void sessionHeap(
+      RunningCassandra cassandra,
+      int inMemory,
+      int passivated,
+      String heap,
+      String nodeConfig,
+      Consumer<String> figure)
+      throws Exception {
+    Duration passivateAfter = Duration.ofSeconds(10);
+    try (ToolProcess tools = ToolProcess.start()) {
+      for (int kind = 0; kind < 2; kind++) {
+        int count = kind == 0 ? inMemory : passivated;
+        if (count == 0) {
+          continue;
+        }
+        String name = kind == 0 ? "iso_heap" : "iso_passivated";
+        CassandraTestKeyspaces ks = StatehouseBench.keyspaces(cassandra, "bench_" + name);
+        int port = FreePorts.pick(1)[0];
+        String passivation =
+            "statehouse.session.passivate-after = "
+                + (kind == 0 ? "30m" : passivateAfter.toSeconds() + "s");
+        try (NodeProcess node =
+            NodeProcess.start(
+                "bench-" + name,
+                NodeConfig.overrides(ks, port, passivation + "\n" + nodeConfig),
+                port,
+                Duration.ofMinutes(3),
+                List.of("-Xms" + heap, "-Xmx" + heap),
+                withoutTestClasses(System.getProperty("java.class.path")))) {
+          Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
+          figure.accept(
+              "-- "
+                  + (kind == 0 ? "sessions held in memory" : "passivated sessions")
+                  + ", the node's own heap ("
+                  + heap
+                  + "):");
+          (kind == 0
+                  ? SessionHeap.inMemory(api, StatehouseBench.AGENT, node.pid(), count)
+                  : SessionHeap.passivated(
+                      api, StatehouseBench.AGENT, node.pid(), count, passivateAfter))
+              .forEach(l -> figure.accept("   " + l));
+        }
+      }
     }
   }
 
@@ -214,6 +279,43 @@ final class IsolatedBench {
       }
     }
     return counts;
+  }
+
+  /**
+   * {@code cassandraJfr=<dir>}: Cassandra's JVM recorded with JFR ({@code settings=profile}) over
+   * the measured window, started and stopped with jcmd. No recording when the directory is empty.
+   */
+  private static final class CassandraRecording implements ClosedLoop.Window {
+    private final long pid;
+    private final Path file;
+
+    CassandraRecording(long pid, String dir, String name) throws IOException {
+      this.pid = pid;
+      if (dir.isEmpty()) {
+        this.file = null;
+      } else {
+        Files.createDirectories(Path.of(dir));
+        this.file = Path.of(dir).toAbsolutePath().resolve("cassandra-" + name + ".jfr");
+      }
+    }
+
+    Path file() {
+      return file;
+    }
+
+    @Override
+    public void start() {
+      if (file != null) {
+        ProcessProbe.run(pid, "JFR.start name=bench settings=profile filename=" + file);
+      }
+    }
+
+    @Override
+    public void stop() {
+      if (file != null) {
+        ProcessProbe.run(pid, "JFR.stop name=bench");
+      }
+    }
   }
 
   /**

@@ -134,9 +134,14 @@ public final class JfrProfile {
     out.addAll(p.lines(p.areas, top));
     out.add("-- self (method at the top of the stack):");
     out.addAll(p.lines(p.self, top));
-    out.add("-- inclusive, Statehouse methods:");
-    out.addAll(
-        p.lines(filter(p.inclusive, m -> m.startsWith("io.statehouse.") ? m : null), top * 2));
+    for (String[] own :
+        new String[][] {{"Statehouse", "io.statehouse."}, {"Cassandra", "org.apache.cassandra."}}) {
+      Map<String, Long> mine = filter(p.inclusive, m -> m.startsWith(own[1]) ? m : null);
+      if (!mine.isEmpty()) {
+        out.add("-- inclusive, " + own[0] + " methods:");
+        out.addAll(p.lines(mine, top * 2));
+      }
+    }
     return out;
   }
 
@@ -193,6 +198,28 @@ public final class JfrProfile {
     a.put("policy (CEL)", List.of("dev.cel.", "com.google.api.expr."));
     a.put("tokens (JOSE)", List.of("com.nimbusds."));
     a.put("Cassandra driver", List.of("com.datastax."));
+    // the server's parts, for a recording of Cassandra itself (cassandraJfr=)
+    a.put(
+        "Cassandra metrics",
+        List.of("org.apache.cassandra.metrics.", "com.codahale.", "org.apache.cassandra.utils.Ex"));
+    a.put("Cassandra commit log", List.of("org.apache.cassandra.db.commitlog."));
+    a.put(
+        "Cassandra flush / compaction / sstables",
+        List.of(
+            "org.apache.cassandra.db.compaction.",
+            "org.apache.cassandra.io.",
+            "org.apache.cassandra.db.lifecycle."));
+    a.put(
+        "Cassandra memtable / partitions",
+        List.of(
+            "org.apache.cassandra.db.memtable.",
+            "org.apache.cassandra.db.partitions.",
+            "org.apache.cassandra.utils.btree.",
+            "org.apache.cassandra.db.rows."));
+    a.put(
+        "Cassandra CQL / native transport",
+        List.of("org.apache.cassandra.cql3.", "org.apache.cassandra.transport."));
+    a.put("Cassandra other", List.of("org.apache.cassandra."));
     a.put("Netty", List.of("io.netty."));
     a.put("JDK HTTP client", List.of("jdk.internal.net.http."));
     a.put("Pekko HTTP", List.of("org.apache.pekko.http."));

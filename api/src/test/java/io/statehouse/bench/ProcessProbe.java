@@ -138,6 +138,18 @@ final class ProcessProbe {
         .collect(Collectors.joining(", "));
   }
 
+  /** {@code jcmd pid command}, for a harness step that cannot throw checked exceptions. */
+  static String run(long pid, String command) {
+    try {
+      return jcmd(pid, command);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String jcmd(long pid, String command) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Process p =
