@@ -41,9 +41,10 @@ import java.util.stream.Collectors;
  * fresh keyspaces every time. {@code history=N} runs one session's {@code N} turns and sets the
  * first against the last ({@link HistoryCost}). {@code sessionHeap=N} and {@code passivated=N} read
  * what N sessions held in memory, and N passivated ones, cost the node's heap ({@link
- * SessionHeap}). {@code jfr=<dir>} records each node with JFR from the end of its JIT warm-up and
- * prints where its CPU went ({@link JfrProfile}). A plain driver write of a journal write's size is
- * timed before and after the runs: the yardstick for the latency at one session.
+ * SessionHeap}). {@code soak=<minutes>} runs {@link Soak}. {@code jfr=<dir>} records each node with
+ * JFR from the end of its JIT warm-up and prints where its CPU went ({@link JfrProfile}). A plain
+ * driver write of a journal write's size is timed before and after the runs: the yardstick for the
+ * latency at one session.
  */
 final class IsolatedBench {
   private static final String CURRENT = "this build";
@@ -93,6 +94,18 @@ final class IsolatedBench {
     int passivated = StatehouseBench.intArg(args, "passivated", 0);
     if (heapSessions > 0 || passivated > 0) {
       sessionHeap(cassandra, heapSessions, passivated, heap, nodeConfig, figure);
+    }
+    int soakMinutes = StatehouseBench.intArg(args, "soak", 0);
+    if (soakMinutes > 0) {
+      soak(
+          cassandra,
+          args,
+          Duration.ofMinutes(soakMinutes),
+          jitWarmup,
+          measure,
+          heap,
+          nodeConfig,
+          figure);
     }
     if (StatehouseBench.stringArg(args, "turns", "on").equals("off")) {
       return;
@@ -238,6 +251,69 @@ final class IsolatedBench {
               .forEach(l -> figure.accept("   " + l));
         }
       }
+    }
+  }
+
+  /**
+   * {@link Soak} on a node of this build: its peak measured first ({@code soakPeakSessions}
+   * sessions, 64, closed loop, after the JIT warm-up), then {@code soakSessions} (10,000) sessions
+   * at {@code soakShare} (0.8) of it, or at {@code soakRate} turns/s when given.
+   */
+  private static void soak(
+      RunningCassandra cassandra,
+      String[] args,
+      Duration length,
+      Duration jitWarmup,
+      Duration measure,
+      String heap,
+      String nodeConfig,
+      Consumer<String> figure)
+      throws Exception {
+    int sessions = StatehouseBench.intArg(args, "soakSessions", 10_000);
+    double share = Double.parseDouble(StatehouseBench.stringArg(args, "soakShare", "0.8"));
+    double rate = Double.parseDouble(StatehouseBench.stringArg(args, "soakRate", "0"));
+    int heapEvery = StatehouseBench.intArg(args, "soakHeapEvery", 5);
+    CassandraTestKeyspaces ks = StatehouseBench.keyspaces(cassandra, "bench_iso_soak");
+    int port = FreePorts.pick(1)[0];
+    try (ToolProcess tools = ToolProcess.start();
+        NodeProcess node =
+            NodeProcess.start(
+                "bench-iso-soak",
+                NodeConfig.overrides(ks, port, nodeConfig),
+                port,
+                Duration.ofMinutes(3),
+                List.of("-Xms" + heap, "-Xmx" + heap),
+                withoutTestClasses(System.getProperty("java.class.path")))) {
+      Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
+      TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
+      if (rate <= 0) {
+        int peakSessions = StatehouseBench.intArg(args, "soakPeakSessions", 64);
+        TurnLoad.Result peak =
+            TurnLoad.run(
+                api,
+                StatehouseBench.AGENT,
+                peakSessions,
+                Duration.ofSeconds(3),
+                measure,
+                cassandra.pid());
+        rate = share * peak.turnsPerSecond();
+        figure.accept(
+            String.format(
+                "-- soak: peak %.1f turns/s at %d sessions (p99 %.2f ms); the soak asks %.0f%% of"
+                    + " it",
+                peak.turnsPerSecond(), peakSessions, peak.latency().percentileMs(99), share * 100));
+      }
+      Soak.run(
+              api,
+              "http://127.0.0.1:" + port,
+              StatehouseBench.AGENT,
+              node.pid(),
+              sessions,
+              rate,
+              length,
+              heapEvery,
+              l -> System.out.println("[batch]    " + l))
+          .forEach(l -> figure.accept("   " + l));
     }
   }
 

@@ -56,8 +56,10 @@ final class SessionHeap {
 
   /**
    * {@code count} sessions opened (no turn: a turn's events would only slow the opening down; the
-   * session's actor is started and persists its first event either way), then left until the node
-   * {@code nodePid} reports none of them live.
+   * session's actor is started and persists its first event either way), in two halves, each left
+   * until the node {@code nodePid} reports none of them live. The heap is read before, after the
+   * first half and after the second: what a passivated session leaves behind shows in either half,
+   * and a bounded cache fills in the first and stays flat in the second.
    */
   static List<String> passivated(
       Api api, String agent, long nodePid, int count, Duration passivateAfter) throws Exception {
@@ -65,25 +67,34 @@ final class SessionHeap {
     awaitPassivated(api, passivateAfter);
     long before = ProcessProbe.heapAfterGc(nodePid, 3);
     Map<String, long[]> classesBefore = ProcessProbe.histogram(nodePid);
-    long started = System.nanoTime();
-    open(api, agent, count, false);
-    double seconds = (System.nanoTime() - started) / 1e9;
-    Duration waited = awaitPassivated(api, passivateAfter);
-    long after = ProcessProbe.heapAfterGc(nodePid, 3);
-    Map<String, long[]> classesAfter = ProcessProbe.histogram(nodePid);
-    return List.of(
-        String.format(
-            "%d sessions opened in %.0f s (%.0f/s), all passivated %.0f s later: heap after GC"
-                + " %.1f -> %.1f MiB (%+.1f MiB, %+.2f bytes per session)",
-            count,
-            seconds,
-            count / seconds,
-            waited.toMillis() / 1000.0,
-            before / 1048576.0,
-            after / 1048576.0,
-            (after - before) / 1048576.0,
-            (after - before) / (double) count),
-        "grew most, over all " + count + " sessions: " + growthTotal(classesBefore, classesAfter));
+    List<String> out = new ArrayList<>();
+    long[] heap = {before, 0, 0};
+    Map<String, long[]> classes = classesBefore;
+    for (int half = 1; half <= 2; half++) {
+      int n = half == 1 ? count / 2 : count - count / 2;
+      long started = System.nanoTime();
+      open(api, agent, n, false);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      Duration waited = awaitPassivated(api, passivateAfter);
+      heap[half] = ProcessProbe.heapAfterGc(nodePid, 3);
+      Map<String, long[]> now = ProcessProbe.histogram(nodePid);
+      out.add(
+          String.format(
+              "%s %d sessions opened in %.0f s (%.0f/s), all passivated %.0f s later: heap after GC"
+                  + " %.1f -> %.1f MiB (%+.1f MiB, %+.1f bytes per session)",
+              half == 1 ? "first" : "second",
+              n,
+              seconds,
+              n / seconds,
+              waited.toMillis() / 1000.0,
+              heap[half - 1] / 1048576.0,
+              heap[half] / 1048576.0,
+              (heap[half] - heap[half - 1]) / 1048576.0,
+              (heap[half] - heap[half - 1]) / (double) n));
+      out.add("   grew most in that half: " + growthTotal(classes, now));
+      classes = now;
+    }
+    return out;
   }
 
   private static String growthTotal(Map<String, long[]> before, Map<String, long[]> after) {

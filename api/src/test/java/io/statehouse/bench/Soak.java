@@ -1,0 +1,245 @@
+package io.statehouse.bench;
+
+import io.statehouse.api.it.Api;
+import io.statehouse.api.it.ItKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * {@code soak=<minutes>} ({@code isolated=only}): many sessions ({@code soakSessions}, 10,000)
+ * share a fixed rate of turns ({@code soakShare} of the peak, 0.8) for a long time, open loop: a
+ * turn is sent when its time comes, whether or not earlier ones have answered, and its latency is
+ * counted from that time, so a stall shows as latency rather than as fewer turns. Sessions take
+ * turns round robin; one whose previous turn has not ended is passed over and counted as skipped.
+ * Every minute prints the turns, p50 and p99 of that minute; every {@code soakHeapEvery} minutes
+ * (5) the node's heap after a full GC (jcmd). The end compares the first and the last readings.
+ */
+final class Soak {
+  private static final int CLIENTS_OPENING = 32;
+
+  private Soak() {}
+
+  /** One minute's turns: their latencies (ns, from the time each was due), errors, skips. */
+  record Minute(int index, List<Long> samples, int errors, int skipped, Stats latency) {
+    int turns() {
+      return samples.size();
+    }
+  }
+
+  static List<String> run(
+      Api api,
+      String baseUrl,
+      String agent,
+      long nodePid,
+      int sessions,
+      double rate,
+      Duration length,
+      int heapEveryMinutes,
+      Consumer<String> progress)
+      throws Exception {
+    List<String> ids = open(api, agent, sessions);
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newFixedThreadPool(4))
+            .build();
+    AtomicBoolean[] busy = new AtomicBoolean[sessions];
+    AtomicInteger[] counter = new AtomicInteger[sessions];
+    for (int i = 0; i < sessions; i++) {
+      busy[i] = new AtomicBoolean();
+      counter[i] = new AtomicInteger();
+    }
+    List<Long> current = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger errors = new AtomicInteger();
+    AtomicInteger skipped = new AtomicInteger();
+    AtomicLong inFlight = new AtomicLong();
+    List<Minute> minutes = new ArrayList<>();
+    List<long[]> heaps = new ArrayList<>(); // {minute, bytes}
+    heaps.add(new long[] {0, ProcessProbe.heapAfterGc(nodePid, 2)});
+    progress.accept(
+        String.format(
+            "soak: %d sessions, %.1f turns/s for %d min; heap after GC at the start %.1f MiB",
+            sessions, rate, length.toMinutes(), heaps.get(0)[1] / 1048576.0));
+
+    long intervalNanos = (long) (1e9 / rate);
+    long start = System.nanoTime();
+    long end = start + length.toNanos();
+    long nextMinute = start + Duration.ofMinutes(1).toNanos();
+    long due = start;
+    int next = 0;
+    while (due < end) {
+      long now = System.nanoTime();
+      if (now < due) {
+        LockSupport.parkNanos(due - now);
+        continue;
+      }
+      if (now >= nextMinute) {
+        Minute m = closeMinute(minutes.size() + 1, current, errors, skipped);
+        minutes.add(m);
+        progress.accept(minuteLine(m, inFlight.get()));
+        nextMinute += Duration.ofMinutes(1).toNanos();
+        if (heapEveryMinutes > 0 && m.index() % heapEveryMinutes == 0) {
+          long heap = ProcessProbe.heapAfterGc(nodePid, 1);
+          heaps.add(new long[] {m.index(), heap});
+          progress.accept(String.format("   heap after GC: %.1f MiB", heap / 1048576.0));
+        }
+      }
+      int i = next;
+      next = (next + 1) % sessions;
+      long scheduled = due;
+      due += intervalNanos;
+      if (!busy[i].compareAndSet(false, true)) {
+        skipped.incrementAndGet();
+        continue;
+      }
+      inFlight.incrementAndGet();
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create(baseUrl + "/v1/sessions/" + ids.get(i) + "/messages?wait=60"))
+              .timeout(Duration.ofSeconds(90))
+              .header("Authorization", "Bearer " + ItKeys.ACME_ALICE)
+              .header("Content-Type", "application/json")
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "{\"content\":\"turn " + counter[i].getAndIncrement() + "\"}"))
+              .build();
+      client
+          .sendAsync(request, HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (r, failure) -> {
+                long took = System.nanoTime() - scheduled;
+                if (failure == null
+                    && r.statusCode() == 200
+                    && r.body().contains("\"status\":\"completed\"")) {
+                  current.add(took);
+                } else {
+                  errors.incrementAndGet();
+                }
+                inFlight.decrementAndGet();
+                busy[i].set(false);
+              });
+    }
+    long drainUntil = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < drainUntil) {
+      Thread.sleep(100);
+    }
+    Minute last = closeMinute(minutes.size() + 1, current, errors, skipped);
+    if (last.turns() > 0) {
+      minutes.add(last);
+      progress.accept(minuteLine(last, inFlight.get()));
+    }
+    heaps.add(new long[] {minutes.size(), ProcessProbe.heapAfterGc(nodePid, 2)});
+    return summary(minutes, heaps, rate, sessions);
+  }
+
+  private static Minute closeMinute(
+      int index, List<Long> current, AtomicInteger errors, AtomicInteger skipped) {
+    List<Long> taken;
+    synchronized (current) {
+      taken = new ArrayList<>(current);
+      current.clear();
+    }
+    return new Minute(index, taken, errors.getAndSet(0), skipped.getAndSet(0), new Stats(taken));
+  }
+
+  private static String minuteLine(Minute m, long inFlight) {
+    return String.format(
+        "   minute %2d: %6d turns (%.1f/s)  p50 %7.2f ms  p99 %8.2f ms  errors %d  skipped %d"
+            + "  in flight %d",
+        m.index(),
+        m.turns(),
+        m.turns() / 60.0,
+        m.latency().percentileMs(50),
+        m.latency().percentileMs(99),
+        m.errors(),
+        m.skipped(),
+        inFlight);
+  }
+
+  /** The first five minutes against the last five: turns, p99, and the heap readings. */
+  private static List<String> summary(
+      List<Minute> minutes, List<long[]> heaps, double rate, int sessions) {
+    int span = Math.max(1, Math.min(5, minutes.size() / 3));
+    List<Minute> first = minutes.subList(0, Math.min(span, minutes.size()));
+    List<Minute> last = minutes.subList(Math.max(0, minutes.size() - span), minutes.size());
+    List<String> out = new ArrayList<>();
+    int turns = minutes.stream().mapToInt(Minute::turns).sum();
+    int errors = minutes.stream().mapToInt(Minute::errors).sum();
+    int skipped = minutes.stream().mapToInt(Minute::skipped).sum();
+    out.add(
+        String.format(
+            "soak of %d sessions at %.1f turns/s asked: %d turns in %d minutes (%.1f/s), %d errors,"
+                + " %d skipped (session still busy)",
+            sessions,
+            rate,
+            turns,
+            minutes.size(),
+            turns / (60.0 * minutes.size()),
+            errors,
+            skipped));
+    out.add(
+        String.format(
+            "p99 over minutes 1-%d: %.2f ms (p50 %.2f); over the last %d: %.2f ms (p50 %.2f);"
+                + " worst minute's p99 %.2f ms",
+            first.size(),
+            p(first, 99),
+            p(first, 50),
+            last.size(),
+            p(last, 99),
+            p(last, 50),
+            minutes.stream().mapToDouble(m -> m.latency().percentileMs(99)).max().orElse(0)));
+    StringBuilder h = new StringBuilder("node heap after GC (minute: MiB):");
+    for (long[] reading : heaps) {
+      h.append(String.format(" %d: %.1f", reading[0], reading[1] / 1048576.0));
+    }
+    out.add(h.toString());
+    return out;
+  }
+
+  /** The percentile over all the turns of {@code minutes}. */
+  private static double p(List<Minute> minutes, double percentile) {
+    List<Long> all = new ArrayList<>();
+    minutes.forEach(m -> all.addAll(m.samples()));
+    return new Stats(all).percentileMs(percentile);
+  }
+
+  private static List<String> open(Api api, String agent, int count) throws Exception {
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService pool = Executors.newFixedThreadPool(CLIENTS_OPENING);
+    AtomicInteger next = new AtomicInteger();
+    List<Future<?>> work = new ArrayList<>();
+    for (int t = 0; t < CLIENTS_OPENING; t++) {
+      work.add(
+          pool.submit(
+              () -> {
+                while (next.getAndIncrement() < count) {
+                  ids.add(api.openSession(ItKeys.ACME_ALICE, agent));
+                }
+                return null;
+              }));
+    }
+    try {
+      for (Future<?> f : work) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new ArrayList<>(ids);
+  }
+}
