@@ -6,6 +6,7 @@ import io.statehouse.api.it.ItKeys;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -101,8 +102,12 @@ final class SessionHeap {
     return ProcessProbe.growth(before, after, 1, 8);
   }
 
-  /** Opens {@code count} sessions from {@link #CLIENTS} threads, each with one turn if asked. */
-  private static void open(Api api, String agent, int count, boolean turn) throws Exception {
+  /**
+   * Opens {@code count} sessions from {@link #CLIENTS} threads, each with one turn if asked;
+   * returns their ids.
+   */
+  static List<String> open(Api api, String agent, int count, boolean turn) throws Exception {
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
     ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
@@ -113,6 +118,7 @@ final class SessionHeap {
               () -> {
                 while (next.getAndIncrement() < count) {
                   String id = api.openSession(ItKeys.ACME_ALICE, agent);
+                  ids.add(id);
                   if (turn) {
                     Api.Response r =
                         api.post(
@@ -138,6 +144,7 @@ final class SessionHeap {
     } finally {
       pool.shutdownNow();
     }
+    return new ArrayList<>(ids);
   }
 
   /** Waits until the node holds no session in memory; how long that took. */

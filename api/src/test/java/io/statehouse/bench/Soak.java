@@ -10,9 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,8 +27,6 @@ import java.util.function.Consumer;
  * (5) the node's heap after a full GC (jcmd). The end compares the first and the last readings.
  */
 final class Soak {
-  private static final int CLIENTS_OPENING = 32;
-
   private Soak() {}
 
   /** One minute's turns: their latencies (ns, from the time each was due), errors, skips. */
@@ -51,7 +47,7 @@ final class Soak {
       int heapEveryMinutes,
       Consumer<String> progress)
       throws Exception {
-    List<String> ids = open(api, agent, sessions);
+    List<String> ids = SessionHeap.open(api, agent, sessions, false);
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -138,10 +134,24 @@ final class Soak {
     while (inFlight.get() > 0 && System.nanoTime() < drainUntil) {
       Thread.sleep(100);
     }
-    Minute last = closeMinute(minutes.size() + 1, current, errors, skipped);
-    if (last.turns() > 0) {
-      minutes.add(last);
-      progress.accept(minuteLine(last, inFlight.get()));
+    Minute rest = closeMinute(minutes.size() + 1, current, errors, skipped);
+    if (minutes.size() < length.toMinutes()) {
+      minutes.add(rest); // the loop ended before it closed its last minute
+      progress.accept(minuteLine(rest, inFlight.get()));
+    } else if (rest.turns() > 0 || rest.errors() > 0) {
+      // turns sent in the last minute that answered after it closed count for it
+      Minute last = minutes.remove(minutes.size() - 1);
+      List<Long> samples = new ArrayList<>(last.samples());
+      samples.addAll(rest.samples());
+      minutes.add(
+          new Minute(
+              last.index(),
+              samples,
+              last.errors() + rest.errors(),
+              last.skipped() + rest.skipped(),
+              new Stats(samples)));
+      progress.accept("   (the last minute with the turns that answered after it closed)");
+      progress.accept(minuteLine(minutes.get(minutes.size() - 1), inFlight.get()));
     }
     heaps.add(new long[] {minutes.size(), ProcessProbe.heapAfterGc(nodePid, 2)});
     return summary(minutes, heaps, rate, sessions);
@@ -216,30 +226,5 @@ final class Soak {
     List<Long> all = new ArrayList<>();
     minutes.forEach(m -> all.addAll(m.samples()));
     return new Stats(all).percentileMs(percentile);
-  }
-
-  private static List<String> open(Api api, String agent, int count) throws Exception {
-    List<String> ids = Collections.synchronizedList(new ArrayList<>());
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENTS_OPENING);
-    AtomicInteger next = new AtomicInteger();
-    List<Future<?>> work = new ArrayList<>();
-    for (int t = 0; t < CLIENTS_OPENING; t++) {
-      work.add(
-          pool.submit(
-              () -> {
-                while (next.getAndIncrement() < count) {
-                  ids.add(api.openSession(ItKeys.ACME_ALICE, agent));
-                }
-                return null;
-              }));
-    }
-    try {
-      for (Future<?> f : work) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return new ArrayList<>(ids);
   }
 }
