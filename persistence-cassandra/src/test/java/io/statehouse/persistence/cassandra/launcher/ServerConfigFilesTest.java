@@ -48,6 +48,14 @@ class ServerConfigFilesTest {
   }
 
   @Test
+  void leavesTheMemtablesCassandrasDefaultOfAQuarterOfTheHeap() {
+    String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
+
+    assertFalse(yaml.contains("memtable_heap_space"), yaml);
+    assertFalse(yaml.contains("memtable_offheap_space"), yaml);
+  }
+
+  @Test
   void acknowledgesAWriteOnlyAfterItsCommitLogIsSynced() {
     String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
 
