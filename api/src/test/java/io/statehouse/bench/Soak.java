@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +65,7 @@ final class Soak {
     }
     List<Long> current = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger errors = new AtomicInteger();
+    Map<String, Integer> kinds = new ConcurrentHashMap<>();
     AtomicInteger skipped = new AtomicInteger();
     AtomicLong inFlight = new AtomicLong();
     List<Minute> minutes = new ArrayList<>();
@@ -125,6 +129,7 @@ final class Soak {
                   current.add(took);
                 } else {
                   errors.incrementAndGet();
+                  kinds.merge(errorKind(r, failure), 1, Integer::sum);
                 }
                 inFlight.decrementAndGet();
                 busy[i].set(false);
@@ -154,7 +159,33 @@ final class Soak {
       progress.accept(minuteLine(minutes.get(minutes.size() - 1), inFlight.get()));
     }
     heaps.add(new long[] {minutes.size(), ProcessProbe.heapAfterGc(nodePid, 2)});
-    return summary(minutes, heaps, rate, sessions);
+    List<String> out = summary(minutes, heaps, rate, sessions);
+    if (!kinds.isEmpty()) {
+      out.add("failed turns by what the client got: " + new TreeMap<>(kinds));
+    }
+    return out;
+  }
+
+  /** What a failed turn's client got: the HTTP status and error code, or the exception. */
+  private static String errorKind(HttpResponse<String> r, Throwable failure) {
+    if (failure != null) {
+      Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+      return cause.getClass().getSimpleName();
+    }
+    String body = r.body();
+    int code = body.indexOf("\"code\":\"");
+    if (code >= 0) {
+      int from = code + 8;
+      int to = body.indexOf('"', from);
+      return r.statusCode() + " " + (to > from ? body.substring(from, to) : "?");
+    }
+    int status = body.indexOf("\"status\":\"");
+    if (status >= 0) {
+      int from = status + 10;
+      int to = body.indexOf('"', from);
+      return r.statusCode() + " status " + (to > from ? body.substring(from, to) : "?");
+    }
+    return String.valueOf(r.statusCode());
   }
 
   private static Minute closeMinute(
