@@ -118,7 +118,6 @@ final class IsolatedBench {
           String name = "iso-" + (v.label().equals(CURRENT) ? "head" : "base") + round;
           CassandraTestKeyspaces ks =
               StatehouseBench.keyspaces(cassandra, "bench_" + name.replace('-', '_'));
-          int port = FreePorts.pick(1)[0];
           List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
           Path recording = null;
           if (!jfr.isEmpty()) {
@@ -130,15 +129,8 @@ final class IsolatedBench {
                     + "s,settings=profile,dumponexit=true,filename="
                     + recording);
           }
-          try (NodeProcess node =
-              NodeProcess.start(
-                  "bench-" + name,
-                  NodeConfig.overrides(ks, port, nodeConfig),
-                  port,
-                  Duration.ofMinutes(3),
-                  jvm,
-                  v.classpath())) {
-            Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
+          try (BenchNode node = BenchNode.start(name, ks, nodeConfig, jvm, v.classpath(), tools)) {
+            Api api = node.api();
             TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
             if (plain == null) {
               writeBytes = journalWriteBytes(api, cql, ks);
@@ -218,36 +210,33 @@ final class IsolatedBench {
       throws Exception {
     Duration passivateAfter = Duration.ofSeconds(10);
     try (ToolProcess tools = ToolProcess.start()) {
-      for (int kind = 0; kind < 2; kind++) {
-        int count = kind == 0 ? inMemory : passivated;
-        if (count == 0) {
-          continue;
+      if (inMemory > 0) {
+        try (BenchNode node =
+            thisBuild(
+                "iso_heap",
+                cassandra,
+                "statehouse.session.passivate-after = 30m\n" + nodeConfig,
+                heap,
+                tools)) {
+          figure.accept("-- sessions held in memory, the node's own heap (" + heap + "):");
+          SessionHeap.inMemory(node.api(), StatehouseBench.AGENT, node.pid(), inMemory)
+              .forEach(l -> figure.accept("   " + l));
         }
-        String name = kind == 0 ? "iso_heap" : "iso_passivated";
-        CassandraTestKeyspaces ks = StatehouseBench.keyspaces(cassandra, "bench_" + name);
-        int port = FreePorts.pick(1)[0];
-        String passivation =
-            "statehouse.session.passivate-after = "
-                + (kind == 0 ? "30m" : passivateAfter.toSeconds() + "s");
-        try (NodeProcess node =
-            NodeProcess.start(
-                "bench-" + name,
-                NodeConfig.overrides(ks, port, passivation + "\n" + nodeConfig),
-                port,
-                Duration.ofMinutes(3),
-                List.of("-Xms" + heap, "-Xmx" + heap),
-                withoutTestClasses(System.getProperty("java.class.path")))) {
-          Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
-          figure.accept(
-              "-- "
-                  + (kind == 0 ? "sessions held in memory" : "passivated sessions")
-                  + ", the node's own heap ("
-                  + heap
-                  + "):");
-          (kind == 0
-                  ? SessionHeap.inMemory(api, StatehouseBench.AGENT, node.pid(), count)
-                  : SessionHeap.passivated(
-                      api, StatehouseBench.AGENT, node.pid(), count, passivateAfter))
+      }
+      if (passivated > 0) {
+        try (BenchNode node =
+            thisBuild(
+                "iso_passivated",
+                cassandra,
+                "statehouse.session.passivate-after = "
+                    + passivateAfter.toSeconds()
+                    + "s\n"
+                    + nodeConfig,
+                heap,
+                tools)) {
+          figure.accept("-- passivated sessions, the node's own heap (" + heap + "):");
+          SessionHeap.passivated(
+                  node.api(), StatehouseBench.AGENT, node.pid(), passivated, passivateAfter)
               .forEach(l -> figure.accept("   " + l));
         }
       }
@@ -273,18 +262,9 @@ final class IsolatedBench {
     double share = Double.parseDouble(StatehouseBench.stringArg(args, "soakShare", "0.8"));
     double rate = Double.parseDouble(StatehouseBench.stringArg(args, "soakRate", "0"));
     int heapEvery = StatehouseBench.intArg(args, "soakHeapEvery", 5);
-    CassandraTestKeyspaces ks = StatehouseBench.keyspaces(cassandra, "bench_iso_soak");
-    int port = FreePorts.pick(1)[0];
     try (ToolProcess tools = ToolProcess.start();
-        NodeProcess node =
-            NodeProcess.start(
-                "bench-iso-soak",
-                NodeConfig.overrides(ks, port, nodeConfig),
-                port,
-                Duration.ofMinutes(3),
-                List.of("-Xms" + heap, "-Xmx" + heap),
-                withoutTestClasses(System.getProperty("java.class.path")))) {
-      Api api = StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo"));
+        BenchNode node = thisBuild("iso_soak", cassandra, nodeConfig, heap, tools)) {
+      Api api = node.api();
       TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
       if (rate <= 0) {
         int peakSessions = StatehouseBench.intArg(args, "soakPeakSessions", 64);
@@ -305,7 +285,7 @@ final class IsolatedBench {
       }
       Soak.run(
               api,
-              "http://127.0.0.1:" + port,
+              "http://127.0.0.1:" + node.port(),
               StatehouseBench.AGENT,
               node.pid(),
               sessions,
@@ -314,6 +294,60 @@ final class IsolatedBench {
               heapEvery,
               l -> System.out.println("[batch]    " + l))
           .forEach(l -> figure.accept("   " + l));
+    }
+  }
+
+  /** A node of this build on fresh keyspaces named after {@code name}. */
+  private static BenchNode thisBuild(
+      String name, RunningCassandra cassandra, String hocon, String heap, ToolProcess tools)
+      throws IOException {
+    return BenchNode.start(
+        name.replace('_', '-'),
+        StatehouseBench.keyspaces(cassandra, "bench_" + name),
+        hocon,
+        List.of("-Xms" + heap, "-Xmx" + heap),
+        withoutTestClasses(System.getProperty("java.class.path")),
+        tools);
+  }
+
+  /**
+   * A node in its own JVM ({@code Main}, from {@code classpath}) on a port of its own, with the
+   * turn workload's tool and agent defined through its API.
+   */
+  private record BenchNode(NodeProcess process, int port, Api api) implements AutoCloseable {
+    static BenchNode start(
+        String name,
+        CassandraTestKeyspaces ks,
+        String hocon,
+        List<String> jvm,
+        String classpath,
+        ToolProcess tools)
+        throws IOException {
+      int port = FreePorts.pick(1)[0];
+      NodeProcess process =
+          NodeProcess.start(
+              "bench-" + name,
+              NodeConfig.overrides(ks, port, hocon),
+              port,
+              Duration.ofMinutes(3),
+              jvm,
+              classpath);
+      try {
+        return new BenchNode(
+            process, port, StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo")));
+      } catch (RuntimeException | Error e) {
+        process.close();
+        throw e;
+      }
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public void close() {
+      process.close();
     }
   }
 
