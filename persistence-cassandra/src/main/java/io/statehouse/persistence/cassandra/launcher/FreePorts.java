@@ -2,13 +2,9 @@ package io.statehouse.persistence.cassandra.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -43,45 +39,26 @@ public final class FreePorts {
 
   /** {@code count} free ports from {@code low} (inclusive) to {@code high} (exclusive). */
   static synchronized int[] pick(int count, int low, int high) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      int span = high - low;
-      int start = ThreadLocalRandom.current().nextInt(span);
-      int found = 0;
-      for (int i = 0; i < span && found < count; i++) {
-        int port = low + (start + i) % span;
-        if (HANDED_OUT.contains(port)) {
-          continue;
-        }
-        ServerSocket socket = new ServerSocket();
-        sockets.add(socket);
-        try {
-          socket.bind(new InetSocketAddress(PortProbe.LOOPBACK, port));
-        } catch (IOException taken) {
-          continue;
-        }
+    int[] ports = new int[count];
+    int span = high - low;
+    int start = ThreadLocalRandom.current().nextInt(span);
+    int found = 0;
+    for (int i = 0; i < span && found < count; i++) {
+      int port = low + (start + i) % span;
+      if (!HANDED_OUT.contains(port) && PortProbe.isFree(port)) {
         ports[found++] = port;
       }
-      if (found < count) {
-        throw new IOException(
-            "only " + found + " of " + count + " ports free in " + low + "-" + (high - 1));
-      }
-      for (int port : ports) {
-        HANDED_OUT.add(port);
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find free loopback ports", e);
-    } finally {
-      for (ServerSocket socket : sockets) {
-        try {
-          socket.close();
-        } catch (IOException e) {
-          // nothing to do: the port is released when the socket is collected
-        }
-      }
     }
+    if (found < count) {
+      throw new UncheckedIOException(
+          "cannot find free loopback ports",
+          new IOException(
+              "only " + found + " of " + count + " ports free in " + low + "-" + (high - 1)));
+    }
+    for (int port : ports) {
+      HANDED_OUT.add(port);
+    }
+    return ports;
   }
 
   /**
