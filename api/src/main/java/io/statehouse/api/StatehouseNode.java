@@ -14,6 +14,7 @@ import io.statehouse.api.http.HttpSettings;
 import io.statehouse.api.http.JwksRoute;
 import io.statehouse.api.http.JwtAuthenticator;
 import io.statehouse.api.http.StreamTickets;
+import io.statehouse.api.ops.JournalWriteMetrics;
 import io.statehouse.api.ops.MetricsRoute;
 import io.statehouse.api.ops.NodeMetrics;
 import io.statehouse.api.ops.NodeOps;
@@ -23,6 +24,7 @@ import io.statehouse.api.stream.ClientFeed;
 import io.statehouse.api.stream.StreamHub;
 import io.statehouse.api.stream.StreamSettings;
 import io.statehouse.api.stream.StreamSources;
+import io.statehouse.persistence.cassandra.journal.CoalescingCqlSession;
 import io.statehouse.persistence.cassandra.journal.JournalDurability;
 import io.statehouse.persistence.cassandra.journal.JournalMonitor;
 import io.statehouse.persistence.cassandra.journal.JournalSessionExistence;
@@ -165,6 +167,9 @@ public final class StatehouseNode implements AutoCloseable {
       NodeKeys nodeKeys = NodeKeys.fromConfig(cfg);
       // the node's metrics (GET /metrics on the management port) and traces (OTLP, when set)
       PrometheusRegistry registry = NodeMetrics.get(system).registry();
+      if (journalCql instanceof CoalescingCqlSession coalescing) {
+        JournalWriteMetrics.register(registry, coalescing.coalescer());
+      }
       TelemetrySettings telemetrySettings = TelemetrySettings.fromConfig(cfg);
       StatehouseMetrics metrics = new StatehouseMetrics(registry, telemetrySettings);
       Tracing tracing = Tracing.fromConfig(cfg, system.address().toString());

@@ -65,6 +65,12 @@ final class ServerConfigFiles {
         "concurrent_reads: 8",
         "concurrent_writes: 8",
         "concurrent_counter_writes: 8",
+        // the journal sends many sessions' writes as one unlogged batch
+        // (statehouse.journal.coalesce,
+        // at most 32 writes and 32 KiB): past Cassandra's defaults (5 KiB, 10 partitions) it would
+        // log a warning for nearly every such batch, and the driver would log it again
+        "batch_size_warn_threshold: 64KiB",
+        "unlogged_batch_across_partitions_warn_threshold: 64",
         "auto_snapshot: false",
         "snapshot_before_compaction: false",
         "storage_compatibility_mode: NONE",

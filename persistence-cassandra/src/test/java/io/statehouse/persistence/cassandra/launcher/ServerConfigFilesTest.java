@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
+import io.statehouse.persistence.cassandra.journal.JournalWriteCoalescer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -53,6 +55,24 @@ class ServerConfigFilesTest {
 
     assertFalse(yaml.contains("memtable_heap_space"), yaml);
     assertFalse(yaml.contains("memtable_offheap_space"), yaml);
+  }
+
+  @Test
+  void warnsOfBatchesOnlyAboveWhatTheJournalCombinesInOneRequest() {
+    String yaml = ServerConfigFiles.cassandraYaml(settings, layout);
+    JournalWriteCoalescer.Settings coalesce =
+        JournalWriteCoalescer.Settings.fromConfig(
+            ConfigFactory.parseResources("statehouse/persistence.conf")
+                .withFallback(ConfigFactory.load())
+                .resolve());
+
+    assertTrue(yaml.contains("\nbatch_size_warn_threshold: 64KiB\n"), yaml);
+    assertTrue(yaml.contains("\nunlogged_batch_across_partitions_warn_threshold: 64\n"), yaml);
+    assertTrue(coalesce.maxBytes() < 64 * 1024, coalesce.toString());
+    assertTrue(coalesce.maxWrites() < 64, coalesce.toString());
+    // and below Cassandra's default batch_size_fail_threshold, which the launcher keeps
+    assertTrue(coalesce.maxBytes() < 50 * 1024, coalesce.toString());
+    assertFalse(yaml.contains("batch_size_fail_threshold"), yaml);
   }
 
   @Test
