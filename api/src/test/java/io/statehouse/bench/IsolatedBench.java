@@ -14,6 +14,11 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +167,7 @@ final class IsolatedBench {
                   .forEach(l -> figure.accept("   " + l));
             }
             for (int n : sessions) {
-              WriteCounts counts = new WriteCounts(cql, ks);
+              WriteCounts counts = new WriteCounts(cql, ks, node.managementPort());
               CassandraRecording cassandraJfr =
                   new CassandraRecording(
                       cassandra.pid(),
@@ -314,7 +319,11 @@ final class IsolatedBench {
    * A node in its own JVM ({@code Main}, from {@code classpath}) on a port of its own, with the
    * turn workload's tool and agent defined through its API.
    */
-  private record BenchNode(NodeProcess process, int port, Api api) implements AutoCloseable {
+  /**
+   * @param managementPort where the node serves its metrics
+   */
+  private record BenchNode(NodeProcess process, int port, int managementPort, Api api)
+      implements AutoCloseable {
     static BenchNode start(
         String name,
         CassandraTestKeyspaces ks,
@@ -323,18 +332,23 @@ final class IsolatedBench {
         String classpath,
         ToolProcess tools)
         throws IOException {
-      int port = FreePorts.pick(1)[0];
+      int[] ports = FreePorts.pick(2);
+      int port = ports[0];
       NodeProcess process =
           NodeProcess.start(
               "bench-" + name,
-              NodeConfig.overrides(ks, port, hocon),
+              NodeConfig.overrides(
+                  ks, port, hocon + "\npekko.management.http.port = " + ports[1] + "\n"),
               port,
               Duration.ofMinutes(3),
               jvm,
               classpath);
       try {
         return new BenchNode(
-            process, port, StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo")));
+            process,
+            port,
+            ports[1],
+            StatehouseBench.prepare(new Api("127.0.0.1", port), tools.url("/echo")));
       } catch (RuntimeException | Error e) {
         process.close();
         throw e;
@@ -439,19 +453,56 @@ final class IsolatedBench {
     private volatile Map<String, Long> before = Map.of();
     private volatile Map<String, Long> after = Map.of();
 
-    WriteCounts(CqlSession cql, CassandraTestKeyspaces ks) {
+    private final int managementPort;
+
+    WriteCounts(CqlSession cql, CassandraTestKeyspaces ks, int managementPort) {
       this.cql = cql;
       this.ks = ks;
+      this.managementPort = managementPort;
     }
 
     @Override
     public void start() {
-      before = writes(cql, ks);
+      before = withRequests(writes(cql, ks));
     }
 
     @Override
     public void stop() {
-      after = writes(cql, ks);
+      after = withRequests(writes(cql, ks));
+    }
+
+    /**
+     * Cassandra requests the node sent for its journal writes ({@code
+     * statehouse_journal_write_requests_total}), next to Cassandra's count of the rows they
+     * carried. A node without that metric (the baseline) adds nothing.
+     */
+    private Map<String, Long> withRequests(Map<String, Long> writes) {
+      Map<String, Long> all = new TreeMap<>(writes);
+      try {
+        HttpResponse<String> metrics =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        metrics
+            .body()
+            .lines()
+            .filter(l -> l.startsWith("statehouse_journal_write_requests_total "))
+            .findFirst()
+            .ifPresent(
+                l ->
+                    all.put(
+                        "journal requests",
+                        (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      return all;
     }
 
     Map<String, Long> delta() {
