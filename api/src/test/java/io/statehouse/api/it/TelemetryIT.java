@@ -187,6 +187,11 @@ class TelemetryIT {
     assertEquals(2.0, metrics.value("statehouse_model_call_duration_seconds_count", model));
     assertEquals(1.0, metrics.value("statehouse_turn_duration_seconds_count", observed));
     assertTrue(metrics.value("statehouse_journal_write_duration_seconds_count") >= 5);
+    // every persist went to Cassandra through the coalescer, in at most as many requests
+    double journalWrites = metrics.value("statehouse_journal_writes_total");
+    assertTrue(journalWrites >= 5, scrape);
+    assertTrue(metrics.value("statehouse_journal_write_requests_total") >= 1, scrape);
+    assertTrue(metrics.value("statehouse_journal_write_requests_total") <= journalWrites, scrape);
     assertTrue(metrics.value("statehouse_sessions_active") >= 1);
 
     // nothing secret, no ids of sessions, no text of the conversation
