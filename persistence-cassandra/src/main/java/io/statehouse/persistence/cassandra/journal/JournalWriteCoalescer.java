@@ -9,6 +9,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,12 @@ import java.util.concurrent.atomic.LongAdder;
  * recovers from the journal). If Cassandra refuses a combined request as such (a {@link
  * QueryValidationException}, for instance a batch above its {@code batch_size_fail_threshold}),
  * nothing of it was applied, and each write is sent again on its own.
+ *
+ * <p>The wait is bounded. At most {@code max-waiting} writes wait: one more fails at once, as the
+ * driver refuses a request when a connection has too many in flight. A write that waited {@code
+ * max-wait} without a free slot (Cassandra not answering) fails without being sent. Either failure
+ * leaves nothing in Cassandra; the session's persist fails and it recovers from the journal, and
+ * the plugin's recovery of a session waits for that session's write in progress to end.
  */
 public final class JournalWriteCoalescer {
 
@@ -44,14 +51,26 @@ public final class JournalWriteCoalescer {
    * @param maxWrites writes (partitions) in one request at most
    * @param maxBytes a request's size at most, as the driver encodes it; keep it below the cluster's
    *     {@code batch_size_fail_threshold}
+   * @param maxWaiting writes waiting for a slot at most; one more fails at once
+   * @param maxWait a write that waited this long for a slot fails without being sent
    */
-  public record Settings(boolean enabled, int maxInFlight, int maxWrites, int maxBytes) {
+  public record Settings(
+      boolean enabled,
+      int maxInFlight,
+      int maxWrites,
+      int maxBytes,
+      int maxWaiting,
+      Duration maxWait) {
 
     public Settings {
-      if (maxInFlight < 1 || maxWrites < 1 || maxBytes < 1) {
+      if (maxInFlight < 1 || maxWrites < 1 || maxBytes < 1 || maxWaiting < 1) {
         throw new IllegalArgumentException(
-            "statehouse.journal.coalesce: max-in-flight, max-writes and max-bytes must be at"
-                + " least 1");
+            "statehouse.journal.coalesce: max-in-flight, max-writes, max-bytes and max-waiting"
+                + " must be at least 1");
+      }
+      if (maxWait.isNegative() || maxWait.isZero()) {
+        throw new IllegalArgumentException(
+            "statehouse.journal.coalesce.max-wait must be above 0, was " + maxWait);
       }
     }
 
@@ -61,7 +80,18 @@ public final class JournalWriteCoalescer {
           c.getBoolean("enabled"),
           c.getInt("max-in-flight"),
           c.getInt("max-writes"),
-          Math.toIntExact(c.getBytes("max-bytes")));
+          Math.toIntExact(c.getBytes("max-bytes")),
+          c.getInt("max-waiting"),
+          c.getDuration("max-wait"));
+    }
+  }
+
+  /** A journal write failed before it was sent: nothing of it reached Cassandra. */
+  public static final class NotSentException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotSentException(String message) {
+      super(message, null, false, false);
     }
   }
 
@@ -69,6 +99,7 @@ public final class JournalWriteCoalescer {
       Statement<?> statement,
       List<BatchableStatement<?>> rows,
       int bytes,
+      long since,
       CompletableFuture<AsyncResultSet> result) {}
 
   private final CqlSession driver;
@@ -164,21 +195,44 @@ public final class JournalWriteCoalescer {
             statement,
             rows,
             statement.computeSizeInBytes(driver.getContext()),
+            System.nanoTime(),
             new CompletableFuture<>());
     List<Pending> group;
+    List<Pending> expired = new ArrayList<>(0);
     synchronized (this) {
+      if (waiting.size() >= settings.maxWaiting()) {
+        pending
+            .result()
+            .completeExceptionally(
+                new NotSentException(
+                    "journal write refused: "
+                        + settings.maxWaiting()
+                        + " writes already wait for Cassandra"));
+        return pending.result();
+      }
       waiting.add(pending);
-      group = takeGroup();
+      group = takeGroup(expired);
     }
+    failUnsent(expired);
     if (group != null) {
       send(group);
     }
     return pending.result();
   }
 
-  /** The next request's writes if a slot is free, else null. Holds the lock. */
-  private List<Pending> takeGroup() {
-    if (inFlight >= settings.maxInFlight() || waiting.isEmpty()) {
+  /**
+   * The next request's writes if a slot is free, else null. Writes that waited too long go to
+   * {@code expired}, to be failed outside the lock. Holds the lock.
+   */
+  private List<Pending> takeGroup(List<Pending> expired) {
+    if (inFlight >= settings.maxInFlight()) {
+      return null;
+    }
+    long now = System.nanoTime();
+    while (!waiting.isEmpty() && now - waiting.peek().since() > settings.maxWait().toNanos()) {
+      expired.add(waiting.poll());
+    }
+    if (waiting.isEmpty()) {
       return null;
     }
     inFlight++;
@@ -215,12 +269,23 @@ public final class JournalWriteCoalescer {
     driver.executeAsync(combined).whenComplete((rs, error) -> done(group, rs, error));
   }
 
+  private void failUnsent(List<Pending> expired) {
+    for (Pending p : expired) {
+      p.result()
+          .completeExceptionally(
+              new NotSentException(
+                  "journal write not sent: no request slot for " + settings.maxWait()));
+    }
+  }
+
   private void done(List<Pending> group, AsyncResultSet rs, Throwable error) {
     List<Pending> next;
+    List<Pending> expired = new ArrayList<>(0);
     synchronized (this) {
       inFlight--;
-      next = takeGroup();
+      next = takeGroup(expired);
     }
+    failUnsent(expired);
     if (next != null) {
       send(next);
     }

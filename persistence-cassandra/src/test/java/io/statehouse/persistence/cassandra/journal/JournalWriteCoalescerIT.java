@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -200,6 +202,53 @@ class JournalWriteCoalescerIT {
   }
 
   @Test
+  void aWriteBeyondMaxWaitingFailsAtOnceAndNothingOfItIsWritten() throws Exception {
+    Gate driver = new Gate(cql, true);
+    JournalWriteCoalescer coalescer =
+        coalescer(
+            driver,
+            new JournalWriteCoalescer.Settings(true, 1, 32, 32 * 1024, 3, Duration.ofSeconds(30)));
+    List<CompletableFuture<AsyncResultSet>> admitted = new ArrayList<>();
+    admitted.add(submit(coalescer, row("full-out", 1, 100)));
+    for (int i = 0; i < 3; i++) {
+      admitted.add(submit(coalescer, row("full-waiting-" + i, 1, 100)));
+    }
+
+    CompletableFuture<AsyncResultSet> refused = submit(coalescer, row("full-refused", 1, 100));
+
+    assertTrue(refused.isCompletedExceptionally(), "refused at once, with the first still out");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> await(refused));
+    assertInstanceOf(JournalWriteCoalescer.NotSentException.class, e.getCause());
+    driver.open();
+    for (CompletableFuture<AsyncResultSet> r : admitted) {
+      await(r);
+    }
+    assertEquals(0, rows("full-refused"));
+    assertEquals(1, rows("full-waiting-2"));
+  }
+
+  @Test
+  void aWriteThatWaitedMaxWaitForARequestFailsWithoutBeingSent() throws Exception {
+    Gate driver = new Gate(cql, true);
+    JournalWriteCoalescer coalescer =
+        coalescer(
+            driver,
+            new JournalWriteCoalescer.Settings(
+                true, 1, 32, 32 * 1024, 100, Duration.ofMillis(200)));
+    CompletableFuture<AsyncResultSet> out = submit(coalescer, row("late-out", 1, 100));
+    CompletableFuture<AsyncResultSet> late = submit(coalescer, row("late-waiting", 1, 100));
+    Thread.sleep(400);
+
+    driver.open();
+
+    await(out);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> await(late));
+    assertInstanceOf(JournalWriteCoalescer.NotSentException.class, e.getCause());
+    assertEquals(1, driver.sent.size(), "only the first reached the driver");
+    assertEquals(0, rows("late-waiting"));
+  }
+
+  @Test
   void onlyJournalInsertsRunWithTheJournalsWriteProfileAreCombined() {
     JournalWriteCoalescer coalescer = coalescer(cql, 2, 32, 32 * 1024);
     BoundStatement write = row("kinds", 1, 10);
@@ -225,7 +274,10 @@ class JournalWriteCoalescerIT {
             .setExecutionProfileName(PROFILE);
     assertNull(coalescer.journalRows(elsewhere), "another table whose name starts the same");
     assertNull(
-        coalescer(cql, new JournalWriteCoalescer.Settings(false, 2, 32, 32 * 1024))
+        coalescer(
+                cql,
+                new JournalWriteCoalescer.Settings(
+                    false, 2, 32, 32 * 1024, 100, Duration.ofSeconds(5)))
             .journalRows(write),
         "switched off");
   }
@@ -269,7 +321,9 @@ class JournalWriteCoalescerIT {
   private static JournalWriteCoalescer coalescer(
       CqlSession driver, int maxInFlight, int maxWrites, int maxBytes) {
     return coalescer(
-        driver, new JournalWriteCoalescer.Settings(true, maxInFlight, maxWrites, maxBytes));
+        driver,
+        new JournalWriteCoalescer.Settings(
+            true, maxInFlight, maxWrites, maxBytes, 1000, Duration.ofSeconds(30)));
   }
 
   private static JournalWriteCoalescer coalescer(
