@@ -366,7 +366,7 @@ class JournalWriteCoalescerIT {
    * The real driver session, recording what reaches it and, while closed, holding the first request
    * back: the coalescer then has every slot taken, as under load.
    */
-  private static final class Gate extends ForwardingSession {
+  private static final class Gate extends ForwardingCqlSession {
     final List<Statement<?>> sent = new CopyOnWriteArrayList<>();
     final List<Throwable> failures = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -383,7 +383,7 @@ class JournalWriteCoalescerIT {
     }
 
     @Override
-    CompletionStage<AsyncResultSet> executeStatement(Statement<?> statement) {
+    protected CompletionStage<AsyncResultSet> executeStatement(Statement<?> statement) {
       sent.add(statement);
       return opened
           .thenCompose(ignored -> driver.executeAsync(statement))

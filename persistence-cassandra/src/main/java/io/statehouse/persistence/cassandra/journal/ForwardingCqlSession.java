@@ -13,16 +13,22 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A real driver session with a hook on every asynchronous statement, for tests to watch or hold.
+ * A driver session that passes every asynchronous statement to {@link #executeStatement}, which a
+ * subclass overrides, and every other request to the driver's own session. The driver's {@code
+ * CqlSession} funnels every call (sync, async, prepare, reactive) into {@link #execute(Request,
+ * GenericType)}, so that is the one method that decides.
  */
-abstract class ForwardingSession implements CqlSession {
-  final CqlSession driver;
+public abstract class ForwardingCqlSession implements CqlSession {
+  protected final CqlSession driver;
 
-  ForwardingSession(CqlSession driver) {
+  protected ForwardingCqlSession(CqlSession driver) {
     this.driver = driver;
   }
 
-  abstract CompletionStage<AsyncResultSet> executeStatement(Statement<?> statement);
+  /** An asynchronous statement: by default the driver's. */
+  protected CompletionStage<AsyncResultSet> executeStatement(Statement<?> statement) {
+    return driver.execute(statement, Statement.ASYNC);
+  }
 
   @Override
   @SuppressWarnings("unchecked")
