@@ -41,4 +41,16 @@ public record CassandraTestKeyspaces(
             "statehouse.cassandra.read-side.keyspace", readSideKeyspace),
         "CassandraExtension keyspaces for this test class");
   }
+
+  /**
+   * {@link #config()} on top of the journal's and read side's settings ({@code
+   * statehouse/persistence.conf}) and the application's config, resolved: what a test that runs the
+   * Pekko plugin or the read side on this class's keyspaces starts its actor system with.
+   */
+  public Config persistenceConfig() {
+    return config()
+        .withFallback(ConfigFactory.parseResources("statehouse/persistence.conf"))
+        .withFallback(ConfigFactory.load())
+        .resolve();
+  }
 }

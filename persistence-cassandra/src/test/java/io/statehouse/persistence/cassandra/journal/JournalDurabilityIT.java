@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import java.util.List;
@@ -20,12 +19,7 @@ class JournalDurabilityIT {
   @Test
   void readsReplicationAndCommitLogModeFromTheServerAndWarnsOfASingleReplica(
       CassandraTestKeyspaces keyspaces) {
-    Config config =
-        keyspaces
-            .config()
-            .withFallback(ConfigFactory.parseResources("statehouse/persistence.conf"))
-            .withFallback(ConfigFactory.load())
-            .resolve();
+    Config config = keyspaces.persistenceConfig();
     try (CqlSession cql =
         CqlSession.builder()
             .addContactPoint(keyspaces.contactPoint())

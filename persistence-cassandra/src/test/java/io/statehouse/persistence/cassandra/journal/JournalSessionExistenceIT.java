@@ -13,7 +13,6 @@ import com.datastax.oss.driver.api.core.session.Request;
 import com.datastax.oss.driver.api.core.tracker.RequestTracker;
 import com.datastax.oss.driver.internal.core.config.typesafe.DefaultDriverConfigLoader;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import io.statehouse.runtime.CborSerializable;
@@ -55,12 +54,7 @@ class JournalSessionExistenceIT {
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
-    config =
-        keyspaces
-            .config()
-            .withFallback(ConfigFactory.parseResources("statehouse/persistence.conf"))
-            .withFallback(ConfigFactory.load())
-            .resolve();
+    config = keyspaces.persistenceConfig();
     system = ActorSystem.create(SpawnProtocol.create(), "session-existence-it", config);
     Config driver = config.getConfig("datastax-java-driver");
     cql =

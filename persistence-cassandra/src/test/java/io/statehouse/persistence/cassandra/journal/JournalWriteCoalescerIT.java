@@ -20,7 +20,6 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.internal.core.config.typesafe.DefaultDriverConfigLoader;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import io.statehouse.runtime.CborSerializable;
@@ -69,12 +68,7 @@ class JournalWriteCoalescerIT {
 
   @BeforeAll
   static void start(CassandraTestKeyspaces keyspaces) throws Exception {
-    Config config =
-        keyspaces
-            .config()
-            .withFallback(ConfigFactory.parseResources("statehouse/persistence.conf"))
-            .withFallback(ConfigFactory.load())
-            .resolve();
+    Config config = keyspaces.persistenceConfig();
     system = ActorSystem.create(SpawnProtocol.create(), "journal-coalescer-it", config);
     // the plugin creates the journal's keyspace at its first write
     assertEquals(1, persist("setup", 1));
@@ -129,9 +123,7 @@ class JournalWriteCoalescerIT {
     assertTrue(results.stream().noneMatch(CompletableFuture::isDone), "nobody is told early");
 
     driver.open();
-    for (CompletableFuture<AsyncResultSet> r : results) {
-      await(r);
-    }
+    awaitAll(results);
 
     assertEquals(2, driver.sent.size());
     BatchStatement combined = assertInstanceOf(BatchStatement.class, driver.sent.get(1));
@@ -154,9 +146,7 @@ class JournalWriteCoalescerIT {
       results.add(submit(fourAtATime, row("count-" + i, 1, 100)));
     }
     byCount.open();
-    for (CompletableFuture<AsyncResultSet> r : results) {
-      await(r);
-    }
+    awaitAll(results);
     assertEquals(List.of(1, 4, 4, 2), sizes(byCount.sent));
 
     Gate byBytes = new Gate(cql, true);
@@ -168,9 +158,7 @@ class JournalWriteCoalescerIT {
       results.add(submit(threeByBytes, row("bytes-" + i, 1, 1000)));
     }
     byBytes.open();
-    for (CompletableFuture<AsyncResultSet> r : results) {
-      await(r);
-    }
+    awaitAll(results);
     assertEquals(List.of(1, 3, 3), sizes(byBytes.sent));
     for (int i = 0; i < 7; i++) {
       assertEquals(1, rows("bytes-" + i));
@@ -189,9 +177,7 @@ class JournalWriteCoalescerIT {
       results.add(submit(coalescer, row("big-" + i, 1, 8 * 1024)));
     }
     driver.open();
-    for (CompletableFuture<AsyncResultSet> r : results) {
-      await(r);
-    }
+    awaitAll(results);
 
     assertEquals(1 + 1 + 12, driver.sent.size(), "one refused batch, then each write alone");
     assertInstanceOf(BatchStatement.class, driver.sent.get(1));
@@ -220,9 +206,7 @@ class JournalWriteCoalescerIT {
     ExecutionException e = assertThrows(ExecutionException.class, () -> await(refused));
     assertInstanceOf(JournalWriteCoalescer.NotSentException.class, e.getCause());
     driver.open();
-    for (CompletableFuture<AsyncResultSet> r : admitted) {
-      await(r);
-    }
+    awaitAll(admitted);
     assertEquals(0, rows("full-refused"));
     assertEquals(1, rows("full-waiting-2"));
   }
@@ -356,6 +340,12 @@ class JournalWriteCoalescerIT {
       sizes.add(s instanceof BatchStatement b ? b.size() : 1);
     }
     return sizes;
+  }
+
+  private static void awaitAll(List<CompletableFuture<AsyncResultSet>> results) throws Exception {
+    for (CompletableFuture<AsyncResultSet> r : results) {
+      await(r);
+    }
   }
 
   private static <T> T await(CompletionStage<T> stage) throws Exception {

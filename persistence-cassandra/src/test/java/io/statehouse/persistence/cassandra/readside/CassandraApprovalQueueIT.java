@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.statehouse.persistence.cassandra.testing.CassandraExtension;
 import io.statehouse.persistence.cassandra.testing.CassandraTestKeyspaces;
 import io.statehouse.runtime.approval.ApprovalQueue.Deadline;
@@ -48,12 +47,7 @@ class CassandraApprovalQueueIT {
 
   @BeforeAll
   static void createTables(CassandraTestKeyspaces keyspaces) throws Exception {
-    Config config =
-        keyspaces
-            .config()
-            .withFallback(ConfigFactory.parseResources("statehouse/persistence.conf"))
-            .withFallback(ConfigFactory.load())
-            .resolve();
+    Config config = keyspaces.persistenceConfig();
     system = ActorSystem.create("approval-queue-it", config);
     session =
         CassandraSessionRegistry.get(system)
