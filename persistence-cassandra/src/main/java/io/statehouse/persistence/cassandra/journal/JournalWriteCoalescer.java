@@ -252,21 +252,27 @@ public final class JournalWriteCoalescer {
   private void send(List<Pending> group) {
     requests.increment();
     writes.add(group.size());
-    if (group.size() == 1) {
-      Pending only = group.get(0);
-      driver.executeAsync(only.statement()).whenComplete((rs, error) -> done(group, rs, error));
+    CompletionStage<AsyncResultSet> sent;
+    try {
+      sent = driver.executeAsync(group.size() == 1 ? group.get(0).statement() : combined(group));
+    } catch (RuntimeException e) {
+      // the driver fails a request through its future; should it throw instead, the slot must
+      // still be given back, or every later write would wait for a slot that never frees
+      done(group, null, e);
       return;
     }
+    sent.whenComplete((rs, error) -> done(group, rs, error));
+  }
+
+  private BatchStatement combined(List<Pending> group) {
     List<BatchableStatement<?>> rows = new ArrayList<>();
     for (Pending p : group) {
       rows.addAll(p.rows());
     }
-    BatchStatement combined =
-        BatchStatement.builder(BatchType.UNLOGGED)
-            .addStatements(rows)
-            .setExecutionProfileName(writeProfile)
-            .build();
-    driver.executeAsync(combined).whenComplete((rs, error) -> done(group, rs, error));
+    return BatchStatement.builder(BatchType.UNLOGGED)
+        .addStatements(rows)
+        .setExecutionProfileName(writeProfile)
+        .build();
   }
 
   private void failUnsent(List<Pending> expired) {
@@ -293,7 +299,11 @@ public final class JournalWriteCoalescer {
     if (cause instanceof QueryValidationException && group.size() > 1) {
       // refused before anything was applied: each write on its own, as without this class
       for (Pending p : group) {
-        driver.executeAsync(p.statement()).whenComplete((one, e) -> complete(p, one, e));
+        try {
+          driver.executeAsync(p.statement()).whenComplete((one, e) -> complete(p, one, e));
+        } catch (RuntimeException e) {
+          complete(p, null, e);
+        }
       }
       return;
     }

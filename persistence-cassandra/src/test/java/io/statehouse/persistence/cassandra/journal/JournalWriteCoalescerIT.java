@@ -233,6 +233,33 @@ class JournalWriteCoalescerIT {
   }
 
   @Test
+  void aDriverThatThrowsInsteadOfFailingItsFutureStillGivesTheRequestSlotBack() throws Exception {
+    ForwardingCqlSession throwsOnce =
+        new ForwardingCqlSession(cql) {
+          private boolean thrown;
+
+          @Override
+          protected CompletionStage<AsyncResultSet> executeStatement(Statement<?> statement) {
+            if (!thrown) {
+              thrown = true;
+              throw new IllegalStateException("session closing");
+            }
+            return super.executeStatement(statement);
+          }
+        };
+    JournalWriteCoalescer coalescer = coalescer(throwsOnce, 1, 32, 32 * 1024);
+
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class, () -> await(submit(coalescer, row("thrown-1", 1, 100))));
+    assertInstanceOf(IllegalStateException.class, e.getCause());
+    await(submit(coalescer, row("thrown-2", 1, 100)));
+
+    assertEquals(0, rows("thrown-1"));
+    assertEquals(1, rows("thrown-2"), "the only slot was free again");
+  }
+
+  @Test
   void onlyJournalInsertsRunWithTheJournalsWriteProfileAreCombined() {
     JournalWriteCoalescer coalescer = coalescer(cql, 2, 32, 32 * 1024);
     BoundStatement write = row("kinds", 1, 10);
