@@ -69,6 +69,12 @@ final class IsolatedBench {
     List<Integer> sessions =
         StatehouseBench.ints(StatehouseBench.stringArg(args, "sessions", "1,64"));
     int rounds = StatehouseBench.intArg(args, "rounds", 1);
+    // the turn runs' clients, each in turn at each N: socket (a blocking keep-alive connection
+    // per session) or jdk (the JDK's HttpClient)
+    List<TurnLoad.Client> clients =
+        Arrays.stream(StatehouseBench.stringArg(args, "client", "socket").split(","))
+            .map(TurnLoad.Client::of)
+            .toList();
     Duration jitWarmup = Duration.ofSeconds(StatehouseBench.intArg(args, "jitWarmup", 90));
     String jfr = StatehouseBench.stringArg(args, "jfr", "");
     String heap = StatehouseBench.stringArg(args, "nodeHeap", "1g");
@@ -167,26 +173,29 @@ final class IsolatedBench {
                   .forEach(l -> figure.accept("   " + l));
             }
             for (int n : sessions) {
-              WriteCounts counts = new WriteCounts(cql, ks, node.managementPort());
-              CassandraRecording cassandraJfr =
-                  new CassandraRecording(
-                      cassandra.pid(),
-                      StatehouseBench.stringArg(args, "cassandraJfr", ""),
-                      name + "-n" + n);
-              TurnLoad.Result r =
-                  TurnLoad.run(
-                      List.of(api),
-                      StatehouseBench.AGENT,
-                      n,
-                      warmup,
-                      measure,
-                      cassandra.pid(),
-                      new long[] {node.pid(), tools.pid()},
-                      ClosedLoop.Window.both(counts, cassandraJfr));
-              figure.accept(line(v, round, r, counts.delta(), ks));
-              if (cassandraJfr.file() != null) {
-                figure.accept("-- where Cassandra's CPU went (" + v.label() + ", N=" + n + "):");
-                JfrProfile.report(cassandraJfr.file(), 25).forEach(l -> figure.accept("   " + l));
+              for (TurnLoad.Client client : clients) {
+                WriteCounts counts = new WriteCounts(cql, ks, node.managementPort());
+                CassandraRecording cassandraJfr =
+                    new CassandraRecording(
+                        cassandra.pid(),
+                        StatehouseBench.stringArg(args, "cassandraJfr", ""),
+                        name + "-n" + n + (clients.size() > 1 ? "-" + client : ""));
+                TurnLoad.Result r =
+                    TurnLoad.run(
+                        List.of(api),
+                        StatehouseBench.AGENT,
+                        n,
+                        warmup,
+                        measure,
+                        cassandra.pid(),
+                        new long[] {node.pid(), tools.pid()},
+                        ClosedLoop.Window.both(counts, cassandraJfr),
+                        client);
+                figure.accept(line(v, round, r, counts.delta(), ks, client));
+                if (cassandraJfr.file() != null) {
+                  figure.accept("-- where Cassandra's CPU went (" + v.label() + ", N=" + n + "):");
+                  JfrProfile.report(cassandraJfr.file(), 25).forEach(l -> figure.accept("   " + l));
+                }
               }
             }
           }
@@ -523,7 +532,8 @@ final class IsolatedBench {
       int round,
       TurnLoad.Result r,
       Map<String, Long> writes,
-      CassandraTestKeyspaces ks) {
+      CassandraTestKeyspaces ks,
+      TurnLoad.Client client) {
     int turns = Math.max(1, r.turns());
     long journal = writes.getOrDefault(ks.journalKeyspace() + ".messages", 0L);
     String others =
@@ -541,7 +551,7 @@ final class IsolatedBench {
             .collect(Collectors.joining(", "));
     return String.format(
         "%-10s r%d N=%-3d %7.1f turns/s  p50 %6.2f ms  p99 %7.2f ms  CPU/turn: node %5.2f ms,"
-            + " Cassandra %5.2f ms, tool server %4.2f ms, load generator %4.2f ms  writes/turn:"
+            + " Cassandra %5.2f ms, tool server %4.2f ms, load generator (%s) %4.2f ms  writes/turn:"
             + " journal %.2f%s  (%d turns%s)",
         v.label(),
         round,
@@ -552,6 +562,7 @@ final class IsolatedBench {
         r.othersCpuMs()[0],
         r.cassandraCpuMs(),
         r.othersCpuMs()[1],
+        client.name().toLowerCase(java.util.Locale.ROOT),
         r.nodeCpuMs(),
         journal / (double) turns,
         others.isEmpty() ? "" : ", other " + others,

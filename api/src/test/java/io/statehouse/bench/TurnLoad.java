@@ -1,10 +1,12 @@
 package io.statehouse.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statehouse.api.it.Api;
 import io.statehouse.api.it.ItKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,6 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answers with text. Only turns that start after the warm-up are counted.
  */
 final class TurnLoad {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
    * {@code nodeCpuMs} (this JVM's), {@code cassandraCpuMs} and {@code othersCpuMs} (the other
    * processes asked for, in their order): CPU time per counted turn of each process.
@@ -48,7 +52,31 @@ final class TurnLoad {
       long cassandraPid)
       throws Exception {
     return run(
-        apis, agent, sessions, warmup, measure, cassandraPid, new long[0], ClosedLoop.Window.NONE);
+        apis,
+        agent,
+        sessions,
+        warmup,
+        measure,
+        cassandraPid,
+        new long[0],
+        ClosedLoop.Window.NONE,
+        Client.JDK);
+  }
+
+  /** How the load generator sends its turns. */
+  enum Client {
+    /** The JDK's {@code HttpClient}, as the integration tests' {@link Api}. */
+    JDK,
+    /** One {@link KeepAliveConnection} per session's client thread. */
+    SOCKET;
+
+    static Client of(String name) {
+      return switch (name) {
+        case "jdk" -> JDK;
+        case "socket" -> SOCKET;
+        default -> throw new IllegalArgumentException("client=" + name + ": jdk or socket");
+      };
+    }
   }
 
   /**
@@ -63,9 +91,11 @@ final class TurnLoad {
       Duration measure,
       long cassandraPid,
       long[] otherPids,
-      ClosedLoop.Window window)
+      ClosedLoop.Window window,
+      Client client)
       throws Exception {
     List<String> ids = new ArrayList<>();
+    List<KeepAliveConnection> connections = Collections.synchronizedList(new ArrayList<>());
     for (int i = 0; i < sessions; i++) {
       ids.add(apis.get(i % apis.size()).openSession(ItKeys.ACME_ALICE, agent));
     }
@@ -76,6 +106,23 @@ final class TurnLoad {
               String id = ids.get(i);
               Api api = apis.get(i % apis.size());
               AtomicInteger n = new AtomicInteger();
+              if (client == Client.SOCKET) {
+                // used by this client's thread only, and closed when the run's threads end
+                KeepAliveConnection c = new KeepAliveConnection(api.host(), api.port(), 120_000);
+                connections.add(c);
+                return () -> {
+                  KeepAliveConnection.Reply reply =
+                      c.post(
+                          "/v1/sessions/" + id + "/messages?wait=60",
+                          ItKeys.ACME_ALICE,
+                          "{\"content\":\"turn " + n.getAndIncrement() + "\"}");
+                  if (reply.status() != 200
+                      || !"completed".equals(JSON.readTree(reply.body()).path("status").asText())) {
+                    throw new IllegalStateException("turn: " + reply.status() + " " + reply.text());
+                  }
+                  return Boolean.TRUE;
+                };
+              }
               return () -> {
                 Api.Response reply =
                     api.post(
@@ -93,6 +140,7 @@ final class TurnLoad {
             cassandraPid,
             otherPids,
             window);
+    connections.forEach(KeepAliveConnection::close);
     int turns = r.latencies().size();
     return new Result(
         sessions,

@@ -18,10 +18,22 @@ public final class Api {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
+  private final String host;
+  private final int port;
   private final String base;
 
   public Api(String host, int port) {
+    this.host = host;
+    this.port = port;
     this.base = "http://" + host + ":" + port;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
   }
 
   /** A response with its JSON body (MissingNode when the body is not JSON). */
