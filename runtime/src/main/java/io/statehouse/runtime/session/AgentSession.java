@@ -1301,6 +1301,9 @@ public final class AgentSession
 
   private ReplyEffect<SessionEvent, SessionState> persistAndDrive(
       SessionState before, EventBatch b) {
+    if (!b.toolsToStart().isEmpty() && !handingOff) {
+      effects.signAhead(b.state(), b.toolsToStart());
+    }
     return Effect().persist(b.events()).thenRun(st -> drive(before, st, b)).thenNoReply();
   }
 

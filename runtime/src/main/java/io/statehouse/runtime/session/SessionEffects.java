@@ -21,6 +21,7 @@ import io.statehouse.runtime.session.AgentSession.ModelFailed;
 import io.statehouse.runtime.session.AgentSession.ModelResponded;
 import io.statehouse.runtime.stream.FeedWatchers;
 import io.statehouse.runtime.telemetry.SessionTelemetry;
+import io.statehouse.runtime.telemetry.TraceParent;
 import io.statehouse.runtime.tool.ToolCall;
 import io.statehouse.runtime.tool.ToolInvocation;
 import io.statehouse.runtime.usage.UsageLedger;
@@ -32,6 +33,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +62,8 @@ final class SessionEffects {
 
   // the tool-call children this incarnation started: part of each child's name
   private long toolsStarted;
+  // identity tokens being made while their calls' starts are persisted, by call id
+  private final Map<String, TokenAhead> tokensAhead = new HashMap<>();
   // the list entry and usage not written yet (null when written), as of event readSidesSeq; when
   // they were last written (System.nanoTime) and the timer that writes them at the interval's end
   private SessionState readSidesState;
@@ -184,11 +188,67 @@ final class SessionEffects {
       inFlight.source().cancel(true);
       inFlight = null;
     }
+    tokensAhead.clear();
     context.getChildren().forEach(context::stop);
+  }
+
+  /**
+   * Has the identity tokens of {@code callIds}, the tool calls a batch being persisted will start,
+   * made meanwhile on the session's dispatcher: signing one is pure work with no effect outside the
+   * node, so it need not wait behind the write. {@link #startTool} hands each to its call; a token
+   * is never sent unless its call's {@code ToolCallStarted} was persisted.
+   */
+  void signAhead(SessionState after, List<String> callIds) {
+    for (String callId : callIds) {
+      ToolCallState call = after.turn() == null ? null : after.turn().call(callId);
+      if (call == null || after.tool(call.tool()).isEmpty()) {
+        continue; // nothing to start: startTool will not ask for a token
+      }
+      ToolInvocation invocation = invocation(after, call, null);
+      tokensAhead.put(
+          callId,
+          new TokenAhead(
+              invocation,
+              CompletableFuture.supplyAsync(
+                  () -> deps.tools().identityToken(invocation), context.getExecutionContext())));
+    }
+  }
+
+  /** A token made ahead, and the invocation it was made for. */
+  private record TokenAhead(ToolInvocation madeFor, CompletableFuture<String> token) {
+    /** Whether it says what a token for {@code invocation} would say. */
+    boolean fits(ToolInvocation invocation) {
+      return madeFor.context().equals(invocation.context())
+          && madeFor.spec().name().equals(invocation.spec().name())
+          && Objects.equals(madeFor.idempotencyKey(), invocation.idempotencyKey())
+          && madeFor.attempt() == invocation.attempt();
+    }
   }
 
   /** Spawns the child that runs one tool call under the identity of whoever started the turn. */
   void startTool(SessionState s, ToolCallState call) {
+    // the call's span started when its ToolCallStarted was told to the listeners
+    ToolInvocation first = invocation(s, call, telemetry.toolTrace(call.callId()));
+    TokenAhead ahead = tokensAhead.remove(call.callId());
+    if (ahead != null && ahead.fits(first)) {
+      first = first.withIdentityToken(ahead.token());
+    }
+    // a model may reuse a tool-use id at its next step or turn, and a finished call's child keeps
+    // its name until its stop is processed: a count of this incarnation's calls keeps names unique
+    String name =
+        "tool-"
+            + ++toolsStarted
+            + "-"
+            + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8)
+            + "-r"
+            + call.round();
+    context.spawn(ToolCall.create(first, deps.tools(), toolReplies), name);
+  }
+
+  /**
+   * The first attempt of {@code call}, as the turn's starter, with the call's span {@code trace}.
+   */
+  private ToolInvocation invocation(SessionState s, ToolCallState call, TraceParent trace) {
     ToolSpec spec = s.tool(call.tool()).orElseThrow();
     Turn turn = s.turn();
     ToolInvocation.CallContext ctx =
@@ -200,20 +260,7 @@ final class SessionEffects {
             turn.turnId(),
             call.callId(),
             s.agent().version());
-    // the call's span started when its ToolCallStarted was told to the listeners
-    ToolInvocation first =
-        new ToolInvocation(
-            spec, call.input(), call.idempotencyKey(), 1, ctx, telemetry.toolTrace(call.callId()));
-    // a model may reuse a tool-use id at its next step or turn, and a finished call's child keeps
-    // its name until its stop is processed: a count of this incarnation's calls keeps names unique
-    String name =
-        "tool-"
-            + ++toolsStarted
-            + "-"
-            + URLEncoder.encode(call.callId(), StandardCharsets.UTF_8)
-            + "-r"
-            + call.round();
-    context.spawn(ToolCall.create(first, deps.tools(), toolReplies), name);
+    return new ToolInvocation(spec, call.input(), call.idempotencyKey(), 1, ctx, trace);
   }
 
   /**

@@ -67,6 +67,18 @@ public final class RoutingToolExecutor implements ToolExecutor, AutoCloseable {
     throw new IllegalStateException("no executor for " + target);
   }
 
+  @Override
+  public String identityToken(ToolInvocation invocation) {
+    ToolTarget target = invocation.spec().target();
+    if (target instanceof HttpTarget) {
+      return http.identityToken(invocation);
+    }
+    if (target instanceof McpTarget) {
+      return mcp.identityToken(invocation);
+    }
+    return null;
+  }
+
   public McpToolExecutor mcp() {
     return mcp;
   }

@@ -8,4 +8,15 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ToolExecutor {
   CompletionStage<ToolResult> execute(ToolInvocation invocation);
+
+  /**
+   * The identity token this executor sends with {@code invocation} (the node-signed JWT of {@code
+   * X-Statehouse-Identity}), or null when it sends none. Making one has no effect outside the node,
+   * so a session has it made while the call's {@code ToolCallStarted} is being persisted and hands
+   * it in with {@link ToolInvocation#withIdentityToken}; {@link #execute} then sends that one
+   * instead of signing its own. Never blocks.
+   */
+  default String identityToken(ToolInvocation invocation) {
+    return null;
+  }
 }

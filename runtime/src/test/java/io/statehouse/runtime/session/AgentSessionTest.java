@@ -51,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -265,6 +266,50 @@ class AgentSessionTest {
     assertEquals("alice", ctx.subject());
     assertEquals("ses_test", ctx.sessionId());
     assertEquals("helper", ctx.agent());
+  }
+
+  @Test
+  void eachToolCallsIdentityTokenIsMadeOnceAheadAndItsFirstAttemptSendsThatOne() throws Exception {
+    // what the executor was asked to sign, and the tokens it made, in order
+    List<ToolInvocation> signed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    executor =
+        new ToolExecutor() {
+          @Override
+          public java.util.concurrent.CompletionStage<ToolResult> execute(ToolInvocation inv) {
+            return tools.execute(inv);
+          }
+
+          @Override
+          public String identityToken(ToolInvocation inv) {
+            signed.add(inv);
+            return "token-" + inv.context().callId() + "-" + signed.size();
+          }
+        };
+    open(
+        Specs.agent(
+            List.of("search"),
+            5,
+            false,
+            calls(call("search", "{\"q\":\"x\"}"), call("search", "{\"q\":\"y\"}")),
+            text("ok")),
+        Specs.tool("search", true));
+    assertEquals(TurnStatus.COMPLETED, await(send("go", null)).status());
+
+    List<ToolInvocation> sent = tools.invocations();
+    assertEquals(2, sent.size());
+    assertEquals(2, signed.size(), "one token per call, none made again as it is sent");
+    for (ToolInvocation inv : sent) {
+      ToolInvocation madeFor =
+          signed.stream()
+              .filter(s -> s.context().callId().equals(inv.context().callId()))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(inv.context(), madeFor.context());
+      assertEquals(inv.idempotencyKey(), madeFor.idempotencyKey());
+      assertEquals(1, inv.attempt());
+      String token = inv.identityToken().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertEquals("token-" + inv.context().callId() + "-" + (signed.indexOf(madeFor) + 1), token);
+    }
   }
 
   @Test

@@ -104,7 +104,26 @@ public final class HttpToolExecutor implements ToolExecutor {
   }
 
   @Override
+  public String identityToken(ToolInvocation invocation) {
+    return identity == null ? null : identity.apply(invocation);
+  }
+
+  @Override
   public CompletionStage<ToolResult> execute(ToolInvocation invocation) {
+    CompletionStage<String> ahead = invocation.identityToken();
+    if (ahead == null) {
+      return execute(invocation, null, false);
+    }
+    // a token that could not be made ahead is made again as the request is built, where a
+    // failure to make it fails the call unsent
+    return ahead
+        .handle((token, error) -> execute(invocation, token, error == null))
+        .thenCompose(r -> r);
+  }
+
+  /** {@code ahead}: {@code token} was made ahead (null: none is sent); else it is made here. */
+  private CompletionStage<ToolResult> execute(
+      ToolInvocation invocation, String token, boolean ahead) {
     String tenant = invocation.context().tenant();
     HttpRequest request;
     try {
@@ -114,7 +133,7 @@ public final class HttpToolExecutor implements ToolExecutor {
       if (refused.isPresent()) {
         throw new Unsendable("egress_denied", refused.get());
       }
-      request = buildRequest(invocation, uri);
+      request = buildRequest(invocation, uri, token, ahead);
     } catch (Unsendable u) {
       return CompletableFuture.completedFuture(u.failure);
     }
@@ -167,7 +186,8 @@ public final class HttpToolExecutor implements ToolExecutor {
     }
   }
 
-  private HttpRequest buildRequest(ToolInvocation invocation, URI uri) throws Unsendable {
+  private HttpRequest buildRequest(
+      ToolInvocation invocation, URI uri, String tokenAhead, boolean ahead) throws Unsendable {
     HttpTarget http = invocation.spec().http();
     JsonNode input = invocation.input();
     ToolInvocation.CallContext ctx = invocation.context();
@@ -214,8 +234,9 @@ public final class HttpToolExecutor implements ToolExecutor {
       b.header("X-Statehouse-Turn", ctx.turnId());
       b.header("X-Statehouse-Call", ctx.callId());
       b.header("X-Statehouse-Attempt", Integer.toString(invocation.attempt()));
-      if (identity != null) {
-        b.header("X-Statehouse-Identity", identity.apply(invocation));
+      String token = ahead ? tokenAhead : identityToken(invocation);
+      if (token != null) {
+        b.header("X-Statehouse-Identity", token);
       }
       TraceParent trace = invocation.trace();
       if (trace != null) {

@@ -72,11 +72,29 @@ public final class McpToolExecutor implements ToolExecutor {
   }
 
   @Override
+  public String identityToken(ToolInvocation invocation) {
+    return identity == null ? null : identity.apply(invocation);
+  }
+
+  @Override
   public CompletionStage<ToolResult> execute(ToolInvocation invocation) {
+    CompletionStage<String> ahead = invocation.identityToken();
+    if (ahead == null) {
+      return execute(invocation, null, false);
+    }
+    // a token that could not be made ahead is made again as the request is built
+    return ahead
+        .handle((token, error) -> execute(invocation, token, error == null))
+        .thenCompose(r -> r);
+  }
+
+  /** {@code ahead}: {@code token} was made ahead (null: none is sent); else it is made here. */
+  private CompletionStage<ToolResult> execute(
+      ToolInvocation invocation, String token, boolean ahead) {
     McpTarget target = invocation.spec().mcp();
     McpSchema.CallToolRequest request;
     try {
-      request = request(invocation, target);
+      request = request(invocation, target, ahead ? token : identityToken(invocation));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(
           ToolResult.Failure.notSent(
@@ -90,7 +108,8 @@ public final class McpToolExecutor implements ToolExecutor {
                 error == null ? fromResult(result) : fromError(target, error, timeout));
   }
 
-  private McpSchema.CallToolRequest request(ToolInvocation invocation, McpTarget target) {
+  private McpSchema.CallToolRequest request(
+      ToolInvocation invocation, McpTarget target, String identityToken) {
     Map<String, Object> arguments =
         Json.MAPPER.convertValue(
             invocation.input() == null ? Json.object() : invocation.input(),
@@ -105,8 +124,8 @@ public final class McpToolExecutor implements ToolExecutor {
     meta.put(META + "agent", c.agent());
     meta.put(META + "turn", c.turnId());
     meta.put(META + "call", c.callId());
-    if (identity != null) {
-      meta.put(META + "identity", identity.apply(invocation));
+    if (identityToken != null) {
+      meta.put(META + "identity", identityToken);
     }
     return McpSchema.CallToolRequest.builder(target.tool()).arguments(arguments).meta(meta).build();
   }

@@ -4,6 +4,7 @@ import static io.statehouse.runtime.testing.Specs.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -26,7 +27,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +75,14 @@ class HttpToolExecutorTest {
   private ToolResult run(
       String method, String path, String input, Duration timeout, Set<Integer> notApplied)
       throws Exception {
+    return executor
+        .execute(invocation(method, path, input, timeout, notApplied))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private ToolInvocation invocation(
+      String method, String path, String input, Duration timeout, Set<Integer> notApplied) {
     ToolSpec spec =
         new ToolSpec(
             "t",
@@ -98,7 +109,51 @@ class HttpToolExecutorTest {
             1,
             new ToolInvocation.CallContext(
                 "acme", "alice", "ses_1", "helper", "turn_1", "call_0_0"));
-    return executor.execute(invocation).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return invocation;
+  }
+
+  @Test
+  void sendsTheIdentityTokenMadeAheadInsteadOfSigningOneAsItSends() throws Exception {
+    server.on("/orders", (ex, body) -> LocalHttpServer.respond(ex, 200, "{}"));
+    AtomicInteger signatures = new AtomicInteger();
+    HttpToolExecutor signing =
+        executor(CONFIG, NodePorts.none())
+            .withIdentity(inv -> "signed-" + signatures.incrementAndGet());
+    ToolInvocation inv = invocation("POST", "/orders", "{}", Duration.ofSeconds(2), Set.of());
+    String ahead = signing.identityToken(inv);
+
+    ToolResult result =
+        signing
+            .execute(inv.withIdentityToken(CompletableFuture.completedFuture(ahead)))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+
+    assertInstanceOf(ToolResult.Success.class, result);
+    assertEquals("signed-1", server.seen().get(0).headers().getFirst("X-Statehouse-Identity"));
+    assertEquals(1, signatures.get(), "the attempt signed nothing of its own");
+  }
+
+  @Test
+  void signsItsOwnTokenAsItSendsWhenTheOneMadeAheadFailed() throws Exception {
+    server.on("/orders", (ex, body) -> LocalHttpServer.respond(ex, 200, "{}"));
+    HttpToolExecutor signing = executor(CONFIG, NodePorts.none()).withIdentity(inv -> "fresh");
+    ToolInvocation inv =
+        invocation("POST", "/orders", "{}", Duration.ofSeconds(2), Set.of())
+            .withIdentityToken(CompletableFuture.failedFuture(new IllegalStateException("x")));
+
+    ToolResult result = signing.execute(inv).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertInstanceOf(ToolResult.Success.class, result);
+    assertEquals("fresh", server.seen().get(0).headers().getFirst("X-Statehouse-Identity"));
+  }
+
+  @Test
+  void aLaterAttemptMakesATokenOfItsOwn() {
+    ToolInvocation first =
+        invocation("POST", "/orders", "{}", Duration.ofSeconds(2), Set.of())
+            .withIdentityToken(CompletableFuture.completedFuture("t1"));
+    assertNull(first.nextAttempt().identityToken());
+    assertEquals(2, first.nextAttempt().attempt());
   }
 
   @Test
