@@ -49,14 +49,16 @@ import java.util.stream.Collectors;
  * SessionHeap}). {@code soak=<minutes>} runs {@link Soak}. {@code jfr=<dir>} records each node with
  * JFR from the end of its JIT warm-up and prints where its CPU went ({@link JfrProfile}). A plain
  * driver write of a journal write's size is timed before and after the runs: the yardstick for the
- * latency at one session.
+ * latency at one session. {@code variantConfig=<hocon>} runs this build a second time with that
+ * config added, alternating with the others: a setting measured against the same build in one run.
  */
 final class IsolatedBench {
   private static final String CURRENT = "this build";
 
   private IsolatedBench() {}
 
-  record Variant(String label, String classpath) {}
+  /** A build to run, and HOCON its nodes get on top of {@code nodeConfig}. */
+  record Variant(String label, String classpath, String config, String key) {}
 
   static void run(
       RunningCassandra cassandra,
@@ -84,9 +86,20 @@ final class IsolatedBench {
     String baseline = StatehouseBench.stringArg(args, "baseline", "");
     if (!baseline.isEmpty()) {
       variants.add(
-          new Variant("baseline", withoutTestClasses(Files.readString(Path.of(baseline)).trim())));
+          new Variant(
+              "baseline",
+              withoutTestClasses(Files.readString(Path.of(baseline)).trim()),
+              "",
+              "base"));
     }
-    variants.add(new Variant(CURRENT, withoutTestClasses(System.getProperty("java.class.path"))));
+    String thisClasspath = withoutTestClasses(System.getProperty("java.class.path"));
+    variants.add(new Variant(CURRENT, thisClasspath, "", "head"));
+    // variantConfig=<hocon>: this build once more, with that config too, alternating with the rest
+    String variantConfig = StatehouseBench.stringArg(args, "variantConfig", "");
+    if (!variantConfig.isEmpty()) {
+      variants.add(
+          new Variant(CURRENT + " + " + variantConfig, thisClasspath, variantConfig, "var"));
+    }
     List<Integer> writers =
         StatehouseBench.ints(StatehouseBench.stringArg(args, "concurrentWrites", ""));
     if (!writers.isEmpty()) {
@@ -126,7 +139,7 @@ final class IsolatedBench {
       int writeBytes = 0;
       for (int round = 1; round <= rounds; round++) {
         for (Variant v : variants) {
-          String name = "iso-" + (v.label().equals(CURRENT) ? "head" : "base") + round;
+          String name = "iso-" + v.key() + round;
           CassandraTestKeyspaces ks =
               StatehouseBench.keyspaces(cassandra, "bench_" + name.replace('-', '_'));
           List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
@@ -140,7 +153,8 @@ final class IsolatedBench {
                     + "s,settings=profile,dumponexit=true,filename="
                     + recording);
           }
-          try (BenchNode node = BenchNode.start(name, ks, nodeConfig, jvm, v.classpath(), tools)) {
+          String config = v.config().isEmpty() ? nodeConfig : nodeConfig + "\n" + v.config();
+          try (BenchNode node = BenchNode.start(name, ks, config, jvm, v.classpath(), tools)) {
             Api api = node.api();
             TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
             if (plain == null) {
@@ -276,8 +290,26 @@ final class IsolatedBench {
     double share = Double.parseDouble(StatehouseBench.stringArg(args, "soakShare", "0.8"));
     double rate = Double.parseDouble(StatehouseBench.stringArg(args, "soakRate", "0"));
     int heapEvery = StatehouseBench.intArg(args, "soakHeapEvery", 5);
+    // soakRecord=<dir>: the soak node's GC log and a JFR recording (default settings) go there
+    String record = StatehouseBench.stringArg(args, "soakRecord", "");
+    List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
+    if (!record.isEmpty()) {
+      Path dir = Files.createDirectories(Path.of(record)).toAbsolutePath();
+      jvm.add("-Xlog:gc*,safepoint:file=" + dir.resolve("node-gc.log") + ":time,uptime,level,tags");
+      jvm.add(
+          "-XX:StartFlightRecording=settings=default,dumponexit=true,filename="
+              + dir.resolve("node-soak.jfr"));
+      figure.accept("-- soak: the node's GC log and JFR recording go to " + dir);
+    }
     try (ToolProcess tools = ToolProcess.start();
-        BenchNode node = thisBuild("iso_soak", cassandra, nodeConfig, heap, tools)) {
+        BenchNode node =
+            BenchNode.start(
+                "iso-soak",
+                StatehouseBench.keyspaces(cassandra, "bench_iso_soak"),
+                nodeConfig,
+                jvm,
+                withoutTestClasses(System.getProperty("java.class.path")),
+                tools)) {
       Api api = node.api();
       TurnLoad.run(api, StatehouseBench.AGENT, 16, Duration.ZERO, jitWarmup, cassandra.pid());
       if (rate <= 0) {

@@ -52,6 +52,20 @@ class ServerCommandTest {
   }
 
   @Test
+  void logsCollectionsAndSafepointsToRotatedFilesBesideTheServersLogs() {
+    List<String> command =
+        ServerCommand.build(java, settings, layout, List.of(), OptionalLong.empty());
+
+    List<String> gc = command.stream().filter(a -> a.startsWith("-Xlog:")).toList();
+    assertEquals(
+        List.of(
+            "-Xlog:gc*,safepoint:file="
+                + layout.logs().resolve("gc.log")
+                + ":time,uptime,level,tags:filecount=5,filesize=10m"),
+        gc);
+  }
+
+  @Test
   void namesTheParentOnlyWhenAskedToStopWithIt() {
     String flag = "-D" + CassandraServerLayout.PARENT_PID_PROPERTY + "=";
 

@@ -111,6 +111,12 @@ public final class EgressGuard {
       return CompletableFuture.completedFuture(refused(tenant, early.get()));
     }
     String host = uri.getHost();
+    Optional<InetAddress> literal = IpLiterals.strict(host);
+    if (literal.isPresent()) {
+      // an address in its plain spelling needs no lookup, and the client connects to exactly it:
+      // decided here, without the hand-off to the lookup pool
+      return CompletableFuture.completedFuture(decide(tenant, uri, List.of(literal.get())));
+    }
     CompletableFuture<InetAddress[]> resolved;
     try {
       resolved = CompletableFuture.supplyAsync(() -> resolve(host), lookups);
@@ -126,11 +132,15 @@ public final class EgressGuard {
               if (error != null) {
                 return unresolved(host, error);
               }
-              return policy
-                  .refusal(tenant, uri, List.of(addresses))
-                  .<Admission>map(m -> refused(tenant, m))
-                  .orElseGet(Admission.Admitted::new);
+              return decide(tenant, uri, List.of(addresses));
             });
+  }
+
+  private Admission decide(String tenant, URI uri, List<InetAddress> addresses) {
+    return policy
+        .refusal(tenant, uri, addresses)
+        .<Admission>map(m -> refused(tenant, m))
+        .orElseGet(Admission.Admitted::new);
   }
 
   private InetAddress[] resolve(String host) {

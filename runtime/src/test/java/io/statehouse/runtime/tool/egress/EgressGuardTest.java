@@ -77,6 +77,31 @@ class EgressGuardTest {
   }
 
   @Test
+  void anAddressInItsPlainSpellingIsCheckedWithoutALookupAndOtherSpellingsAreLookedUp()
+      throws Exception {
+    AtomicInteger lookups = new AtomicInteger();
+    EgressGuard guard =
+        EgressGuard.fromConfig(
+            CONFIG,
+            NodePorts.none(),
+            host -> {
+              lookups.incrementAndGet();
+              return new InetAddress[] {IpLiterals.strict("8.8.4.4").orElseThrow()};
+            });
+
+    assertInstanceOf(Admission.Admitted.class, admit(guard, "http://8.8.8.8/x"));
+    assertInstanceOf(Admission.Admitted.class, admit(guard, "https://[2001:4860:4860::8888]/"));
+    Admission.Refused metadata =
+        assertInstanceOf(Admission.Refused.class, admit(guard, "http://169.254.169.254/"));
+    assertTrue(metadata.message().contains("cloud metadata"), metadata.message());
+    assertEquals(0, lookups.get());
+
+    // 8.8.8.010 is not a plain spelling: what it reaches is the resolver's answer, as when sent
+    assertInstanceOf(Admission.Admitted.class, admit(guard, "http://8.8.8.010/"));
+    assertEquals(1, lookups.get());
+  }
+
+  @Test
   void anUnknownHostIsUnresolvedNotRefused() throws Exception {
     EgressGuard guard = EgressGuard.fromConfig(CONFIG, NodePorts.none(), dns(Map.of()));
     Admission.Unresolved u =
