@@ -467,7 +467,25 @@ public final class AgentSession
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(
-        deps.settings().snapshotEvery(), deps.settings().keepSnapshots());
+        snapshotInterval(id, deps.settings().snapshotEvery()), deps.settings().keepSnapshots());
+  }
+
+  /**
+   * How many events apart this session's snapshots are: from {@code every} up to half as many
+   * again, fixed per session by its id. Sessions that start together and run at the same pace (a
+   * fan-out of like tasks, a load test) would otherwise all write a snapshot in the same few
+   * seconds, a burst of large writes on top of their turns, again at every multiple of {@code
+   * every}.
+   */
+  static int snapshotInterval(SessionId id, int every) {
+    int spread = every / 2;
+    if (spread <= 1) {
+      return every;
+    }
+    // String.hashCode is fixed by the JLS, so a session keeps its interval across nodes and
+    // restarts; the multiply and shift mix the low bits, which ids sharing a prefix barely vary
+    int h = id.entityId().hashCode() * 0x9E3779B9;
+    return every + Math.floorMod(h ^ (h >>> 16), spread);
   }
 
   /** The events that change what the session list shows. */
