@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +30,10 @@ import java.util.function.Consumer;
  * counted from that time, so a stall shows as latency rather than as fewer turns. Sessions take
  * turns round robin; one whose previous turn has not ended is passed over and counted as skipped.
  * Every minute prints the turns, p50 and p99 of that minute; every {@code soakHeapEvery} minutes
- * (5) the node's heap after a full GC (jcmd). The end compares the first and the last readings.
+ * (5) the node's heap after a full GC (jcmd), read on a thread of its own so the turns keep their
+ * schedule, and the minute that full GC falls in is marked: it stops the node for a few hundred ms.
+ * The end compares the first and the last readings, and the p99s of the minutes with and without a
+ * forced GC.
  */
 final class Soak {
   private Soak() {}
@@ -69,8 +75,18 @@ final class Soak {
     AtomicInteger skipped = new AtomicInteger();
     AtomicLong inFlight = new AtomicLong();
     List<Minute> minutes = new ArrayList<>();
-    List<long[]> heaps = new ArrayList<>(); // {minute, bytes}
+    List<long[]> heaps = Collections.synchronizedList(new ArrayList<>()); // {minute, bytes}
     heaps.add(new long[] {0, ProcessProbe.heapAfterGc(nodePid, 2)});
+    // the readings between start and end force a full GC of the node (jcmd): on a thread of their
+    // own, so the load keeps its schedule, and the minutes they fall in are named
+    ExecutorService heapReader =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "soak-heap-reader");
+              t.setDaemon(true);
+              return t;
+            });
+    Set<Integer> forcedGc = ConcurrentHashMap.newKeySet();
     progress.accept(
         String.format(
             "soak: %d sessions, %.1f turns/s for %d min; heap after GC at the start %.1f MiB",
@@ -91,12 +107,24 @@ final class Soak {
       if (now >= nextMinute) {
         Minute m = closeMinute(minutes.size() + 1, current, errors, skipped);
         minutes.add(m);
-        progress.accept(minuteLine(m, inFlight.get()));
+        progress.accept(minuteLine(m, inFlight.get(), forcedGc));
         nextMinute += Duration.ofMinutes(1).toNanos();
-        if (heapEveryMinutes > 0 && m.index() % heapEveryMinutes == 0) {
-          long heap = ProcessProbe.heapAfterGc(nodePid, 1);
-          heaps.add(new long[] {m.index(), heap});
-          progress.accept(String.format("   heap after GC: %.1f MiB", heap / 1048576.0));
+        if (heapEveryMinutes > 0
+            && m.index() % heapEveryMinutes == 0
+            && m.index() < length.toMinutes()) {
+          forcedGc.add(m.index() + 1);
+          heapReader.execute(
+              () -> {
+                try {
+                  long heap = ProcessProbe.heapAfterGc(nodePid, 1);
+                  heaps.add(new long[] {m.index(), heap});
+                  progress.accept(
+                      String.format(
+                          "   heap after GC at minute %d: %.1f MiB", m.index(), heap / 1048576.0));
+                } catch (Exception e) {
+                  progress.accept("   heap after GC at minute " + m.index() + ": " + e);
+                }
+              });
         }
       }
       int i = next;
@@ -135,6 +163,8 @@ final class Soak {
                 busy[i].set(false);
               });
     }
+    heapReader.shutdown();
+    heapReader.awaitTermination(2, TimeUnit.MINUTES);
     long drainUntil = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < drainUntil) {
       Thread.sleep(100);
@@ -142,7 +172,7 @@ final class Soak {
     Minute rest = closeMinute(minutes.size() + 1, current, errors, skipped);
     if (minutes.size() < length.toMinutes()) {
       minutes.add(rest); // the loop ended before it closed its last minute
-      progress.accept(minuteLine(rest, inFlight.get()));
+      progress.accept(minuteLine(rest, inFlight.get(), forcedGc));
     } else if (rest.turns() > 0 || rest.errors() > 0) {
       // turns sent in the last minute that answered after it closed count for it
       Minute last = minutes.remove(minutes.size() - 1);
@@ -156,10 +186,10 @@ final class Soak {
               last.skipped() + rest.skipped(),
               new Stats(samples)));
       progress.accept("   (the last minute with the turns that answered after it closed)");
-      progress.accept(minuteLine(minutes.get(minutes.size() - 1), inFlight.get()));
+      progress.accept(minuteLine(minutes.get(minutes.size() - 1), inFlight.get(), forcedGc));
     }
     heaps.add(new long[] {minutes.size(), ProcessProbe.heapAfterGc(nodePid, 2)});
-    List<String> out = summary(minutes, heaps, rate, sessions);
+    List<String> out = summary(minutes, heaps, rate, sessions, forcedGc);
     if (!kinds.isEmpty()) {
       out.add("failed turns by what the client got: " + new TreeMap<>(kinds));
     }
@@ -198,10 +228,10 @@ final class Soak {
     return new Minute(index, taken, errors.getAndSet(0), skipped.getAndSet(0), new Stats(taken));
   }
 
-  private static String minuteLine(Minute m, long inFlight) {
+  private static String minuteLine(Minute m, long inFlight, Set<Integer> forcedGc) {
     return String.format(
         "   minute %2d: %6d turns (%.1f/s)  p50 %7.2f ms  p99 %8.2f ms  errors %d  skipped %d"
-            + "  in flight %d",
+            + "  in flight %d%s",
         m.index(),
         m.turns(),
         m.turns() / 60.0,
@@ -209,12 +239,13 @@ final class Soak {
         m.latency().percentileMs(99),
         m.errors(),
         m.skipped(),
-        inFlight);
+        inFlight,
+        forcedGc.contains(m.index()) ? "  (the heap reading's full GC)" : "");
   }
 
   /** The first five minutes against the last five: turns, p99, and the heap readings. */
   private static List<String> summary(
-      List<Minute> minutes, List<long[]> heaps, double rate, int sessions) {
+      List<Minute> minutes, List<long[]> heaps, double rate, int sessions, Set<Integer> forcedGc) {
     int span = Math.max(1, Math.min(5, minutes.size() / 3));
     List<Minute> first = minutes.subList(0, Math.min(span, minutes.size()));
     List<Minute> last = minutes.subList(Math.max(0, minutes.size() - span), minutes.size());
@@ -244,12 +275,31 @@ final class Soak {
             p(last, 99),
             p(last, 50),
             minutes.stream().mapToDouble(m -> m.latency().percentileMs(99)).max().orElse(0)));
+    out.add(
+        String.format(
+            "p99 per minute: %s in the %d minutes without a forced full GC; %s in the %d with one",
+            range(minutes.stream().filter(m -> !forcedGc.contains(m.index())).toList()),
+            minutes.stream().filter(m -> !forcedGc.contains(m.index())).count(),
+            range(minutes.stream().filter(m -> forcedGc.contains(m.index())).toList()),
+            minutes.stream().filter(m -> forcedGc.contains(m.index())).count()));
     StringBuilder h = new StringBuilder("node heap after GC (minute: MiB):");
-    for (long[] reading : heaps) {
+    List<long[]> readings = new ArrayList<>(heaps);
+    readings.sort(java.util.Comparator.comparingLong(r -> r[0]));
+    for (long[] reading : readings) {
       h.append(String.format(" %d: %.1f", reading[0], reading[1] / 1048576.0));
     }
     out.add(h.toString());
     return out;
+  }
+
+  /** The lowest and highest of {@code minutes}' p99s, "-" when there are none. */
+  private static String range(List<Minute> minutes) {
+    return minutes.isEmpty()
+        ? "-"
+        : String.format(
+            "%.0f to %.0f ms",
+            minutes.stream().mapToDouble(m -> m.latency().percentileMs(99)).min().orElse(0),
+            minutes.stream().mapToDouble(m -> m.latency().percentileMs(99)).max().orElse(0));
   }
 
   /** The percentile over all the turns of {@code minutes}. */

@@ -19,4 +19,24 @@ public interface ToolExecutor {
   default String identityToken(ToolInvocation invocation) {
     return null;
   }
+
+  /** What sends an attempt: with the token made ahead ({@code ahead}), or making its own. */
+  @FunctionalInterface
+  interface Sender {
+    /** {@code ahead}: send {@code token} (null: none); otherwise make the token while sending. */
+    CompletionStage<ToolResult> send(String token, boolean ahead);
+  }
+
+  /**
+   * Sends {@code invocation} with the token made ahead for it once that is there, or at once making
+   * its own when none was made ahead or making it failed (where a failure to make it fails the call
+   * unsent, as for a token made while sending).
+   */
+  static CompletionStage<ToolResult> sendWithTokenAhead(ToolInvocation invocation, Sender sender) {
+    CompletionStage<String> ahead = invocation.identityToken();
+    if (ahead == null) {
+      return sender.send(null, false);
+    }
+    return ahead.handle((token, error) -> sender.send(token, error == null)).thenCompose(r -> r);
+  }
 }

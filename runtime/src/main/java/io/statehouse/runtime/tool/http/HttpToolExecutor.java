@@ -110,15 +110,8 @@ public final class HttpToolExecutor implements ToolExecutor {
 
   @Override
   public CompletionStage<ToolResult> execute(ToolInvocation invocation) {
-    CompletionStage<String> ahead = invocation.identityToken();
-    if (ahead == null) {
-      return execute(invocation, null, false);
-    }
-    // a token that could not be made ahead is made again as the request is built, where a
-    // failure to make it fails the call unsent
-    return ahead
-        .handle((token, error) -> execute(invocation, token, error == null))
-        .thenCompose(r -> r);
+    return ToolExecutor.sendWithTokenAhead(
+        invocation, (token, ahead) -> execute(invocation, token, ahead));
   }
 
   /** {@code ahead}: {@code token} was made ahead (null: none is sent); else it is made here. */
