@@ -295,7 +295,8 @@ final class IsolatedBench {
     List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
     if (!record.isEmpty()) {
       Path dir = Files.createDirectories(Path.of(record)).toAbsolutePath();
-      jvm.add("-Xlog:gc*,safepoint:file=" + dir.resolve("node-gc.log") + ":time,uptime,level,tags");
+      jvm.add(
+          "-Xlog:gc*,safepoint:file=\"" + dir.resolve("node-gc.log") + "\":time,uptime,level,tags");
       jvm.add(
           "-XX:StartFlightRecording=settings=default,dumponexit=true,filename="
               + dir.resolve("node-soak.jfr"));

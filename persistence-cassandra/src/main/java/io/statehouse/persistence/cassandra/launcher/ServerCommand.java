@@ -111,11 +111,12 @@ final class ServerCommand {
     command.add("-XX:HeapDumpPath=" + layout.logs());
     command.add("-XX:ErrorFile=" + layout.logs().resolve("hs_err_pid%p.log"));
     // every collection and safepoint, with wall-clock times, in at most 5 x 10 MB beside the logs:
-    // a stalled write can be matched to a pause (as Cassandra's own jvm options do)
+    // a stalled write can be matched to a pause (as Cassandra's own jvm options do). Quoted: a ':'
+    // in the base dir's path would otherwise end the file name and fail the JVM's start
     command.add(
-        "-Xlog:gc*,safepoint:file="
+        "-Xlog:gc*,safepoint:file=\""
             + layout.logs().resolve("gc.log")
-            + ":time,uptime,level,tags:filecount=5,filesize=10m");
+            + "\":time,uptime,level,tags:filecount=5,filesize=10m");
     command.add("-Dcassandra.config=" + layout.cassandraYaml().toUri());
     command.add("-Dlogback.configurationFile=" + layout.logbackXml());
     command.add(storageDirFlag(layout));

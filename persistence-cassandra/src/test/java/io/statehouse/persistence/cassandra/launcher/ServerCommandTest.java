@@ -59,9 +59,9 @@ class ServerCommandTest {
     List<String> gc = command.stream().filter(a -> a.startsWith("-Xlog:")).toList();
     assertEquals(
         List.of(
-            "-Xlog:gc*,safepoint:file="
+            "-Xlog:gc*,safepoint:file=\""
                 + layout.logs().resolve("gc.log")
-                + ":time,uptime,level,tags:filecount=5,filesize=10m"),
+                + "\":time,uptime,level,tags:filecount=5,filesize=10m"),
         gc);
   }
 
