@@ -3,6 +3,8 @@ package io.statehouse.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.statehouse.api.it.Api;
 import io.statehouse.api.it.ItKeys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,6 +65,12 @@ final class TurnLoad {
         Client.JDK);
   }
 
+  /** One turn's request, by either client. */
+  @FunctionalInterface
+  private interface TurnPost {
+    KeepAliveConnection.Reply send(String path, String key, String json) throws IOException;
+  }
+
   /** How the load generator sends its turns. */
   enum Client {
     /** The JDK's {@code HttpClient}, as the integration tests' {@link Api}. */
@@ -106,31 +114,29 @@ final class TurnLoad {
               String id = ids.get(i);
               Api api = apis.get(i % apis.size());
               AtomicInteger n = new AtomicInteger();
+              TurnPost post;
               if (client == Client.SOCKET) {
                 // used by this client's thread only, and closed when the run's threads end
                 KeepAliveConnection c = new KeepAliveConnection(api.host(), api.port(), 120_000);
                 connections.add(c);
-                return () -> {
-                  KeepAliveConnection.Reply reply =
-                      c.post(
-                          "/v1/sessions/" + id + "/messages?wait=60",
-                          ItKeys.ACME_ALICE,
-                          "{\"content\":\"turn " + n.getAndIncrement() + "\"}");
-                  if (reply.status() != 200
-                      || !"completed".equals(JSON.readTree(reply.body()).path("status").asText())) {
-                    throw new IllegalStateException("turn: " + reply.status() + " " + reply.text());
-                  }
-                  return Boolean.TRUE;
-                };
+                post = c::post;
+              } else {
+                post =
+                    (path, key, json) -> {
+                      Api.Response answer = api.post(path, key, json);
+                      return new KeepAliveConnection.Reply(
+                          answer.status(), answer.raw().getBytes(StandardCharsets.UTF_8));
+                    };
               }
               return () -> {
-                Api.Response reply =
-                    api.post(
+                KeepAliveConnection.Reply reply =
+                    post.send(
                         "/v1/sessions/" + id + "/messages?wait=60",
                         ItKeys.ACME_ALICE,
                         "{\"content\":\"turn " + n.getAndIncrement() + "\"}");
-                if (reply.status() != 200 || !"completed".equals(reply.text("status"))) {
-                  throw new IllegalStateException("turn: " + reply.status() + " " + reply.raw());
+                if (reply.status() != 200
+                    || !"completed".equals(JSON.readTree(reply.body()).path("status").asText())) {
+                  throw new IllegalStateException("turn: " + reply.status() + " " + reply.text());
                 }
                 return Boolean.TRUE;
               };

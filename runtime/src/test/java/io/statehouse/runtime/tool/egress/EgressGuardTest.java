@@ -37,6 +37,17 @@ class EgressGuardTest {
     };
   }
 
+  /** A guard whose resolver answers {@code address} for any name and counts its lookups. */
+  private static EgressGuard counting(AtomicInteger lookups, InetAddress address) {
+    return EgressGuard.fromConfig(
+        CONFIG,
+        NodePorts.none(),
+        host -> {
+          lookups.incrementAndGet();
+          return new InetAddress[] {address};
+        });
+  }
+
   private static Admission admit(EgressGuard guard, String url) throws Exception {
     return guard.admit("acme", URI.create(url)).get(5, TimeUnit.SECONDS);
   }
@@ -62,14 +73,7 @@ class EgressGuardTest {
   @Test
   void aRefusalThatNeedsNoLookupMakesNone() throws Exception {
     AtomicInteger lookups = new AtomicInteger();
-    EgressGuard guard =
-        EgressGuard.fromConfig(
-            CONFIG,
-            NodePorts.none(),
-            host -> {
-              lookups.incrementAndGet();
-              return new InetAddress[] {InetAddress.getLoopbackAddress()};
-            });
+    EgressGuard guard = counting(lookups, InetAddress.getLoopbackAddress());
 
     assertInstanceOf(Admission.Refused.class, admit(guard, "http://metadata.google.internal/"));
     assertInstanceOf(Admission.Refused.class, admit(guard, "file:///etc/passwd"));
@@ -80,14 +84,7 @@ class EgressGuardTest {
   void anAddressInItsPlainSpellingIsCheckedWithoutALookupAndOtherSpellingsAreLookedUp()
       throws Exception {
     AtomicInteger lookups = new AtomicInteger();
-    EgressGuard guard =
-        EgressGuard.fromConfig(
-            CONFIG,
-            NodePorts.none(),
-            host -> {
-              lookups.incrementAndGet();
-              return new InetAddress[] {IpLiterals.strict("8.8.4.4").orElseThrow()};
-            });
+    EgressGuard guard = counting(lookups, IpLiterals.strict("8.8.4.4").orElseThrow());
 
     assertInstanceOf(Admission.Admitted.class, admit(guard, "http://8.8.8.8/x"));
     assertInstanceOf(Admission.Admitted.class, admit(guard, "https://[2001:4860:4860::8888]/"));
